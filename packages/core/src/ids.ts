@@ -1,0 +1,25 @@
+// Prefixed, time-sortable ids ("qr_01jd…"): 10 characters of millisecond timestamp followed by
+// 16 random characters, both in lower-case Crockford base32 (ULID layout). Sorting ids sorts by
+// creation time, which keyset pagination relies on.
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+
+export type IdPrefix = "ws" | "key" | "qr" | "scn" | "req" | "wh" | "evt" | "dlv";
+
+export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  let time = "";
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  let rand = "";
+  for (const b of bytes) rand += ALPHABET[b & 31];
+  return `${prefix}_${time}${rand}`;
+}
+
+export const ID_PATTERN = /^[a-z]{1,4}_[0-9a-hjkmnp-tv-z]{26}$/;
+
+export function isId(prefix: IdPrefix, value: string): boolean {
+  return value.startsWith(`${prefix}_`) && ID_PATTERN.test(value);
+}

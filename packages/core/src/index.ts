@@ -1,0 +1,6 @@
+export * from "./ids.ts";
+export * from "./short-code.ts";
+export * from "./crypto.ts";
+export * from "./time.ts";
+export * from "./links.ts";
+export * from "./salt.ts";

@@ -1,0 +1,75 @@
+import { randomHex, sha256Hex } from "./crypto.ts";
+import { DAY_MS, startOfUtcDay, utcDate } from "./time.ts";
+
+// One secret salt per UTC day, 32 random bytes, in KV under "salt:YYYY-MM-DD". It expires when its
+// day ends (never more than 48 hours after it was written), so once a day is over nobody, not even
+// us, can recompute that day's ip_hash values.
+//
+// The ingest cron writes tomorrow's salt a day ahead, so KV has replicated it everywhere before it
+// is needed. Should the cron have failed, the first redirector that misses it creates one. Two
+// isolates may then race and write different salts; KV keeps the last write. An isolate that wrote
+// its own salt therefore trusts it for one minute only and then reads KV again, adopting whichever
+// salt won: same-IP hashes can disagree for about a minute on such a day, never longer.
+export const SALT_BYTES = 32;
+const MIN_KV_TTL_MS = 60_000;
+const SELF_CREATED_RECHECK_MS = 60_000;
+
+export function saltKey(day: string): string {
+  return `salt:${day}`;
+}
+
+/** Absolute expiry (seconds since epoch) of the salt of the UTC day containing `dayMs`. */
+export function saltExpiration(dayMs: number, now: number): number {
+  const end = startOfUtcDay(dayMs) + DAY_MS;
+  return Math.ceil(Math.max(end, now + MIN_KV_TTL_MS) / 1000);
+}
+
+async function writeSalt(kv: KVNamespace, dayMs: number, now: number): Promise<string> {
+  const salt = randomHex(SALT_BYTES);
+  await kv.put(saltKey(utcDate(dayMs)), salt, { expiration: saltExpiration(dayMs, now) });
+  return salt;
+}
+
+/** Creates the salt of the day containing `dayMs` unless it exists. Returns true if it wrote one. */
+export async function ensureSalt(kv: KVNamespace, dayMs: number, now: number): Promise<boolean> {
+  if ((await kv.get(saltKey(utcDate(dayMs)))) !== null) return false;
+  await writeSalt(kv, dayMs, now);
+  return true;
+}
+
+interface CachedSalt {
+  salt: string;
+  recheckAt: number;
+}
+
+/** Per-isolate cache of the day's salt, so a redirect normally costs no KV read for it. */
+export class DailySalt {
+  private cached: Map<string, CachedSalt> = new Map();
+
+  constructor(private readonly kv: KVNamespace) {}
+
+  async get(now: number): Promise<string> {
+    const day = utcDate(now);
+    const hit = this.cached.get(day);
+    if (hit && now < hit.recheckAt) return hit.salt;
+
+    const stored = await this.kv.get(saltKey(day));
+    if (stored !== null) {
+      this.remember(day, stored, startOfUtcDay(now) + DAY_MS);
+      return stored;
+    }
+    const created = await writeSalt(this.kv, now, now);
+    this.remember(day, created, now + SELF_CREATED_RECHECK_MS);
+    return created;
+  }
+
+  private remember(day: string, salt: string, recheckAt: number): void {
+    this.cached.clear(); // only today's salt is ever useful
+    this.cached.set(day, { salt, recheckAt });
+  }
+}
+
+/** ip_hash: hex SHA-256 of the IP followed by the day's salt. */
+export async function hashIp(ip: string, salt: string): Promise<string> {
+  return sha256Hex(ip + salt);
+}

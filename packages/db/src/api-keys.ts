@@ -1,0 +1,33 @@
+export interface ApiKeyRow {
+  id: string;
+  workspace_id: string;
+  key_hash: string;
+  prefix: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export function insertApiKey(db: D1Database, row: Omit<ApiKeyRow, "revoked_at">): D1PreparedStatement {
+  return db
+    .prepare("INSERT INTO api_keys (id, workspace_id, key_hash, prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)")
+    .bind(row.id, row.workspace_id, row.key_hash, row.prefix, row.created_at);
+}
+
+/** The active key with this hash, if any. */
+export function findActiveApiKey(db: D1Database, keyHash: string): Promise<ApiKeyRow | null> {
+  return db
+    .prepare(
+      "SELECT id, workspace_id, key_hash, prefix, created_at, revoked_at FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+    )
+    .bind(keyHash)
+    .first<ApiKeyRow>();
+}
+
+/** Revokes a key by id; returns false when no active key has that id. */
+export async function revokeApiKey(db: D1Database, id: string, now: string): Promise<boolean> {
+  const result = await db
+    .prepare("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL")
+    .bind(id, now)
+    .run();
+  return result.meta.changes > 0;
+}

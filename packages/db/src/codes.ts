@@ -1,0 +1,77 @@
+import type { LinkStatus } from "@qr3/core";
+
+export interface CodeRow {
+  id: string;
+  workspace_id: string;
+  short_code: string;
+  url: string;
+  status: LinkStatus;
+  total_scans: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const COLUMNS = "id, workspace_id, short_code, url, status, total_scans, created_at, updated_at";
+
+export async function insertCode(db: D1Database, row: Omit<CodeRow, "total_scans">): Promise<void> {
+  await db
+    .prepare(
+      `INSERT INTO codes (id, workspace_id, short_code, url, status, total_scans, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)`,
+    )
+    .bind(row.id, row.workspace_id, row.short_code, row.url, row.status, row.created_at, row.updated_at)
+    .run();
+}
+
+export function getCode(db: D1Database, workspaceId: string, id: string): Promise<CodeRow | null> {
+  return db
+    .prepare(`SELECT ${COLUMNS} FROM codes WHERE id = ?1 AND workspace_id = ?2`)
+    .bind(id, workspaceId)
+    .first<CodeRow>();
+}
+
+export function getCodeByShortCode(db: D1Database, shortCode: string): Promise<CodeRow | null> {
+  return db.prepare(`SELECT ${COLUMNS} FROM codes WHERE short_code = ?1`).bind(shortCode).first<CodeRow>();
+}
+
+/** Newest first; `before` is the id of the last code of the previous page. */
+export async function listCodes(
+  db: D1Database,
+  workspaceId: string,
+  limit: number,
+  before: string | null,
+): Promise<CodeRow[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT ${COLUMNS} FROM codes
+       WHERE workspace_id = ?1 AND (?2 IS NULL OR id < ?2)
+       ORDER BY id DESC LIMIT ?3`,
+    )
+    .bind(workspaceId, before, limit)
+    .all<CodeRow>();
+  return results;
+}
+
+export async function updateCode(
+  db: D1Database,
+  workspaceId: string,
+  id: string,
+  changes: { url?: string | undefined; status?: LinkStatus | undefined },
+  now: string,
+): Promise<CodeRow | null> {
+  return db
+    .prepare(
+      `UPDATE codes SET url = coalesce(?3, url), status = coalesce(?4, status), updated_at = ?5
+       WHERE id = ?1 AND workspace_id = ?2
+       RETURNING ${COLUMNS}`,
+    )
+    .bind(id, workspaceId, changes.url ?? null, changes.status ?? null, now)
+    .first<CodeRow>();
+}
+
+export async function deleteCode(db: D1Database, workspaceId: string, id: string): Promise<CodeRow | null> {
+  return db
+    .prepare(`DELETE FROM codes WHERE id = ?1 AND workspace_id = ?2 RETURNING ${COLUMNS}`)
+    .bind(id, workspaceId)
+    .first<CodeRow>();
+}

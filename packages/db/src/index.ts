@@ -1,0 +1,5 @@
+export * from "./scans.ts";
+export * from "./codes.ts";
+export * from "./workspaces.ts";
+export * from "./api-keys.ts";
+export * from "./analytics.ts";

@@ -1,0 +1,3 @@
+export * from "./scan-message.ts";
+export * from "./scan-columns.ts";
+export * from "./plans.ts";

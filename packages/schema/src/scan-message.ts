@@ -1,0 +1,34 @@
+import * as z from "zod/mini";
+import { ID_PATTERN, SHORT_CODE_PATTERN } from "@qr3/core";
+
+// The message the redirector sends for every recorded scan and the ingest worker consumes. The two
+// deploy separately, so the consumer validates every body against this schema; the redirector,
+// which must stay free of zod, builds the same shape from the inferred type.
+// Lengths are capped by the redirector before sending; these limits only reject foreign input.
+const text = (max: number) => z.nullable(z.string().check(z.maxLength(max)));
+
+export const LIMITS = {
+  user_agent: 1024,
+  referer: 2048,
+  url: 2048,
+  geo: 128,
+  language: 35,
+} as const;
+
+export const ScanMessageSchema = z.object({
+  scan_id: z.string().check(z.regex(ID_PATTERN), z.startsWith("scn_")),
+  code_id: z.string().check(z.regex(ID_PATTERN), z.startsWith("qr_")),
+  workspace_id: z.string().check(z.regex(ID_PATTERN), z.startsWith("ws_")),
+  short_code: z.string().check(z.regex(SHORT_CODE_PATTERN)),
+  scanned_at: z.iso.datetime({ precision: 3 }),
+  country: text(8),
+  region: text(LIMITS.geo),
+  city: text(LIMITS.geo),
+  user_agent: text(LIMITS.user_agent),
+  referer: text(LIMITS.referer),
+  language: text(LIMITS.language),
+  redirected_to: z.string().check(z.minLength(1), z.maxLength(LIMITS.url)),
+  ip_hash: z.nullable(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+});
+
+export type ScanMessage = z.infer<typeof ScanMessageSchema>;

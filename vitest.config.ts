@@ -1,0 +1,9 @@
+import { defineConfig } from "vitest/config";
+
+// One project per worker (each in its own workerd), one for the shared packages, and the
+// end-to-end suite that drives the real local stack from Node.
+export default defineConfig({
+  test: {
+    projects: ["workers/*", "packages", "test/e2e"],
+  },
+});
