@@ -1,0 +1,49 @@
+// Rows and messages for the workerd test projects, built through the same functions the workers use.
+import { newId } from "@qr3/core";
+import { insertCode, insertWorkspace } from "@qr3/db";
+import type { Plan, ScanMessage } from "@qr3/schema";
+
+export async function seedWorkspace(db: D1Database, plan: Plan = "pro", name = "Test workspace") {
+  const workspace = { id: newId("ws"), name, plan, created_at: new Date().toISOString() };
+  await insertWorkspace(db, workspace).run();
+  return workspace;
+}
+
+export async function seedCode(db: D1Database, workspaceId: string, shortCode = `c${crypto.randomUUID().slice(0, 8)}`) {
+  const now = new Date().toISOString();
+  const code = {
+    id: newId("qr"),
+    workspace_id: workspaceId,
+    short_code: shortCode,
+    url: "https://example.com/landing",
+    status: "active" as const,
+    created_at: now,
+    updated_at: now,
+  };
+  await insertCode(db, code);
+  return code;
+}
+
+export function scanMessage(
+  code: { id: string; workspace_id: string; short_code: string; url: string },
+  overrides: Partial<ScanMessage> = {},
+): ScanMessage {
+  const scannedAt = overrides.scanned_at ?? new Date().toISOString();
+  return {
+    scan_id: newId("scn", Date.parse(scannedAt)),
+    code_id: code.id,
+    workspace_id: code.workspace_id,
+    short_code: code.short_code,
+    scanned_at: scannedAt,
+    country: "AT",
+    region: "Vienna",
+    city: "Vienna",
+    user_agent:
+      "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    referer: null,
+    language: "de",
+    redirected_to: code.url,
+    ip_hash: "a".repeat(64),
+    ...overrides,
+  };
+}

@@ -1,0 +1,140 @@
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it, vi } from "vitest";
+import worker from "../src/index.ts";
+import { scanMessage, seedCode, seedWorkspace } from "../../../test/fixtures.ts";
+import type { ScanMessage } from "@qr3/schema";
+
+type Code = Awaited<ReturnType<typeof seedCode>>;
+
+let code: Code;
+beforeEach(async () => {
+  const ws = await seedWorkspace(env.DB);
+  code = await seedCode(env.DB, ws.id);
+});
+
+async function deliver(bodies: unknown[], testEnv: Env = env, attempts = 1) {
+  const batch = createMessageBatch(
+    "qr3-scans",
+    bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts, body })),
+  );
+  // getQueueResult does not report retry delays, so record them on the way through.
+  const delays: Record<string, number | undefined> = {};
+  for (const message of batch.messages) {
+    const retry = message.retry.bind(message);
+    message.retry = (options?: QueueRetryOptions) => {
+      delays[message.id] = options?.delaySeconds;
+      retry(options);
+    };
+  }
+  const ctx = createExecutionContext();
+  await worker.queue(batch, testEnv, ctx);
+  return { ...(await getQueueResult(batch, ctx)), delays };
+}
+
+const countScans = async (codeId: string) =>
+  (await env.DB.prepare("SELECT count(*) AS n FROM scans WHERE code_id = ?1").bind(codeId).first<{ n: number }>())!.n;
+const totalScans = async (codeId: string) =>
+  (await env.DB.prepare("SELECT total_scans FROM codes WHERE id = ?1").bind(codeId).first<{ total_scans: number }>())!
+    .total_scans;
+
+describe("scan consumer", () => {
+  it("stores every documented column, with the user agent parsed", async () => {
+    const message = scanMessage(code, { referer: "https://example.com/flyer" });
+    const result = await deliver([message]);
+    expect(result.explicitAcks).toEqual(["msg-0"]);
+    expect(result.retryMessages).toEqual([]);
+    const row = await env.DB.prepare("SELECT * FROM scans WHERE id = ?1").bind(message.scan_id).first();
+    expect(row).toEqual({
+      id: message.scan_id,
+      code_id: code.id,
+      workspace_id: code.workspace_id,
+      country: "AT",
+      region: "Vienna",
+      city: "Vienna",
+      device_type: "mobile",
+      os: "iOS",
+      browser: "Safari",
+      referer: "https://example.com/flyer",
+      language: "de",
+      redirected_to: "https://example.com/landing",
+      ip_hash: "a".repeat(64),
+      scanned_at: message.scanned_at,
+    });
+  });
+
+  it("stores a full batch of 100 and counts each scan once", async () => {
+    const messages = Array.from({ length: 100 }, () => scanMessage(code));
+    const result = await deliver(messages);
+    expect(result.explicitAcks).toHaveLength(100);
+    expect(await countScans(code.id)).toBe(100);
+    expect(await totalScans(code.id)).toBe(100);
+  });
+
+  it("does not store or count a redelivered message twice", async () => {
+    const messages = [scanMessage(code), scanMessage(code)];
+    await deliver(messages);
+    const again = await deliver([messages[1], scanMessage(code), messages[0]], env, 2);
+    expect(again.explicitAcks).toHaveLength(3);
+    expect(await countScans(code.id)).toBe(3);
+    expect(await totalScans(code.id)).toBe(3);
+    const month = messages[0]!.scanned_at.slice(0, 7);
+    const usage = await env.DB.prepare("SELECT scans FROM workspace_monthly_scans WHERE workspace_id = ?1 AND month = ?2")
+      .bind(code.workspace_id, month)
+      .first<{ scans: number }>();
+    expect(usage?.scans).toBe(3);
+  });
+
+  it("acks and logs invalid messages without failing their batch-mates", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const good = scanMessage(code);
+    const bad: unknown[] = [
+      "not an object",
+      null,
+      { ...scanMessage(code), scan_id: "nope" },
+      { ...scanMessage(code), scanned_at: "yesterday" },
+      { ...scanMessage(code), ip_hash: "203.0.113.7" },
+      (({ code_id: _, ...rest }: ScanMessage) => rest)(scanMessage(code)),
+    ];
+    const result = await deliver([...bad, good]);
+    expect(result.explicitAcks.sort()).toEqual(["msg-0", "msg-1", "msg-2", "msg-3", "msg-4", "msg-5", "msg-6"]);
+    expect(result.retryMessages).toEqual([]);
+    expect(await countScans(code.id)).toBe(1);
+    const logged = errors.mock.calls.map((c) => String(c[0]));
+    expect(logged.filter((l) => l.includes("scan_message_invalid"))).toHaveLength(6);
+    expect(logged.join("\n")).toContain("ip_hash: invalid_format");
+    expect(logged.join("\n")).not.toContain("203.0.113.7");
+    errors.mockRestore();
+  });
+
+  it("retries every valid message with backoff when D1 fails, acking nothing it did not store", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    const failingDb = new Proxy(env.DB, {
+      get(target, prop) {
+        if (prop === "batch") return () => Promise.reject(new Error("D1_ERROR: database is overloaded"));
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const messages = [scanMessage(code), scanMessage(code)];
+    const result = await deliver([...messages, { junk: true }], { ...env, DB: failingDb }, 3);
+    expect(result.explicitAcks).toEqual(["msg-2"]);
+    expect(result.retryMessages).toEqual([{ msgId: "msg-0" }, { msgId: "msg-1" }]);
+    expect(result.delays).toEqual({ "msg-0": 20, "msg-1": 20 });
+    expect(await countScans(code.id)).toBe(0);
+    // The redelivery, once D1 is back, stores them.
+    await deliver(messages, env, 4);
+    expect(await countScans(code.id)).toBe(2);
+    errors.mockRestore();
+  });
+
+  it("drops scans of a deleted code and scans claiming a workspace that does not own the code", async () => {
+    const other = await seedWorkspace(env.DB);
+    const deleted = { ...code, id: "qr_00000000000000000000000000" };
+    const result = await deliver([scanMessage(deleted), scanMessage({ ...code, workspace_id: other.id })]);
+    expect(result.explicitAcks).toHaveLength(2);
+    expect(await countScans(deleted.id)).toBe(0);
+    expect(await countScans(code.id)).toBe(0);
+    expect(await totalScans(code.id)).toBe(0);
+  });
+});
