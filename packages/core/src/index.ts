@@ -4,3 +4,4 @@ export * from "./crypto.ts";
 export * from "./time.ts";
 export * from "./links.ts";
 export * from "./salt.ts";
+export * from "./api-keys.ts";

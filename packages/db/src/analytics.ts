@@ -25,7 +25,7 @@ function topQuery(db: D1Database, dimension: Dimension, codeId: string, since: s
     .prepare(
       `SELECT ${dimension} AS value, count(*) AS count FROM scans
        WHERE code_id = ?1 AND scanned_at >= ?2 AND ${dimension} IS NOT NULL
-       GROUP BY ${dimension} ORDER BY count DESC, value ASC LIMIT ?3`,
+       GROUP BY ${dimension} ORDER BY count DESC, value COLLATE NOCASE ASC LIMIT ?3`,
     )
     .bind(codeId, since, TOP_LIMITS[dimension]);
 }

@@ -28,7 +28,7 @@ async function deliver(bodies: unknown[], testEnv: Env = env, attempts = 1) {
     };
   }
   const ctx = createExecutionContext();
-  await worker.queue(batch, testEnv, ctx);
+  await worker.queue(batch, testEnv);
   return { ...(await getQueueResult(batch, ctx)), delays };
 }
 

@@ -1,0 +1,63 @@
+import { newId } from "@qr3/core";
+import { Router } from "itty-router";
+import { authenticate } from "./auth.ts";
+import { ApiError, notFound } from "./errors.ts";
+import type { ApiRequest, Handler } from "./context.ts";
+import { errorResponse } from "./respond.ts";
+import { codeScansRoute } from "./routes/scans.ts";
+import { createCodeRoute, deleteCodeRoute, getCodeRoute, listCodesRoute, updateCodeRoute } from "./routes/codes.ts";
+import { getWorkspaceRoute } from "./routes/workspaces.ts";
+
+type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+/** Every endpoint of the API, in one table. */
+export const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
+  ["POST", "/v1/codes", createCodeRoute],
+  ["GET", "/v1/codes", listCodesRoute],
+  ["GET", "/v1/codes/:id", getCodeRoute],
+  ["PATCH", "/v1/codes/:id", updateCodeRoute],
+  ["DELETE", "/v1/codes/:id", deleteCodeRoute],
+  ["GET", "/v1/codes/:id/scans", codeScansRoute],
+  ["GET", "/v1/workspaces/:id", getWorkspaceRoute],
+];
+
+type Args = [Env, ExecutionContext];
+
+function withRequestId(request: ApiRequest): void {
+  request.requestId = newId("req");
+}
+
+async function withAuth(request: ApiRequest, env: Env): Promise<void> {
+  request.auth = await authenticate(request, env.DB);
+}
+
+function withRequestIdHeader(response: Response, request: ApiRequest): Response {
+  const headers = new Headers(response.headers);
+  headers.set("x-request-id", request.requestId);
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+}
+
+export function buildRouter() {
+  const router = Router<ApiRequest, Args>({
+    before: [withRequestId, withAuth],
+    catch: (err, request) => errorResponse(err, (request as ApiRequest).requestId),
+    finally: [withRequestIdHeader],
+  });
+  const allowed = new Map<string, Method[]>();
+  for (const [method, path, handler] of ROUTES) {
+    router[method.toLowerCase()]!(path, handler as never);
+    allowed.set(path, [...(allowed.get(path) ?? []), method]);
+  }
+  // A known path asked with another method is a 405 naming the methods it has.
+  for (const [path, methods] of allowed) {
+    router.all(path, () => {
+      throw new ApiError("METHOD_NOT_ALLOWED", `Method not allowed. Allowed: ${methods.join(", ")}`, {
+        allow: methods.join(", "),
+      });
+    });
+  }
+  router.all("*", () => {
+    throw notFound("Route");
+  });
+  return router;
+}

@@ -1,0 +1,30 @@
+import * as z from "zod/mini";
+import { ID_PATTERN, SHORT_CODE_PATTERN } from "@qr3/core";
+import { LIMITS } from "@qr3/schema";
+
+const destinationUrl = z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }).check(z.maxLength(LIMITS.url));
+const shortCode = z.string().check(z.regex(SHORT_CODE_PATTERN, "must be 3 to 64 letters, digits, \"-\" or \"_\""));
+const integerParam = (min: number, max: number) =>
+  z.pipe(z.string().check(z.regex(/^\d{1,6}$/, "must be a whole number")), z.transform(Number)).check(
+    z.minimum(min),
+    z.maximum(max),
+  );
+
+export const CreateCodeBody = z.strictObject({
+  url: destinationUrl,
+  short_code: z.optional(shortCode),
+});
+
+export const UpdateCodeBody = z.strictObject({
+  url: z.optional(destinationUrl),
+  status: z.optional(z.enum(["active", "disabled"])),
+});
+
+export const ListCodesQuery = z.object({
+  limit: z._default(integerParam(1, 100), 20),
+  cursor: z.optional(z.string().check(z.regex(ID_PATTERN, "is not a valid cursor"))),
+});
+
+export const ScanStatsQuery = z.object({
+  days: z._default(integerParam(1, 365), 30),
+});

@@ -1,0 +1,57 @@
+import type * as z from "zod/mini";
+import { ApiError } from "./errors.ts";
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+// zod/mini ships no English messages (that keeps bundles small), so the API words them here.
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+}
+
+function describe(issue: z.core.$ZodIssue, input: unknown): string {
+  if (issue.message && issue.message !== "Invalid input") return issue.message; // a schema's own words
+  switch (issue.code) {
+    case "invalid_type":
+      return valueAt(input, issue.path) === undefined ? "is required" : `must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}`;
+    case "too_small":
+      return issue.origin === "string" ? `must be at least ${issue.minimum} characters` : `must be at least ${issue.minimum}`;
+    case "too_big":
+      return issue.origin === "string" ? `must be at most ${issue.maximum} characters` : `must be at most ${issue.maximum}`;
+    case "invalid_format":
+      return issue.format === "url" ? "must be an http or https URL" : "has an invalid format";
+    case "invalid_value":
+      return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "unrecognized_keys":
+      return "is not a known field";
+    default:
+      return "is invalid";
+  }
+}
+
+function fieldOf(issue: z.core.$ZodIssue): string {
+  if (issue.code === "unrecognized_keys") return issue.keys.join(", ");
+  return issue.path.length ? issue.path.join(".") : "body";
+}
+
+export function parseWith<S extends z.ZodMiniType>(schema: S, input: unknown): z.infer<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data as z.infer<S>;
+  const issue = result.error.issues[0]!;
+  throw new ApiError("BAD_REQUEST", `${fieldOf(issue)}: ${describe(issue, input)}`);
+}
+
+/** Reads a JSON object body, checked against `schema`. */
+export async function parseBody<S extends z.ZodMiniType>(request: Request, schema: S): Promise<z.infer<S>> {
+  const text = await request.text();
+  if (text.length > MAX_BODY_BYTES) throw new ApiError("BAD_REQUEST", `body: must be at most ${MAX_BODY_BYTES} bytes`);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw new ApiError("BAD_REQUEST", "body: must be valid JSON");
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) {
+    throw new ApiError("BAD_REQUEST", "body: must be a JSON object");
+  }
+  return parseWith(schema, body);
+}

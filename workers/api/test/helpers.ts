@@ -1,0 +1,47 @@
+import { env, exports } from "cloudflare:workers";
+import { newApiKey, newId } from "@qr3/core";
+import { insertApiKey } from "@qr3/db";
+import type { Plan } from "@qr3/schema";
+import { seedWorkspace } from "../../../test/fixtures.ts";
+
+export async function seedKey(plan: Plan = "pro", name = "Acme") {
+  const workspace = await seedWorkspace(env.DB, plan, name);
+  const { key, hash, prefix } = await newApiKey();
+  const keyId = newId("key");
+  await insertApiKey(env.DB, { id: keyId, workspace_id: workspace.id, key_hash: hash, prefix, created_at: new Date().toISOString() }).run();
+  return { workspace, key, keyId };
+}
+
+export interface CallOptions {
+  method?: string;
+  key?: string | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = any;
+
+/** Calls the API worker through its real fetch handler. */
+export async function call(path: string, options: CallOptions = {}) {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.key) headers.authorization = `Bearer ${options.key}`;
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers["content-type"] = "application/json";
+  }
+  const response = await exports.default.fetch(`https://api.qr3.test${path}`, {
+    method: options.method ?? "GET",
+    headers,
+    body: body ?? null,
+  });
+  const text = await response.text();
+  const json: Json = text ? JSON.parse(text) : null;
+  return { status: response.status, headers: response.headers, json };
+}
+
+export function expectError(result: { status: number; json: Json; headers: Headers }, status: number, code: string) {
+  return { status: result.status, code: result.json?.error?.code, requestId: result.json?.meta?.request_id, expected: { status, code } };
+}

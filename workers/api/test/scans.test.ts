@@ -1,0 +1,139 @@
+import { env } from "cloudflare:workers";
+import { newId } from "@qr3/core";
+import { insertScans } from "@qr3/db";
+import type { ScanRow } from "@qr3/schema";
+import { beforeEach, describe, expect, it } from "vitest";
+import { call, seedKey } from "./helpers.ts";
+
+const DAY = 86_400_000;
+const today = Date.parse(new Date().toISOString().slice(0, 10));
+const at = (daysAgo: number, hour = 12) => new Date(today - daysAgo * DAY + hour * 3600_000).toISOString();
+const date = (daysAgo: number) => new Date(today - daysAgo * DAY).toISOString().slice(0, 10);
+
+let key: string;
+let code: { id: string; short_code: string; workspace_id: string };
+
+function row(scanned_at: string, fields: Partial<ScanRow> = {}): ScanRow {
+  return {
+    id: newId("scn"),
+    code_id: code.id,
+    workspace_id: code.workspace_id,
+    country: null,
+    region: null,
+    city: null,
+    device_type: null,
+    os: null,
+    browser: null,
+    referer: null,
+    language: null,
+    redirected_to: "https://example.com",
+    ip_hash: null,
+    scanned_at,
+    ...fields,
+  };
+}
+
+async function store(rows: ScanRow[]) {
+  for (let i = 0; i < rows.length; i += 100) await insertScans(env.DB, rows.slice(i, i + 100)).run();
+}
+
+beforeEach(async () => {
+  const seeded = await seedKey();
+  key = seeded.key;
+  const created = await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com", short_code: `s${Date.now()}` } });
+  code = { ...created.json.data, workspace_id: seeded.workspace.id };
+});
+
+describe("GET /v1/codes/:id/scans", () => {
+  it("aggregates the window exactly as documented", async () => {
+    const countries = { AT: 5, DE: 4, CH: 3, FR: 2, IT: 2, ES: 1, NL: 1, BE: 1, PL: 1 }; // 9 countries
+    const rows: ScanRow[] = [];
+    for (const [country, n] of Object.entries(countries)) {
+      for (let i = 0; i < n; i++) rows.push(row(at(i % 3), { country }));
+    }
+    // Devices and OS on top of the same scans; nulls are left out of the top lists.
+    rows.forEach((r, i) => {
+      r.device_type = (["mobile", "mobile", "desktop", "tablet"] as const)[i % 4]!;
+      r.os = ["iOS", "Android", "macOS", "Windows", "Linux", "ChromeOS", null][i % 7]!;
+    });
+    rows.push(row(at(0)), row(at(45)), row(at(400))); // one with nulls, two outside the window
+    await store(rows);
+
+    const res = await call(`/v1/codes/${code.id}/scans`, { key });
+    expect(res.status).toBe(200);
+    const data = res.json.data;
+    expect(Object.keys(data)).toEqual([
+      "code_id",
+      "short_code",
+      "total_scans",
+      "period_days",
+      "period_scans",
+      "scans_by_day",
+      "top_countries",
+      "top_devices",
+      "top_os",
+    ]);
+    expect(data.code_id).toBe(code.id);
+    expect(data.short_code).toBe(code.short_code);
+    expect(data.total_scans).toBe(23);
+    expect(data.period_days).toBe(30);
+    expect(data.period_scans).toBe(21);
+    const perDay = [0, 1, 2].map((d) => rows.filter((r) => r.scanned_at.startsWith(date(d))).length);
+    expect(data.scans_by_day).toEqual([
+      { date: date(2), count: perDay[2] },
+      { date: date(1), count: perDay[1] },
+      { date: date(0), count: perDay[0] },
+    ]);
+    expect(data.top_countries).toEqual([
+      { value: "AT", count: 5 },
+      { value: "DE", count: 4 },
+      { value: "CH", count: 3 },
+      { value: "FR", count: 2 },
+      { value: "IT", count: 2 },
+      { value: "BE", count: 1 },
+      { value: "ES", count: 1 },
+      { value: "NL", count: 1 },
+    ]);
+    expect(data.top_devices).toEqual([
+      { value: "mobile", count: 10 },
+      { value: "desktop", count: 5 },
+      { value: "tablet", count: 5 },
+    ]);
+    // Six OS values tie at 3 (the seventh is null and left out); ties sort by name, ignoring case.
+    expect(data.top_os).toEqual(["Android", "ChromeOS", "iOS", "Linux", "macOS"].map((value) => ({ value, count: 3 })));
+  });
+
+  it("counts lifetime scans independently of the window and honours days", async () => {
+    await store([row(at(0)), row(at(6)), row(at(7)), row(at(364)), row(at(365))]);
+    const week = (await call(`/v1/codes/${code.id}/scans?days=7`, { key })).json.data;
+    expect(week).toMatchObject({ total_scans: 5, period_days: 7, period_scans: 2 });
+    expect(week.scans_by_day.map((d: { date: string }) => d.date)).toEqual([date(6), date(0)]);
+    const today1 = (await call(`/v1/codes/${code.id}/scans?days=1`, { key })).json.data;
+    expect(today1.period_scans).toBe(1);
+    const year = (await call(`/v1/codes/${code.id}/scans?days=365`, { key })).json.data;
+    expect(year.period_scans).toBe(4);
+  });
+
+  it("answers an empty window for a code without scans", async () => {
+    const data = (await call(`/v1/codes/${code.id}/scans`, { key })).json.data;
+    expect(data).toMatchObject({ total_scans: 0, period_scans: 0, scans_by_day: [], top_countries: [], top_devices: [], top_os: [] });
+  });
+
+  it.each([
+    ["0", "days: must be at least 1"],
+    ["366", "days: must be at most 365"],
+    ["7.5", "days: must be a whole number"],
+    ["-3", "days: must be a whole number"],
+    ["abc", "days: must be a whole number"],
+    ["", "days: must be a whole number"],
+  ])("days=%j → 400 %s", async (days, message) => {
+    const res = await call(`/v1/codes/${code.id}/scans?days=${days}`, { key });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toEqual({ code: "BAD_REQUEST", message });
+  });
+
+  it("answers 404 for an unknown code", async () => {
+    const res = await call("/v1/codes/qr_00000000000000000000000000/scans", { key });
+    expect(res.status).toBe(404);
+  });
+});

@@ -1,0 +1,27 @@
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { call, seedKey } from "./helpers.ts";
+
+describe("GET /v1/workspaces/:id", () => {
+  it("shows the workspace with this month's scans across its codes", async () => {
+    const { key, workspace } = await seedKey("business", "Flyer Co");
+    const month = new Date().toISOString().slice(0, 7);
+    await env.DB.prepare("INSERT INTO workspace_monthly_scans (workspace_id, month, scans) VALUES (?1, ?2, 42), (?1, '2001-01', 7)")
+      .bind(workspace.id, month)
+      .run();
+    const res = await call(`/v1/workspaces/${workspace.id}`, { key });
+    expect(res.status).toBe(200);
+    expect(res.json.data).toEqual({
+      id: workspace.id,
+      name: "Flyer Co",
+      plan: "business",
+      created_at: workspace.created_at,
+      scans_this_month: 42,
+    });
+  });
+
+  it("answers 0 scans for a month without any", async () => {
+    const { key, workspace } = await seedKey("free");
+    expect((await call(`/v1/workspaces/${workspace.id}`, { key })).json.data.scans_this_month).toBe(0);
+  });
+});
