@@ -44,9 +44,12 @@ interface CachedSalt {
 
 /** Per-isolate cache of the day's salt, so a redirect normally costs no KV read for it. */
 export class DailySalt {
+  private readonly kv: KVNamespace;
   private cached: Map<string, CachedSalt> = new Map();
 
-  constructor(private readonly kv: KVNamespace) {}
+  constructor(kv: KVNamespace) {
+    this.kv = kv;
+  }
 
   async get(now: number): Promise<string> {
     const day = utcDate(now);

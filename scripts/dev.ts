@@ -1,0 +1,26 @@
+// `pnpm dev`: the whole local stack on http://127.0.0.1:8787 with a demo workspace, key and code.
+import { startStack } from "./lib/stack.ts";
+
+const stack = await startStack();
+const { origin, demo } = stack;
+const scanUrl = `${origin}/${demo.short_code}`;
+
+console.log(`
+  qr3 is running on ${origin}
+
+  Demo API key   ${demo.api_key}
+  Scan the demo  ${scanUrl}
+                 (open it in a browser, or: curl -i ${scanUrl})
+
+  Then see the scan (ingestion takes about a second):
+    curl -s ${origin}/v1/codes/${demo.code_id}/scans -H "Authorization: Bearer ${demo.api_key}"
+
+  Pretend to scan from elsewhere: add -H "x-dev-country: AT" -H "x-dev-city: Vienna" -H "x-dev-ip: 203.0.113.7"
+  Run the daily cron:             curl "${origin}/cdn-cgi/handler/scheduled?cron=5+0+*+*+*"
+  Stop with Ctrl+C.
+`);
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => void stack.stop().then(() => process.exit(0)));
+}
+stack.process.on("exit", (code) => process.exit(code ?? 0));
