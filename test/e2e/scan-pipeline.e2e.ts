@@ -1,0 +1,182 @@
+// The real local stack (wrangler dev: workerd with local D1, KV and Queues), driven over HTTP the
+// way a user drives it: create a code, scan it with real phones' user agents, read the analytics.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort, startStack, type Stack } from "../../scripts/lib/stack.ts";
+
+const run = promisify(execFile);
+const ROOT = new URL("../..", import.meta.url).pathname;
+
+const UA = {
+  iphone:
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+  android:
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+  ipad: "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.6 Mobile/15E148 Safari/604.1",
+  mac: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+  windows: "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
+};
+
+let stack: Stack;
+let persistTo: string;
+const log: string[] = [];
+
+beforeAll(async () => {
+  persistTo = mkdtempSync(join(tmpdir(), "qr3-e2e-"));
+  stack = await startStack({ persistTo, port: await freePort(), output: (chunk) => log.push(chunk) });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(persistTo, { recursive: true, force: true });
+});
+
+async function api(path: string, key: string, init: { method?: string; body?: unknown } = {}) {
+  const res = await fetch(`${stack.origin}${path}`, {
+    method: init.method ?? "GET",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: init.body === undefined ? null : JSON.stringify(init.body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : null) as any };
+}
+
+function scan(shortCode: string, headers: Record<string, string>) {
+  return fetch(`${stack.origin}/${shortCode}`, { redirect: "manual", headers });
+}
+
+async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    value = await read();
+  }
+  return value;
+}
+
+describe("the scan pipeline over the local stack", () => {
+  let key: string;
+  let workspaceId: string;
+
+  it("creates a workspace and key with the admin command while the stack runs", async () => {
+    const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Flyer Co", "--plan", "business", "--persist-to", persistTo], { cwd: ROOT });
+    const created = JSON.parse(stdout);
+    expect(created).toEqual({
+      workspace_id: expect.stringMatching(/^ws_/),
+      api_key: expect.stringMatching(/^qr3_sk_[A-Za-z0-9]{40}$/),
+      key_id: expect.stringMatching(/^key_/),
+    });
+    key = created.api_key;
+    workspaceId = created.workspace_id;
+    const ws = await api(`/v1/workspaces/${workspaceId}`, key);
+    expect(ws.json.data).toMatchObject({ id: workspaceId, name: "Flyer Co", plan: "business", scans_this_month: 0 });
+  });
+
+  it("records scans with real user agents and serves the documented aggregation", async () => {
+    const created = await api("/v1/codes", key, { method: "POST", body: { url: "https://example.com/spring" } });
+    expect(created.status).toBe(201);
+    const code = created.json.data;
+
+    const scans: Array<[keyof typeof UA, string, string | null, string]> = [
+      ["iphone", "AT", "Vienna", "203.0.113.1"],
+      ["iphone", "AT", "Graz", "203.0.113.2"],
+      ["android", "AT", null, "203.0.113.3"],
+      ["android", "DE", "Berlin", "203.0.113.4"],
+      ["ipad", "DE", "Munich", "203.0.113.5"],
+      ["mac", "CH", "Zurich", "203.0.113.6"],
+      ["windows", "CH", "Geneva", "203.0.113.7"],
+    ];
+    for (const [ua, country, city, ip] of scans) {
+      const headers: Record<string, string> = { "user-agent": UA[ua], "x-dev-country": country, "x-dev-ip": ip, "accept-language": "de-AT,de;q=0.9" };
+      if (city) headers["x-dev-city"] = city;
+      const res = await scan(code.short_code, headers);
+      expect(res.status).toBe(302);
+      expect(res.headers.get("location")).toBe("https://example.com/spring");
+      expect(res.headers.get("cache-control")).toBe("private, no-store");
+    }
+
+    const stats = await waitFor(
+      () => api(`/v1/codes/${code.id}/scans?days=7`, key),
+      (r) => r.json.data?.period_scans === scans.length,
+    );
+    expect(stats.status).toBe(200);
+    const today = new Date().toISOString().slice(0, 10);
+    expect(stats.json).toEqual({
+      data: {
+        code_id: code.id,
+        short_code: code.short_code,
+        total_scans: 7,
+        period_days: 7,
+        period_scans: 7,
+        scans_by_day: [{ date: today, count: 7 }],
+        top_countries: [
+          { value: "AT", count: 3 },
+          { value: "CH", count: 2 },
+          { value: "DE", count: 2 },
+        ],
+        top_devices: [
+          { value: "mobile", count: 4 },
+          { value: "desktop", count: 2 },
+          { value: "tablet", count: 1 },
+        ],
+        top_os: [
+          { value: "Android", count: 2 },
+          { value: "iOS", count: 3 },
+          { value: "macOS", count: 1 },
+          { value: "Windows", count: 1 },
+        ].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)),
+      },
+      meta: { request_id: expect.stringMatching(/^req_/) },
+    });
+
+    expect((await api(`/v1/codes/${code.id}`, key)).json.data.total_scans).toBe(7);
+    expect((await api(`/v1/workspaces/${workspaceId}`, key)).json.data.scans_this_month).toBe(7);
+    expect(log.join("")).not.toMatch(/203\.0\.113\.\d/);
+  });
+
+  it("follows a destination change, answers 410 once disabled and 404 once deleted", async () => {
+    const code = (await api("/v1/codes", key, { method: "POST", body: { url: "https://example.com/old" } })).json.data;
+    expect((await scan(code.short_code, {})).headers.get("location")).toBe("https://example.com/old");
+
+    await api(`/v1/codes/${code.id}`, key, { method: "PATCH", body: { url: "https://example.com/new" } });
+    expect((await scan(code.short_code, {})).headers.get("location")).toBe("https://example.com/new");
+
+    // Both scans are stored before the code goes away; the monthly usage keeps them afterwards.
+    const stored = await waitFor(
+      async () => (await api(`/v1/codes/${code.id}`, key)).json.data.total_scans,
+      (n) => n === 2,
+    );
+    expect(stored).toBe(2);
+
+    await api(`/v1/codes/${code.id}`, key, { method: "PATCH", body: { status: "disabled" } });
+    expect((await scan(code.short_code, {})).status).toBe(410);
+
+    await api(`/v1/codes/${code.id}`, key, { method: "DELETE" });
+    expect((await scan(code.short_code, {})).status).toBe(404);
+    expect((await scan("not.a.code", {})).status).toBe(404);
+
+    // The 410 and 404 answers recorded nothing.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await api(`/v1/workspaces/${workspaceId}`, key)).json.data.scans_this_month).toBe(9);
+  });
+
+  it("seeds a demo code that scans like any other", async () => {
+    const res = await scan(stack.demo.short_code, {});
+    expect(res.status).toBe(302);
+    const stats = await waitFor(
+      () => api(`/v1/codes/${stack.demo.code_id}/scans`, stack.demo.api_key),
+      (r) => r.json.data?.total_scans >= 1,
+    );
+    expect(stats.json.data.total_scans).toBeGreaterThanOrEqual(1);
+  });
+
+  it("runs the ingest cron through the gateway", async () => {
+    const res = await fetch(`${stack.origin}/cdn-cgi/handler/scheduled?cron=5+0+*+*+*&time=${Date.parse("2031-01-01T00:05:00Z")}`);
+    expect(res.status).toBe(200);
+  });
+});
