@@ -1,11 +1,3 @@
-import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineConfig } from "vitest/config";
+import { workerProject } from "../../test/workerd-project.ts";
 
-export default defineConfig({
-  plugins: [cloudflareTest({
-      wrangler: { configPath: "../../wrangler.redirect.toml" },
-      // Only for vitest's own runner, which imports node:inspector; the workers do not use Node APIs.
-      miniflare: { compatibilityFlags: ["nodejs_compat"] },
-    })],
-  test: { name: "redirect", include: ["src/**/*.test.ts", "test/**/*.test.ts"] },
-});
+export default workerProject("redirect");

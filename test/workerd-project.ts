@@ -1,0 +1,27 @@
+// One vitest project per worker, each running inside workerd with the bindings of its wrangler
+// config (local D1, KV and Queues, isolated per test file).
+import { fileURLToPath } from "node:url";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+
+const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
+
+export function workerProject(worker: "redirect" | "ingest" | "api", options: { d1?: boolean } = {}) {
+  return defineConfig(async () => ({
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: root(`wrangler.${worker}.toml`) },
+        miniflare: {
+          // Only for vitest's own runner, which imports node:inspector; the workers use no Node APIs.
+          compatibilityFlags: ["nodejs_compat"],
+          bindings: options.d1 ? { TEST_MIGRATIONS: await readD1Migrations(root("migrations")) } : {},
+        },
+      }),
+    ],
+    test: {
+      name: worker,
+      include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+      setupFiles: options.d1 ? [root("test/apply-migrations.ts")] : [],
+    },
+  }));
+}
