@@ -1,6 +1,5 @@
-import { sha256Hex } from "./crypto.ts";
+import { randomBase62, sha256Hex } from "./crypto.ts";
 
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 const SECRET_LENGTH = 40; // about 238 bits
 
 export interface NewApiKey {
@@ -13,12 +12,6 @@ export interface NewApiKey {
 }
 
 export async function newApiKey(): Promise<NewApiKey> {
-  let secret = "";
-  while (secret.length < SECRET_LENGTH) {
-    for (const b of crypto.getRandomValues(new Uint8Array(SECRET_LENGTH))) {
-      if (b < 248 && secret.length < SECRET_LENGTH) secret += BASE62[b % 62];
-    }
-  }
-  const key = `qr3_sk_${secret}`;
+  const key = `qr3_sk_${randomBase62(SECRET_LENGTH)}`;
   return { key, hash: await sha256Hex(key), prefix: key.slice(0, 11) };
 }

@@ -34,3 +34,16 @@ describe("short codes", () => {
     expect(isShortCode(code)).toBe(false);
   });
 });
+
+describe("newApiKey", () => {
+  it("makes a qr3_sk_ key, its SHA-256 and a short prefix", async () => {
+    const { newApiKey } = await import("./api-keys.ts");
+    const { sha256Hex } = await import("./crypto.ts");
+    const { key, hash, prefix } = await newApiKey();
+    expect(key).toMatch(/^qr3_sk_[A-Za-z0-9]{40}$/);
+    expect(hash).toBe(await sha256Hex(key));
+    expect(key.startsWith(prefix)).toBe(true);
+    expect(prefix).toHaveLength(11);
+    expect((await newApiKey()).key).not.toBe(key);
+  });
+});

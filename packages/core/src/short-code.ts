@@ -1,3 +1,5 @@
+import { randomBase62 } from "./crypto.ts";
+
 // Short codes are the path of the printed link (https://qr3.app/r7f3Kx). The redirector rejects
 // anything outside this pattern without a KV read, so the pattern is the single source of truth.
 export const SHORT_CODE_PATTERN = /^[A-Za-z0-9_-]{3,64}$/;
@@ -10,15 +12,7 @@ export function isShortCode(value: string): boolean {
   return SHORT_CODE_PATTERN.test(value);
 }
 
-const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/** A random base62 code; rejection sampling keeps every character uniformly likely. */
+/** A random short code of base62 characters. */
 export function randomShortCode(length = 6): string {
-  let out = "";
-  while (out.length < length) {
-    for (const b of crypto.getRandomValues(new Uint8Array(length * 2))) {
-      if (b < 248 && out.length < length) out += BASE62[b % 62];
-    }
-  }
-  return out;
+  return randomBase62(length);
 }

@@ -41,7 +41,3 @@ export async function call(path: string, options: CallOptions = {}) {
   const json: Json = text ? JSON.parse(text) : null;
   return { status: response.status, headers: response.headers, json };
 }
-
-export function expectError(result: { status: number; json: Json; headers: Headers }, status: number, code: string) {
-  return { status: result.status, code: result.json?.error?.code, requestId: result.json?.meta?.request_id, expected: { status, code } };
-}
