@@ -12,7 +12,7 @@ const check = process.argv.includes("--check");
 for (const [config, out] of targets) {
   execFileSync(
     "wrangler",
-    ["types", "--include-runtime=false", "-c", config, out, ...(check ? ["--check"] : [])],
+    ["types", "--include-runtime=false", "--strict-vars=false", "-c", config, out, ...(check ? ["--check"] : [])],
     { stdio: "inherit", env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" } },
   );
 }

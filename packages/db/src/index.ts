@@ -3,3 +3,5 @@ export * from "./codes.ts";
 export * from "./workspaces.ts";
 export * from "./api-keys.ts";
 export * from "./analytics.ts";
+export * from "./webhooks.ts";
+export * from "./webhook-deliveries.ts";

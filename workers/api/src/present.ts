@@ -1,4 +1,4 @@
-import type { CodeRow } from "@qr3/db";
+import type { AttemptRow, CodeRow, DeliveryRow, WebhookRow } from "@qr3/db";
 
 /** A code as the API shows it. */
 export function presentCode(code: CodeRow, publicBaseUrl: string) {
@@ -11,5 +11,43 @@ export function presentCode(code: CodeRow, publicBaseUrl: string) {
     total_scans: code.total_scans,
     created_at: code.created_at,
     updated_at: code.updated_at,
+  };
+}
+
+/** A webhook subscription as the API shows it; the secret never appears here. */
+export function presentWebhook(webhook: WebhookRow) {
+  return {
+    id: webhook.id,
+    url: webhook.url,
+    events: JSON.parse(webhook.events) as string[],
+    status: webhook.status,
+    disabled_reason: webhook.disabled_reason,
+    created_at: webhook.created_at,
+    updated_at: webhook.updated_at,
+  };
+}
+
+/** A delivery of the log: its final or current state, its last attempt, and every attempt. */
+export function presentDelivery(delivery: DeliveryRow & { attempt_log: AttemptRow[] }) {
+  return {
+    id: delivery.id,
+    event_id: delivery.event_id,
+    event_type: delivery.event_type,
+    state: delivery.state,
+    attempt_count: delivery.attempts,
+    response_status: delivery.last_status,
+    error: delivery.last_error,
+    duration_ms: delivery.last_duration_ms,
+    next_attempt_at: delivery.next_attempt_at,
+    redelivery_of: delivery.redelivery_of,
+    created_at: delivery.created_at,
+    updated_at: delivery.updated_at,
+    attempts: delivery.attempt_log.map((a) => ({
+      attempt: a.attempt,
+      response_status: a.status,
+      error: a.error,
+      duration_ms: a.duration_ms,
+      started_at: a.started_at,
+    })),
   };
 }

@@ -6,6 +6,16 @@ import type { ApiRequest, Handler } from "./context.ts";
 import { errorResponse } from "./respond.ts";
 import { codeScansRoute } from "./routes/scans.ts";
 import { createCodeRoute, deleteCodeRoute, getCodeRoute, listCodesRoute, updateCodeRoute } from "./routes/codes.ts";
+import { listDeliveriesRoute, redeliverRoute } from "./routes/deliveries.ts";
+import {
+  createWebhookRoute,
+  deleteWebhookRoute,
+  getWebhookRoute,
+  listWebhooksRoute,
+  rotateSecretRoute,
+  testWebhookRoute,
+  updateWebhookRoute,
+} from "./routes/webhooks.ts";
 import { getWorkspaceRoute } from "./routes/workspaces.ts";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
@@ -19,6 +29,15 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
   ["DELETE", "/v1/codes/:id", deleteCodeRoute],
   ["GET", "/v1/codes/:id/scans", codeScansRoute],
   ["GET", "/v1/workspaces/:id", getWorkspaceRoute],
+  ["POST", "/v1/webhooks", createWebhookRoute],
+  ["GET", "/v1/webhooks", listWebhooksRoute],
+  ["GET", "/v1/webhooks/:id", getWebhookRoute],
+  ["PATCH", "/v1/webhooks/:id", updateWebhookRoute],
+  ["DELETE", "/v1/webhooks/:id", deleteWebhookRoute],
+  ["POST", "/v1/webhooks/:id/rotate-secret", rotateSecretRoute],
+  ["POST", "/v1/webhooks/:id/test", testWebhookRoute],
+  ["GET", "/v1/webhooks/:id/deliveries", listDeliveriesRoute],
+  ["POST", "/v1/webhooks/:id/deliveries/:delivery_id/redeliver", redeliverRoute],
 ];
 
 type Args = [Env, ExecutionContext];

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { ID_PATTERN, SHORT_CODE_PATTERN } from "@qr3/core";
 import { LIMITS } from "@qr3/schema";
+import { EVENT_TYPES, MAX_SECRET_LENGTH, MIN_SECRET_LENGTH } from "@qr3/webhooks";
 
 const destinationUrl = z.url({ protocol: /^https?$/, hostname: z.regexes.hostname }).check(z.maxLength(LIMITS.url));
 const shortCode = z.string().check(z.regex(SHORT_CODE_PATTERN, "must be 3 to 64 letters, digits, \"-\" or \"_\""));
@@ -20,11 +21,32 @@ export const UpdateCodeBody = z.strictObject({
   status: z.optional(z.enum(["active", "disabled"])),
 });
 
-export const ListCodesQuery = z.object({
+/** `limit` and `cursor` of every cursor-paginated list. */
+export const ListQuery = z.object({
   limit: z._default(integerParam(1, 100), 20),
   cursor: z.optional(z.string().check(z.regex(ID_PATTERN, "is not a valid cursor"))),
 });
 
 export const ScanStatsQuery = z.object({
   days: z._default(integerParam(1, 365), 30),
+});
+
+const webhookUrl = z.string().check(z.minLength(1), z.maxLength(LIMITS.url));
+const events = z.array(z.enum(EVENT_TYPES)).check(z.minLength(1, "must list at least one event"));
+const secret = z.string().check(z.minLength(MIN_SECRET_LENGTH), z.maxLength(MAX_SECRET_LENGTH));
+
+export const CreateWebhookBody = z.strictObject({
+  url: webhookUrl,
+  events,
+  secret: z.optional(secret),
+});
+
+export const UpdateWebhookBody = z.strictObject({
+  url: z.optional(webhookUrl),
+  events: z.optional(events),
+  status: z.optional(z.enum(["enabled", "disabled"])),
+});
+
+export const RotateSecretBody = z.strictObject({
+  secret: z.optional(secret),
 });

@@ -40,9 +40,10 @@ export function parseWith<S extends z.ZodMiniType>(schema: S, input: unknown): z
   throw new ApiError("BAD_REQUEST", `${fieldOf(issue)}: ${describe(issue, input)}`);
 }
 
-/** Reads a JSON object body, checked against `schema`. */
-export async function parseBody<S extends z.ZodMiniType>(request: Request, schema: S): Promise<z.infer<S>> {
+/** Reads a JSON object body, checked against `schema`. With `optional`, an empty body reads as `{}`. */
+export async function parseBody<S extends z.ZodMiniType>(request: Request, schema: S, options: { optional?: boolean } = {}): Promise<z.infer<S>> {
   const text = await request.text();
+  if (options.optional && text.trim() === "") return parseWith(schema, {});
   if (text.length > MAX_BODY_BYTES) throw new ApiError("BAD_REQUEST", `body: must be at most ${MAX_BODY_BYTES} bytes`);
   let body: unknown;
   try {

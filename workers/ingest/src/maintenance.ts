@@ -1,11 +1,18 @@
 import { addDays, ensureSalt } from "@qr3/core";
+import { sweepOverdueDeliveries } from "./webhooks/sweep.ts";
+
+export const DAILY_CRON = "5 0 * * *";
 
 /**
- * The daily cron. Writes tomorrow's IP-hash salt a day ahead so that KV has replicated it before
- * midnight, and today's too should an earlier run have been missed. `now` is the cron's scheduled
- * time, so a run can be replayed for any date.
+ * Every cron run re-enqueues webhook deliveries whose queue message was lost. The daily run also
+ * writes tomorrow's IP-hash salt a day ahead, so that KV has replicated it before midnight, and
+ * today's too should an earlier run have been missed. `now` is the cron's scheduled time, so a
+ * run can be replayed for any date.
  */
-export async function runDailyMaintenance(env: Env, now: number): Promise<void> {
-  await ensureSalt(env.SALTS, now, now);
-  await ensureSalt(env.SALTS, addDays(now, 1), now);
+export async function runScheduled(env: Env, cron: string, now: number): Promise<void> {
+  if (cron === DAILY_CRON) {
+    await ensureSalt(env.SALTS, now, now);
+    await ensureSalt(env.SALTS, addDays(now, 1), now);
+  }
+  await sweepOverdueDeliveries(env, now);
 }

@@ -12,7 +12,7 @@ describe("daily cron", () => {
     const tomorrow = await env.SALTS.get("salt:2031-03-05");
     expect(tomorrow).toMatch(/^[0-9a-f]{64}$/);
 
-    await worker.scheduled(createScheduledController({ scheduledTime: scheduledTime + 3600_000 }), env);
+    await worker.scheduled(createScheduledController({ scheduledTime: scheduledTime + 3600_000, cron: "5 0 * * *" }), env);
     expect(await env.SALTS.get("salt:2031-03-05")).toBe(tomorrow);
   });
 });

@@ -5,7 +5,7 @@ import type { ApiRequest } from "../context.ts";
 import { publishLink, unpublishLink } from "../links.ts";
 import { presentCode } from "../present.ts";
 import { noContent, ok } from "../respond.ts";
-import { CreateCodeBody, ListCodesQuery, UpdateCodeBody } from "../schemas.ts";
+import { CreateCodeBody, ListQuery, UpdateCodeBody } from "../schemas.ts";
 import { parseBody, parseWith } from "../validation.ts";
 
 const GENERATED_CODE_ATTEMPTS = 5;
@@ -49,7 +49,7 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
 }
 
 export async function listCodesRoute(request: ApiRequest, env: Env): Promise<Response> {
-  const query = parseWith(ListCodesQuery, request.query);
+  const query = parseWith(ListQuery, request.query);
   const rows = await listCodes(env.DB, request.auth.workspaceId, query.limit + 1, query.cursor ?? null);
   const page = rows.slice(0, query.limit);
   const hasMore = rows.length > query.limit;

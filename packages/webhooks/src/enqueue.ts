@@ -1,0 +1,38 @@
+import { MAX_DELIVERIES_PER_MESSAGE, type DeliveryMessage } from "@qr3/schema";
+
+export interface DeliveryToEnqueue {
+  id: string;
+  webhook_id: string;
+  attempt: number;
+  delaySeconds?: number;
+}
+
+const MAX_MESSAGES_PER_SEND = 100; // Queues' sendBatch limit
+
+/**
+ * Sends delivery pointers to the webhooks queue: one message per subscription and delay, at most
+ * 50 deliveries each, so a slow endpoint only ever holds up its own deliveries.
+ */
+export async function enqueueDeliveries(queue: Queue, items: readonly DeliveryToEnqueue[]): Promise<void> {
+  const groups = new Map<string, { webhook_id: string; delaySeconds: number; deliveries: DeliveryMessage["deliveries"] }>();
+  for (const item of items) {
+    const delaySeconds = item.delaySeconds ?? 0;
+    const key = `${item.webhook_id}:${delaySeconds}`;
+    const group = groups.get(key) ?? { webhook_id: item.webhook_id, delaySeconds, deliveries: [] };
+    group.deliveries.push({ id: item.id, attempt: item.attempt });
+    groups.set(key, group);
+  }
+  const messages: MessageSendRequest<DeliveryMessage>[] = [];
+  for (const group of groups.values()) {
+    for (let i = 0; i < group.deliveries.length; i += MAX_DELIVERIES_PER_MESSAGE) {
+      messages.push({
+        body: { webhook_id: group.webhook_id, deliveries: group.deliveries.slice(i, i + MAX_DELIVERIES_PER_MESSAGE) },
+        contentType: "json",
+        delaySeconds: group.delaySeconds,
+      });
+    }
+  }
+  for (let i = 0; i < messages.length; i += MAX_MESSAGES_PER_SEND) {
+    await queue.sendBatch(messages.slice(i, i + MAX_MESSAGES_PER_SEND));
+  }
+}

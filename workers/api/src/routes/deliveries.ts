@@ -1,0 +1,42 @@
+import { newId } from "@qr3/core";
+import { getDelivery, insertDelivery, listDeliveries } from "@qr3/db";
+import { ApiError, notFound } from "../errors.ts";
+import type { ApiRequest } from "../context.ts";
+import { enqueueNewDelivery } from "../deliveries.ts";
+import { presentDelivery } from "../present.ts";
+import { ok } from "../respond.ts";
+import { ListQuery } from "../schemas.ts";
+import { parseWith } from "../validation.ts";
+import { findWebhook } from "./webhooks.ts";
+
+/** GET /v1/webhooks/:id/deliveries: the delivery log, newest first, with every attempt. */
+export async function listDeliveriesRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const query = parseWith(ListQuery, request.query);
+  const webhook = await findWebhook(request, env);
+  const rows = await listDeliveries(env.DB, webhook.workspace_id, webhook.id, query.limit + 1, query.cursor ?? null);
+  const page = rows.slice(0, query.limit);
+  const hasMore = rows.length > query.limit;
+  return ok(request, page.map(presentDelivery), 200, {
+    pagination: { has_more: hasMore, next_cursor: hasMore ? page[page.length - 1]!.id : null },
+  });
+}
+
+/** POST /v1/webhooks/:id/deliveries/:delivery_id/redeliver: the same event again, as a new delivery. */
+export async function redeliverRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const webhook = await findWebhook(request, env);
+  const original = await getDelivery(env.DB, webhook.workspace_id, webhook.id, request.params.delivery_id!);
+  if (!original) throw notFound("Delivery");
+  if (webhook.status !== "enabled") throw new ApiError("CONFLICT", "webhook: is disabled; enable it before redelivering");
+  const delivery = await insertDelivery(env.DB, {
+    id: newId("dlv"),
+    webhook_id: webhook.id,
+    workspace_id: webhook.workspace_id,
+    event_id: original.event_id,
+    event_type: original.event_type,
+    payload: original.payload,
+    redelivery_of: original.redelivery_of ?? original.id,
+    created_at: new Date().toISOString(),
+  });
+  await enqueueNewDelivery(env, delivery!);
+  return ok(request, presentDelivery({ ...delivery!, attempt_log: [] }), 202);
+}

@@ -1,0 +1,128 @@
+import { newId } from "@qr3/core";
+import { deleteWebhook, getWebhook, insertDelivery, insertWebhook, listWebhooks, rotateWebhookSecret, updateWebhook, type WebhookRow } from "@qr3/db";
+import { generateSecret, signingKey, testEvent, webhookUrlProblem } from "@qr3/webhooks";
+import { ApiError, badRequest, notFound } from "../errors.ts";
+import type { ApiRequest } from "../context.ts";
+import { enqueueNewDelivery } from "../deliveries.ts";
+import { presentDelivery, presentWebhook } from "../present.ts";
+import { noContent, ok } from "../respond.ts";
+import { CreateWebhookBody, ListQuery, RotateSecretBody, UpdateWebhookBody } from "../schemas.ts";
+import { parseBody, parseWith } from "../validation.ts";
+
+const MAX_WEBHOOKS_PER_WORKSPACE = 10;
+const PREVIOUS_SECRET_GRACE_MS = 24 * 3600 * 1000;
+
+function checkUrl(url: string, env: Env): string {
+  const problem = webhookUrlProblem(url, { allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === "true" });
+  if (problem) throw badRequest("url", problem);
+  return url;
+}
+
+function checkSecret(secret: string | undefined): string | undefined {
+  if (secret !== undefined && signingKey(secret) === null) throw badRequest("secret", 'must be "whsec_" followed by base64');
+  return secret;
+}
+
+const encodeEvents = (events: readonly string[]) => JSON.stringify([...new Set(events)]);
+
+export async function findWebhook(request: ApiRequest, env: Env): Promise<WebhookRow> {
+  const webhook = await getWebhook(env.DB, request.auth.workspaceId, request.params.id!);
+  if (!webhook) throw notFound("Webhook");
+  return webhook;
+}
+
+export async function createWebhookRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const body = await parseBody(request, CreateWebhookBody);
+  const url = checkUrl(body.url, env);
+  const given = checkSecret(body.secret);
+  const existing = await listWebhooks(env.DB, request.auth.workspaceId, MAX_WEBHOOKS_PER_WORKSPACE, null);
+  if (existing.length >= MAX_WEBHOOKS_PER_WORKSPACE) {
+    throw new ApiError("CONFLICT", `webhooks: a workspace can have at most ${MAX_WEBHOOKS_PER_WORKSPACE}`);
+  }
+  const secret = given ?? generateSecret();
+  const webhook = await insertWebhook(env.DB, {
+    id: newId("wh"),
+    workspace_id: request.auth.workspaceId,
+    url,
+    events: encodeEvents(body.events),
+    secret,
+    created_at: new Date().toISOString(),
+  });
+  // A generated secret is shown once, here; a secret the caller chose is never echoed.
+  return ok(request, { ...presentWebhook(webhook), ...(given ? {} : { secret }) }, 201);
+}
+
+export async function listWebhooksRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const query = parseWith(ListQuery, request.query);
+  const rows = await listWebhooks(env.DB, request.auth.workspaceId, query.limit + 1, query.cursor ?? null);
+  const page = rows.slice(0, query.limit);
+  const hasMore = rows.length > query.limit;
+  return ok(request, page.map(presentWebhook), 200, {
+    pagination: { has_more: hasMore, next_cursor: hasMore ? page[page.length - 1]!.id : null },
+  });
+}
+
+export async function getWebhookRoute(request: ApiRequest, env: Env): Promise<Response> {
+  return ok(request, presentWebhook(await findWebhook(request, env)));
+}
+
+export async function updateWebhookRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const body = await parseBody(request, UpdateWebhookBody);
+  if (body.url === undefined && body.events === undefined && body.status === undefined) {
+    throw badRequest("body", "must contain url, events or status");
+  }
+  const webhook = await updateWebhook(
+    env.DB,
+    request.auth.workspaceId,
+    request.params.id!,
+    { url: body.url === undefined ? undefined : checkUrl(body.url, env), events: body.events && encodeEvents(body.events), status: body.status },
+    new Date().toISOString(),
+  );
+  if (!webhook) throw notFound("Webhook");
+  return ok(request, presentWebhook(webhook));
+}
+
+export async function deleteWebhookRoute(request: ApiRequest, env: Env): Promise<Response> {
+  if (!(await deleteWebhook(env.DB, request.auth.workspaceId, request.params.id!))) throw notFound("Webhook");
+  return noContent();
+}
+
+export async function rotateSecretRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const body = await parseBody(request, RotateSecretBody, { optional: true });
+  await findWebhook(request, env);
+  const secret = checkSecret(body.secret) ?? generateSecret();
+  const now = Date.now();
+  const webhook = await rotateWebhookSecret(
+    env.DB,
+    request.auth.workspaceId,
+    request.params.id!,
+    secret,
+    new Date(now + PREVIOUS_SECRET_GRACE_MS).toISOString(),
+    new Date(now).toISOString(),
+  );
+  if (!webhook) throw notFound("Webhook");
+  return ok(request, {
+    ...presentWebhook(webhook),
+    secret,
+    previous_secret_expires_at: webhook.previous_secret_expires_at,
+  });
+}
+
+export async function testWebhookRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const webhook = await findWebhook(request, env);
+  if (webhook.status !== "enabled") throw new ApiError("CONFLICT", "webhook: is disabled; enable it before sending a test event");
+  const now = new Date().toISOString();
+  const eventId = newId("evt");
+  const delivery = await insertDelivery(env.DB, {
+    id: newId("dlv"),
+    webhook_id: webhook.id,
+    workspace_id: webhook.workspace_id,
+    event_id: eventId,
+    event_type: "webhook.test",
+    payload: JSON.stringify(testEvent(eventId, webhook.id, now)),
+    redelivery_of: null,
+    created_at: now,
+  });
+  await enqueueNewDelivery(env, delivery!);
+  return ok(request, presentDelivery({ ...delivery!, attempt_log: [] }), 202);
+}

@@ -1,0 +1,95 @@
+import {
+  failDelivery,
+  loadDeliveriesToSend,
+  recordAttempt,
+  updateWebhookHealth,
+  type AttemptOutcome,
+  type DeliveryToSend,
+  type DisabledReason,
+} from "@qr3/db";
+import type { DeliveryMessage } from "@qr3/schema";
+import { delayBeforeAttempt, DISABLE_AFTER_FAILING_MS, enqueueDeliveries, webhookUrlProblem, type DeliveryToEnqueue } from "@qr3/webhooks";
+import { sendEvent, type SendResult } from "./send.ts";
+
+interface Sent {
+  delivery: DeliveryToSend;
+  attempt: number;
+  started_at: string;
+  result: SendResult;
+}
+
+/** The secrets that sign: the current one, and the previous one for 24 hours after a rotation. */
+function signingSecrets(d: DeliveryToSend, now: number): string[] {
+  const previousValid = d.previous_secret && d.previous_secret_expires_at && Date.parse(d.previous_secret_expires_at) > now;
+  return previousValid ? [d.secret, d.previous_secret!] : [d.secret];
+}
+
+/** How an endpoint stands after this round of attempts: still failing since when, and whether it must stop. */
+function endpointHealth(sent: readonly Sent[], failingSince: string | null, now: number) {
+  if (sent.some((s) => s.result.ok)) return { failing_since: null, disabled_reason: null };
+  const since = failingSince ?? sent[0]!.started_at;
+  let disabled_reason: DisabledReason | null = null;
+  if (sent.some((s) => s.result.status === 410)) disabled_reason = "endpoint_gone";
+  else if (now - Date.parse(since) >= DISABLE_AFTER_FAILING_MS) disabled_reason = "failing";
+  return { failing_since: since, disabled_reason };
+}
+
+function outcome(s: Sent, disabled: boolean, now: number): { attempt: AttemptOutcome; retry: DeliveryToEnqueue | null } {
+  const base = { delivery_id: s.delivery.id, attempt: s.attempt, status: s.result.status, error: s.result.error, duration_ms: s.result.duration_ms, started_at: s.started_at };
+  if (s.result.ok) return { attempt: { ...base, state: "succeeded", next_attempt_at: null }, retry: null };
+  const delay = delayBeforeAttempt(s.attempt + 1);
+  if (disabled || delay === null) return { attempt: { ...base, state: "failed", next_attempt_at: null }, retry: null };
+  return {
+    attempt: { ...base, state: "pending", next_attempt_at: new Date(now + delay * 1000).toISOString() },
+    retry: { id: s.delivery.id, webhook_id: s.delivery.webhook_id, attempt: s.attempt + 1, delaySeconds: delay },
+  };
+}
+
+/**
+ * Makes the attempts a queue message asks for. Deliveries already final, or whose asked-for
+ * attempt was already made (a duplicate message), are skipped. Every attempt is logged and the
+ * next one scheduled in one D1 batch; only then are the retries enqueued.
+ */
+export async function deliverMessage(env: Env, message: DeliveryMessage, now: number): Promise<void> {
+  const asked = new Map(message.deliveries.map((d) => [d.id, d.attempt]));
+  const due = (await loadDeliveriesToSend(env.DB, [...asked.keys()])).filter(
+    (d) => d.state === "pending" && d.attempts < asked.get(d.id)!,
+  );
+  if (due.length === 0) return;
+
+  const nowIso = new Date(now).toISOString();
+  const policy = { allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === "true" };
+  const statements: D1PreparedStatement[] = [];
+  const sendable: DeliveryToSend[] = [];
+  for (const d of due) {
+    const problem = d.webhook_status !== "enabled" ? "endpoint disabled" : webhookUrlProblem(d.url, policy);
+    if (problem) statements.push(failDelivery(env.DB, d.id, problem === "endpoint disabled" ? problem : `endpoint URL refused: ${problem}`, nowIso));
+    else sendable.push(d);
+  }
+
+  const sent: Sent[] = await Promise.all(
+    sendable.map(async (delivery) => {
+      const started_at = new Date().toISOString();
+      const result = await sendEvent(delivery.url, signingSecrets(delivery, now), delivery.event_id, delivery.payload, now);
+      return { delivery, attempt: delivery.attempts + 1, started_at, result };
+    }),
+  );
+
+  const retries: DeliveryToEnqueue[] = [];
+  const byWebhook = Map.groupBy(sent, (s) => s.delivery.webhook_id);
+  for (const [webhookId, group] of byWebhook) {
+    const before = group[0]!.delivery.failing_since;
+    const health = endpointHealth(group, before, now);
+    if (health.failing_since !== before || health.disabled_reason) {
+      statements.push(updateWebhookHealth(env.DB, webhookId, health, nowIso));
+    }
+    for (const s of group) {
+      const { attempt, retry } = outcome(s, health.disabled_reason !== null, now);
+      statements.push(...recordAttempt(env.DB, attempt, nowIso));
+      if (retry) retries.push(retry);
+    }
+  }
+  if (statements.length > 0) await env.DB.batch(statements);
+  // Logged and scheduled in D1 first: should this send fail, the sweep re-enqueues them.
+  if (retries.length > 0) await enqueueDeliveries(env.WEBHOOKS, retries);
+}

@@ -1,0 +1,52 @@
+import { env } from "cloudflare:workers";
+import { newId } from "@qr3/core";
+import { insertWebhook } from "@qr3/db";
+import type { DeliveryMessage } from "@qr3/schema";
+import { generateSecret } from "@qr3/webhooks";
+
+export async function seedWebhook(workspaceId: string, overrides: { url?: string; events?: string[]; status?: "enabled" | "disabled" } = {}) {
+  const secret = generateSecret();
+  const webhook = await insertWebhook(env.DB, {
+    id: newId("wh"),
+    workspace_id: workspaceId,
+    url: overrides.url ?? "https://hooks.example.com/qr3",
+    events: JSON.stringify(overrides.events ?? ["qr.scanned"]),
+    secret,
+    created_at: new Date().toISOString(),
+  });
+  if (overrides.status === "disabled") {
+    await env.DB.prepare("UPDATE webhooks SET status = 'disabled', disabled_reason = 'manual' WHERE id = ?1").bind(webhook.id).run();
+  }
+  return { ...webhook, secret };
+}
+
+export interface SentMessage {
+  body: DeliveryMessage;
+  delaySeconds: number | undefined;
+}
+
+/**
+ * A stand-in for the webhooks queue producer that records what is sent. It does not forward: in
+ * this test project the worker under test is also the queue's consumer, and deliveries here are
+ * driven by calling the consumer directly.
+ */
+export function recordingQueue(options: { fail?: boolean } = {}) {
+  const sent: SentMessage[] = [];
+  const queue = {
+    async send(body: DeliveryMessage, opts?: QueueSendOptions) {
+      if (options.fail) throw new Error("queue unavailable");
+      sent.push({ body, delaySeconds: opts?.delaySeconds });
+    },
+    async sendBatch(messages: Iterable<MessageSendRequest<DeliveryMessage>>) {
+      if (options.fail) throw new Error("queue unavailable");
+      for (const m of messages) sent.push({ body: m.body, delaySeconds: m.delaySeconds });
+    },
+  } as unknown as Queue;
+  return { queue, sent };
+}
+
+export const deliveryRows = (webhookId: string) =>
+  env.DB.prepare("SELECT * FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY id").bind(webhookId).all<Record<string, unknown>>().then((r) => r.results);
+
+export const attemptRows = (deliveryId: string) =>
+  env.DB.prepare("SELECT * FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY attempt").bind(deliveryId).all<Record<string, unknown>>().then((r) => r.results);
