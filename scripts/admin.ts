@@ -3,9 +3,10 @@
 //   pnpm admin create-key --workspace <ws_id>
 //   pnpm admin revoke-key --key <key_id>
 // Local D1 by default; --remote for the deployed database; --persist-to <dir> for another local state.
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { createKey, createWorkspace, revokeKey } from "./lib/accounts.ts";
-import { openLocal, openRemote } from "./lib/d1.ts";
+import { ROOT, applyLocalMigrations, openLocal, openRemote } from "./lib/d1.ts";
 
 const USAGE = `usage: pnpm admin <create-workspace --name N --plan P | create-key --workspace ID | revoke-key --key ID> [--remote] [--persist-to DIR]`;
 
@@ -24,7 +25,14 @@ async function main(): Promise<void> {
   const command = positionals[0];
   if (!command || !["create-workspace", "create-key", "revoke-key"].includes(command)) throw new Error(USAGE);
 
-  const target = values.remote ? openRemote() : await openLocal(values["persist-to"]);
+  let target;
+  if (values.remote) {
+    target = openRemote();
+  } else {
+    const persistTo = values["persist-to"] ?? join(ROOT, ".wrangler/state");
+    applyLocalMigrations(persistTo);
+    target = await openLocal(persistTo);
+  }
   try {
     let result: unknown;
     if (command === "create-workspace") result = await createWorkspace(target.db, values.name, values.plan);

@@ -14,7 +14,11 @@ export function workerProject(worker: "redirect" | "ingest" | "api", options: { 
         miniflare: {
           // Only for vitest's own runner, which imports node:inspector; the workers use no Node APIs.
           compatibilityFlags: ["nodejs_compat"],
-          bindings: options.d1 ? { TEST_MIGRATIONS: await readD1Migrations(root("migrations")) } : {},
+          bindings: {
+            // Tests run with production's settings, not those of the local stack's .dev.vars.
+            WEBHOOK_ALLOW_LOOPBACK: "false",
+            ...(options.d1 ? { TEST_MIGRATIONS: await readD1Migrations(root("migrations")) } : {}),
+          },
         },
       }),
     ],

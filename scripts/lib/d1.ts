@@ -14,7 +14,18 @@ export interface Target {
   close(): Promise<void>;
 }
 
+/** Brings the local database up to date (a no-op when it is). */
+export function applyLocalMigrations(persistTo: string): void {
+  execFileSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "-c", API_CONFIG, "--persist-to", persistTo], {
+    env: { ...WRANGLER_ENV, CI: "true" }, // CI=true: no confirmation prompt
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+}
+
 export async function openLocal(persistTo = join(ROOT, ".wrangler/state")): Promise<Target> {
+  // wrangler's informational lines ("Using secrets defined in .dev.vars") would go to stdout,
+  // which belongs to the admin command's JSON.
+  process.env.WRANGLER_LOG ??= "error";
   const proxy = await getPlatformProxy<{ DB: D1Database }>({
     configPath: API_CONFIG,
     persist: { path: join(persistTo, "v3") },

@@ -1,12 +1,12 @@
 // Starts the whole local stack: migrations, demo data, and the three workers behind the dev
 // gateway in one `wrangler dev` process. Used by `pnpm dev` and by the end-to-end tests.
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { getWorkspace } from "@qr3/db";
 import { createWorkspace } from "./accounts.ts";
-import { API_CONFIG, ROOT, WRANGLER_ENV, openLocal } from "./d1.ts";
+import { ROOT, WRANGLER_ENV, applyLocalMigrations, openLocal } from "./d1.ts";
 
 export const CONFIGS = [
   "dev/gateway/wrangler.toml",
@@ -45,13 +45,6 @@ export function freePort(): Promise<number> {
       const { port } = server.address() as { port: number };
       server.close(() => resolve(port));
     });
-  });
-}
-
-function applyMigrations(persistTo: string): void {
-  execFileSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "-c", API_CONFIG, "--persist-to", persistTo], {
-    env: { ...WRANGLER_ENV, CI: "true" }, // CI=true: no confirmation prompt
-    stdio: ["ignore", "ignore", "inherit"],
   });
 }
 
@@ -112,7 +105,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const persistTo = options.persistTo ?? join(ROOT, ".wrangler/state");
   const port = options.port ?? 8787;
   mkdirSync(persistTo, { recursive: true });
-  applyMigrations(persistTo);
+  applyLocalMigrations(persistTo);
   const demo = await ensureDemoAccount(persistTo);
 
   const args = ["dev", ...CONFIGS.flatMap((c) => ["-c", c]), "--ip", "127.0.0.1", "--port", String(port)];

@@ -1,12 +1,10 @@
 // The real local stack (wrangler dev: workerd with local D1, KV and Queues), driven over HTTP the
 // way a user drives it: create a code, scan it with real phones' user agents, read the analytics.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, startStack, type Stack } from "../../scripts/lib/stack.ts";
+import type { Stack } from "../../scripts/lib/stack.ts";
+import { apiClient, startTestStack, waitFor } from "./helpers.ts";
 
 const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -22,41 +20,22 @@ const UA = {
 };
 
 let stack: Stack;
+let log: string[];
+let cleanup: () => Promise<void>;
 let persistTo: string;
-const log: string[] = [];
 
 beforeAll(async () => {
-  persistTo = mkdtempSync(join(tmpdir(), "qr3-e2e-"));
-  stack = await startStack({ persistTo, port: await freePort(), output: (chunk) => log.push(chunk) });
+  ({ stack, log, cleanup, persistTo } = await startTestStack());
 });
 
 afterAll(async () => {
-  await stack?.stop();
-  rmSync(persistTo, { recursive: true, force: true });
+  await cleanup?.();
 });
 
-async function api(path: string, key: string, init: { method?: string; body?: unknown } = {}) {
-  const res = await fetch(`${stack.origin}${path}`, {
-    method: init.method ?? "GET",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: init.body === undefined ? null : JSON.stringify(init.body),
-  });
-  const text = await res.text();
-  return { status: res.status, json: (text ? JSON.parse(text) : null) as any };
-}
+const api = (path: string, key: string, init: { method?: string; body?: unknown } = {}) => apiClient(stack.origin, key)(path, init);
 
 function scan(shortCode: string, headers: Record<string, string>) {
   return fetch(`${stack.origin}/${shortCode}`, { redirect: "manual", headers });
-}
-
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    value = await read();
-  }
-  return value;
 }
 
 describe("the scan pipeline over the local stack", () => {

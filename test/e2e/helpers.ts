@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { freePort, startStack, type Stack } from "../../scripts/lib/stack.ts";
+
+/** A fresh local stack in a temporary state directory, on a free port. */
+export async function startTestStack(): Promise<{ stack: Stack; log: string[]; persistTo: string; cleanup: () => Promise<void> }> {
+  const persistTo = mkdtempSync(join(tmpdir(), "qr3-e2e-"));
+  const log: string[] = [];
+  const stack = await startStack({ persistTo, port: await freePort(), output: (chunk) => log.push(chunk) });
+  return {
+    stack,
+    log,
+    persistTo,
+    cleanup: async () => {
+      await stack.stop();
+      rmSync(persistTo, { recursive: true, force: true });
+    },
+  };
+}
+
+export function apiClient(origin: string, key: string) {
+  return async (path: string, init: { method?: string; body?: unknown } = {}) => {
+    const res = await fetch(`${origin}${path}`, {
+      method: init.method ?? "GET",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: init.body === undefined ? null : JSON.stringify(init.body),
+    });
+    const text = await res.text();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return { status: res.status, json: (text ? JSON.parse(text) : null) as any };
+  };
+}
+
+export async function waitFor<T>(read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    value = await read();
+  }
+  return value;
+}
