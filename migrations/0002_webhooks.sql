@@ -16,9 +16,22 @@ CREATE TABLE webhooks (
 );
 CREATE INDEX webhooks_workspace ON webhooks (workspace_id, status);
 
--- One delivery per event and subscription: the outbox. A delivery row is written in the same D1
--- transaction as the scan it announces, so no event is ever skipped; the queue only carries
--- pointers to these rows, and the ingest cron re-enqueues any pending delivery that is overdue.
+-- The outbox: the qr.scanned events of one consumer batch and workspace, written in the same D1
+-- transaction as the scans they announce (and only for workspaces with an enabled subscription),
+-- so no event is ever skipped and the scan path pays one small row per batch. A dispatch step on
+-- the webhooks queue turns each row into deliveries and deletes it; the ingest cron re-enqueues
+-- rows whose dispatch is overdue.
+CREATE TABLE webhook_outbox (
+  id           TEXT PRIMARY KEY,
+  workspace_id TEXT NOT NULL,
+  events       TEXT NOT NULL, -- JSON array of { event_id, scan_id, payload }
+  due_at       TEXT NOT NULL, -- when the dispatch is expected; the sweep takes rows long past it
+  created_at   TEXT NOT NULL
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox (due_at);
+
+-- One delivery per event and subscription. The queue only carries pointers to these rows, and the
+-- ingest cron re-enqueues any pending delivery whose next attempt is overdue.
 CREATE TABLE webhook_deliveries (
   id              TEXT PRIMARY KEY,
   webhook_id      TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,

@@ -2,23 +2,31 @@
 // reports each minified bundle's size. The redirector's size matters most: it runs on every scan.
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ROOT, WRANGLER_ENV } from "./lib/d1.ts";
 
 const WORKERS = ["redirect", "ingest", "api"] as const;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
-const rows: string[] = [];
-for (const worker of WORKERS) {
+/** Bundles one worker into dist/<worker>/index.js; returns the bundle's path. */
+export function buildWorker(worker: (typeof WORKERS)[number]): string {
   const outdir = join(ROOT, "dist", worker);
   rmSync(outdir, { recursive: true, force: true });
   execFileSync("wrangler", ["deploy", "--dry-run", "-c", join(ROOT, `wrangler.${worker}.toml`), "--outdir", outdir], {
     env: WRANGLER_ENV,
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const files = readdirSync(outdir).filter((f) => f.endsWith(".js"));
-  const code = Buffer.concat(files.map((f) => readFileSync(join(outdir, f))));
-  rows.push(`${worker.padEnd(10)} ${kib(code.byteLength).padStart(10)} ${kib(gzipSync(code).byteLength).padStart(10)}`);
+  return join(outdir, "index.js");
 }
-console.log(`worker     ${"minified".padStart(10)} ${"gzip".padStart(10)}\n${rows.join("\n")}`);
+
+if (import.meta.main) {
+  const rows: string[] = [];
+  for (const worker of WORKERS) {
+    const outdir = dirname(buildWorker(worker));
+    const files = readdirSync(outdir).filter((f) => f.endsWith(".js"));
+    const code = Buffer.concat(files.map((f) => readFileSync(join(outdir, f))));
+    rows.push(`${worker.padEnd(10)} ${kib(code.byteLength).padStart(10)} ${kib(gzipSync(code).byteLength).padStart(10)}`);
+  }
+  console.log(`worker     ${"minified".padStart(10)} ${"gzip".padStart(10)}\n${rows.join("\n")}`);
+}

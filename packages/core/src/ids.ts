@@ -3,7 +3,7 @@
 // creation time, which keyset pagination relies on.
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export type IdPrefix = "ws" | "key" | "qr" | "scn" | "req" | "wh" | "evt" | "dlv";
+export type IdPrefix = "ws" | "key" | "qr" | "scn" | "req" | "wh" | "evt" | "dlv" | "obx";
 
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   let time = "";

@@ -5,3 +5,4 @@ export * from "./api-keys.ts";
 export * from "./analytics.ts";
 export * from "./webhooks.ts";
 export * from "./webhook-deliveries.ts";
+export * from "./webhook-outbox.ts";

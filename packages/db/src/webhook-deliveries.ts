@@ -30,36 +30,6 @@ export interface AttemptRow {
 const COLUMNS =
   "d.id, d.webhook_id, d.workspace_id, d.event_id, d.event_type, d.payload, d.state, d.attempts, d.last_status, d.last_error, d.last_duration_ms, d.next_attempt_at, d.redelivery_of, d.created_at, d.updated_at";
 
-/** What the fan-out needs of each newly stored scan. */
-export interface ScanEventRow {
-  workspace_id: string;
-  code_id: string;
-  event_id: string;
-  payload: string;
-}
-
-/**
- * One pending delivery per scan and enabled subscription to qr.scanned, in the same D1 batch that
- * stores the scans. Redelivered scans hit the unique (webhook, event) index and add nothing; the
- * rows really inserted come back, to be enqueued. Delivery ids reuse the event's time part, so the
- * log sorts by time.
- */
-export function fanOutScanEvents(db: D1Database, events: readonly ScanEventRow[], now: string): D1PreparedStatement {
-  return db
-    .prepare(
-      `INSERT OR IGNORE INTO webhook_deliveries
-         (id, webhook_id, workspace_id, event_id, event_type, payload, state, attempts, next_attempt_at, created_at, updated_at)
-       SELECT 'dlv_' || substr(j.value ->> 'event_id', 5, 10) || lower(hex(randomblob(8))),
-              w.id, w.workspace_id, j.value ->> 'event_id', 'qr.scanned', j.value ->> 'payload', 'pending', 0, ?2, ?2, ?2
-       FROM json_each(?1) AS j
-       JOIN webhooks w ON w.workspace_id = j.value ->> 'workspace_id' AND w.status = 'enabled'
-       WHERE EXISTS (SELECT 1 FROM json_each(w.events) AS e WHERE e.value = 'qr.scanned')
-         AND EXISTS (SELECT 1 FROM codes c WHERE c.id = j.value ->> 'code_id' AND c.workspace_id = j.value ->> 'workspace_id')
-       RETURNING id, webhook_id`,
-    )
-    .bind(JSON.stringify(events), now);
-}
-
 export function insertDelivery(
   db: D1Database,
   row: Pick<DeliveryRow, "id" | "webhook_id" | "workspace_id" | "event_id" | "event_type" | "payload" | "redelivery_of" | "created_at">,

@@ -1,21 +1,30 @@
 import * as z from "zod/mini";
 import { ID_PATTERN } from "@qr3/core";
 
-// A pointer to webhook deliveries of one subscription, each with the attempt it asks for. The
-// deliveries themselves (payload, state, log) live in D1; a message that arrives for an attempt
-// already made is a duplicate and is dropped.
+// Messages of the webhooks queue. Both only point at rows in D1, which hold the payloads, states
+// and logs:
+// - "dispatch": turn an outbox row (a batch's scan events for one workspace) into deliveries;
+// - "deliver": make the given attempt of deliveries of one subscription. A message that arrives
+//   for an attempt already made is a duplicate and is dropped.
 export const MAX_DELIVERIES_PER_MESSAGE = 50;
 
-export const DeliveryMessageSchema = z.object({
-  webhook_id: z.string().check(z.regex(ID_PATTERN), z.startsWith("wh_")),
+const id = (prefix: string) => z.string().check(z.regex(ID_PATTERN), z.startsWith(`${prefix}_`));
+
+export const DispatchMessageSchema = z.object({
+  kind: z.literal("dispatch"),
+  outbox_id: id("obx"),
+});
+
+export const DeliverMessageSchema = z.object({
+  kind: z.literal("deliver"),
+  webhook_id: id("wh"),
   deliveries: z
-    .array(
-      z.object({
-        id: z.string().check(z.regex(ID_PATTERN), z.startsWith("dlv_")),
-        attempt: z.number().check(z.int(), z.minimum(1), z.maximum(100)),
-      }),
-    )
+    .array(z.object({ id: id("dlv"), attempt: z.number().check(z.int(), z.minimum(1), z.maximum(100)) }))
     .check(z.minLength(1), z.maxLength(MAX_DELIVERIES_PER_MESSAGE)),
 });
 
-export type DeliveryMessage = z.infer<typeof DeliveryMessageSchema>;
+export const WebhookQueueMessageSchema = z.discriminatedUnion("kind", [DispatchMessageSchema, DeliverMessageSchema]);
+
+export type DispatchMessage = z.infer<typeof DispatchMessageSchema>;
+export type DeliverMessage = z.infer<typeof DeliverMessageSchema>;
+export type WebhookQueueMessage = z.infer<typeof WebhookQueueMessageSchema>;

@@ -1,4 +1,4 @@
-import { MAX_DELIVERIES_PER_MESSAGE, type DeliveryMessage } from "@qr3/schema";
+import { MAX_DELIVERIES_PER_MESSAGE, type WebhookQueueMessage } from "@qr3/schema";
 
 export interface DeliveryToEnqueue {
   id: string;
@@ -9,12 +9,23 @@ export interface DeliveryToEnqueue {
 
 const MAX_MESSAGES_PER_SEND = 100; // Queues' sendBatch limit
 
+async function sendAll(queue: Queue, messages: MessageSendRequest<WebhookQueueMessage>[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += MAX_MESSAGES_PER_SEND) {
+    await queue.sendBatch(messages.slice(i, i + MAX_MESSAGES_PER_SEND));
+  }
+}
+
+/** Asks for outbox rows to be turned into deliveries. */
+export async function enqueueDispatch(queue: Queue, outboxIds: readonly string[]): Promise<void> {
+  await sendAll(queue, outboxIds.map((outbox_id) => ({ body: { kind: "dispatch", outbox_id }, contentType: "json" })));
+}
+
 /**
  * Sends delivery pointers to the webhooks queue: one message per subscription and delay, at most
  * 50 deliveries each, so a slow endpoint only ever holds up its own deliveries.
  */
 export async function enqueueDeliveries(queue: Queue, items: readonly DeliveryToEnqueue[]): Promise<void> {
-  const groups = new Map<string, { webhook_id: string; delaySeconds: number; deliveries: DeliveryMessage["deliveries"] }>();
+  const groups = new Map<string, { webhook_id: string; delaySeconds: number; deliveries: Array<{ id: string; attempt: number }> }>();
   for (const item of items) {
     const delaySeconds = item.delaySeconds ?? 0;
     const key = `${item.webhook_id}:${delaySeconds}`;
@@ -22,17 +33,15 @@ export async function enqueueDeliveries(queue: Queue, items: readonly DeliveryTo
     group.deliveries.push({ id: item.id, attempt: item.attempt });
     groups.set(key, group);
   }
-  const messages: MessageSendRequest<DeliveryMessage>[] = [];
+  const messages: MessageSendRequest<WebhookQueueMessage>[] = [];
   for (const group of groups.values()) {
     for (let i = 0; i < group.deliveries.length; i += MAX_DELIVERIES_PER_MESSAGE) {
       messages.push({
-        body: { webhook_id: group.webhook_id, deliveries: group.deliveries.slice(i, i + MAX_DELIVERIES_PER_MESSAGE) },
+        body: { kind: "deliver", webhook_id: group.webhook_id, deliveries: group.deliveries.slice(i, i + MAX_DELIVERIES_PER_MESSAGE) },
         contentType: "json",
         delaySeconds: group.delaySeconds,
       });
     }
   }
-  for (let i = 0; i < messages.length; i += MAX_MESSAGES_PER_SEND) {
-    await queue.sendBatch(messages.slice(i, i + MAX_MESSAGES_PER_SEND));
-  }
+  await sendAll(queue, messages);
 }

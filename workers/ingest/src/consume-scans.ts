@@ -1,17 +1,30 @@
-import { fanOutScanEvents, insertScans, type ScanEventRow } from "@qr3/db";
+import { newId } from "@qr3/core";
+import { insertScans, stageScanEvents, type OutboxGroup } from "@qr3/db";
 import { ScanMessageSchema, type ScanRow } from "@qr3/schema";
-import { enqueueDeliveries, scanEvent } from "@qr3/webhooks";
+import { enqueueDispatch, scanEvent } from "@qr3/webhooks";
 import { retryDelaySeconds } from "./retry.ts";
 import { toScanRow } from "./scan-row.ts";
 
 interface Valid {
   message: Message<unknown>;
   row: ScanRow;
-  event: ScanEventRow;
+  shortCode: string;
+}
+
+/** The batch's qr.scanned events, one outbox group per workspace. */
+function outboxGroups(valid: readonly Valid[]): OutboxGroup[] {
+  const groups = new Map<string, OutboxGroup>();
+  for (const { row, shortCode } of valid) {
+    const event = scanEvent({ ...row, scan_id: row.id, short_code: shortCode });
+    const group = groups.get(row.workspace_id) ?? { id: newId("obx"), workspace_id: row.workspace_id, events: [] };
+    group.events.push({ event_id: event.id, scan_id: row.id, payload: JSON.stringify(event) });
+    groups.set(row.workspace_id, group);
+  }
+  return [...groups.values()];
 }
 
 /**
- * Validates each message on its own, then stores the valid ones, and the webhook deliveries that
+ * Validates each message on its own, then stores the valid ones, and the webhook events that
  * announce them, in one D1 batch. Nothing is acked before it is stored: a failed write retries
  * every valid message with backoff, while an invalid message (it could never succeed) is logged
  * and acked so it cannot hold up its batch-mates.
@@ -21,9 +34,7 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Prom
   for (const message of batch.messages) {
     const parsed = ScanMessageSchema.safeParse(message.body);
     if (parsed.success) {
-      const row = toScanRow(parsed.data);
-      const event = scanEvent({ ...row, scan_id: row.id, short_code: parsed.data.short_code });
-      valid.push({ message, row, event: { workspace_id: row.workspace_id, code_id: row.code_id, event_id: event.id, payload: JSON.stringify(event) } });
+      valid.push({ message, row: toScanRow(parsed.data), shortCode: parsed.data.short_code });
     } else {
       // Field paths and issue codes only: a body of unknown origin may hold anything.
       const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.code}`);
@@ -33,13 +44,13 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Prom
   }
   if (valid.length === 0) return;
 
-  let deliveries: Array<{ id: string; webhook_id: string }>;
+  let staged: string[];
   try {
-    const [, fannedOut] = await env.DB.batch<{ id: string; webhook_id: string }>([
+    const [, outbox] = await env.DB.batch<{ id: string }>([
       insertScans(env.DB, valid.map((v) => v.row)),
-      fanOutScanEvents(env.DB, valid.map((v) => v.event), new Date().toISOString()),
+      stageScanEvents(env.DB, outboxGroups(valid), new Date().toISOString()),
     ]);
-    deliveries = fannedOut!.results;
+    staged = outbox!.results.map((r) => r.id);
   } catch (err) {
     console.error(JSON.stringify({ event: "scan_store_failed", messages: valid.length, error: String(err) }));
     for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
@@ -47,10 +58,11 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Prom
   }
   for (const { message } of valid) message.ack();
 
-  // The deliveries are stored; should this send fail, the cron's sweep enqueues them later.
+  // The events are stored; should this send fail, the cron's sweep enqueues them later.
+  if (staged.length === 0) return;
   try {
-    await enqueueDeliveries(env.WEBHOOKS, deliveries.map((d) => ({ ...d, attempt: 1 })));
+    await enqueueDispatch(env.WEBHOOKS, staged);
   } catch (err) {
-    console.error(JSON.stringify({ event: "delivery_enqueue_failed", deliveries: deliveries.length, error: String(err) }));
+    console.error(JSON.stringify({ event: "dispatch_enqueue_failed", outbox_rows: staged.length, error: String(err) }));
   }
 }

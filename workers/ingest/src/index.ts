@@ -1,11 +1,11 @@
 import { consumeScans } from "./consume-scans.ts";
 import { runScheduled } from "./maintenance.ts";
 import { QUEUES } from "./queues.ts";
-import { consumeDeliveries } from "./webhooks/consume-deliveries.ts";
+import { consumeWebhookQueue } from "./webhooks/consume.ts";
 
 export default {
   queue(batch, env) {
-    if (batch.queue === QUEUES.webhooks) return consumeDeliveries(batch, env);
+    if (batch.queue === QUEUES.webhooks) return consumeWebhookQueue(batch, env);
     return consumeScans(batch, env);
   },
   scheduled: (controller, env) => runScheduled(env, controller.cron, controller.scheduledTime),

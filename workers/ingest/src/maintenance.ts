@@ -1,10 +1,10 @@
 import { addDays, ensureSalt } from "@qr3/core";
-import { sweepOverdueDeliveries } from "./webhooks/sweep.ts";
+import { sweepWebhooks } from "./webhooks/sweep.ts";
 
 export const DAILY_CRON = "5 0 * * *";
 
 /**
- * Every cron run re-enqueues webhook deliveries whose queue message was lost. The daily run also
+ * Every cron run re-enqueues webhook work whose queue message was lost. The daily run also
  * writes tomorrow's IP-hash salt a day ahead, so that KV has replicated it before midnight, and
  * today's too should an earlier run have been missed. `now` is the cron's scheduled time, so a
  * run can be replayed for any date.
@@ -14,5 +14,5 @@ export async function runScheduled(env: Env, cron: string, now: number): Promise
     await ensureSalt(env.SALTS, now, now);
     await ensureSalt(env.SALTS, addDays(now, 1), now);
   }
-  await sweepOverdueDeliveries(env, now);
+  await sweepWebhooks(env, now);
 }

@@ -1,12 +1,10 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { newId } from "@qr3/core";
 import { insertDelivery } from "@qr3/db";
 import { Webhook } from "standardwebhooks";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index.ts";
 import { seedWorkspace } from "../../../test/fixtures.ts";
-import { attemptRows, recordingQueue, seedWebhook } from "./webhook-helpers.ts";
+import { attemptRows, recordingQueue, runWebhookQueue, seedWebhook } from "./webhook-helpers.ts";
 
 type Responder = (request: Request) => Response | Promise<Response>;
 const received: Request[] = [];
@@ -39,12 +37,8 @@ async function seedDelivery(webhook: { id: string; workspace_id: string }) {
   }))!;
 }
 
-async function run(webhookId: string, deliveries: Array<{ id: string; attempt: number }>, queue = recordingQueue()) {
-  const batch = createMessageBatch("qr3-webhooks", [{ id: "w0", timestamp: new Date(), attempts: 1, body: { webhook_id: webhookId, deliveries } }]);
-  const ctx = createExecutionContext();
-  await worker.queue(batch, { ...env, WEBHOOKS: queue.queue });
-  return { result: await getQueueResult(batch, ctx), sent: queue.sent };
-}
+const run = (webhookId: string, deliveries: Array<{ id: string; attempt: number }>) =>
+  runWebhookQueue([{ kind: "deliver", webhook_id: webhookId, deliveries }]);
 
 const delivery = (id: string) => env.DB.prepare("SELECT * FROM webhook_deliveries WHERE id = ?1").bind(id).first<Record<string, unknown>>();
 const webhookRow = (id: string) => env.DB.prepare("SELECT * FROM webhooks WHERE id = ?1").bind(id).first<Record<string, unknown>>();
@@ -82,7 +76,7 @@ describe("webhook delivery consumer", () => {
     respond = () => new Response("boom", { status: 500 });
     const first = await run(webhook.id, [{ id: d.id, attempt: 1 }]);
     expect(first.result.explicitAcks).toEqual(["w0"]);
-    expect(first.sent).toEqual([{ body: { webhook_id: webhook.id, deliveries: [{ id: d.id, attempt: 2 }] }, delaySeconds: 5 }]);
+    expect(first.sent).toEqual([{ body: { kind: "deliver", webhook_id: webhook.id, deliveries: [{ id: d.id, attempt: 2 }] }, delaySeconds: 5 }]);
     const pending = await delivery(d.id);
     expect(pending).toMatchObject({ state: "pending", attempts: 1, last_status: 500, last_error: "HTTP 500" });
     expect(Date.parse(pending!.next_attempt_at as string) - Date.now()).toBeGreaterThan(3000);
@@ -203,13 +197,9 @@ describe("webhook delivery consumer", () => {
 
   it("acks and logs an invalid message, and retries one whose deliveries cannot be logged", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-    const batch = createMessageBatch("qr3-webhooks", [
-      { id: "bad", timestamp: new Date(), attempts: 1, body: { webhook_id: "nope", deliveries: [] } },
-    ]);
-    const ctx = createExecutionContext();
-    await worker.queue(batch, env);
-    expect((await getQueueResult(batch, ctx)).explicitAcks).toEqual(["bad"]);
-    expect(String(errors.mock.calls[0]![0])).toContain("delivery_message_invalid");
+    const invalid = await runWebhookQueue([{ kind: "deliver", webhook_id: "nope", deliveries: [] }, { kind: "explode" }]);
+    expect(invalid.result.explicitAcks).toEqual(["w0", "w1"]);
+    expect(String(errors.mock.calls[0]![0])).toContain("webhook_message_invalid");
 
     const ws = await seedWorkspace(env.DB);
     const webhook = await seedWebhook(ws.id);
@@ -221,12 +211,11 @@ describe("webhook delivery consumer", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const batch2 = createMessageBatch("qr3-webhooks", [
-      { id: "w1", timestamp: new Date(), attempts: 1, body: { webhook_id: webhook.id, deliveries: [{ id: d.id, attempt: 1 }] } },
-    ]);
-    const ctx2 = createExecutionContext();
-    await worker.queue(batch2, { ...env, DB: failingDb, WEBHOOKS: recordingQueue().queue });
-    expect((await getQueueResult(batch2, ctx2)).retryMessages).toEqual([{ msgId: "w1" }]);
+    const failed = await runWebhookQueue([{ kind: "deliver", webhook_id: webhook.id, deliveries: [{ id: d.id, attempt: 1 }] }], recordingQueue(), {
+      ...env,
+      DB: failingDb,
+    });
+    expect(failed.result.retryMessages).toEqual([{ msgId: "w0" }]);
     errors.mockRestore();
   });
 });

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index.ts";
 import { scanMessage, seedCode, seedWorkspace } from "../../../test/fixtures.ts";
-import { deliveryRows, recordingQueue, seedWebhook } from "./webhook-helpers.ts";
+import { deliveryRows, recordingQueue, runWebhookQueue, seedWebhook } from "./webhook-helpers.ts";
 
 async function deliverScans(bodies: unknown[], queue = recordingQueue()) {
   const batch = createMessageBatch("qr3-scans", bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
@@ -12,20 +12,33 @@ async function deliverScans(bodies: unknown[], queue = recordingQueue()) {
   return { result: await getQueueResult(batch, ctx), sent: queue.sent };
 }
 
+const outboxRows = () => env.DB.prepare("SELECT * FROM webhook_outbox").all().then((r) => r.results);
+
 describe("webhook fan-out of stored scans", () => {
-  it("creates one pending delivery per scan and enabled qr.scanned subscription, and enqueues them", async () => {
+  it("stages a batch's events per subscribed workspace, then dispatches one delivery per scan and subscription", async () => {
     const ws = await seedWorkspace(env.DB);
     const code = await seedCode(env.DB, ws.id);
     const a = await seedWebhook(ws.id);
     const b = await seedWebhook(ws.id);
     const off = await seedWebhook(ws.id, { status: "disabled" });
+    const quiet = await seedWorkspace(env.DB);
+    const quietCode = await seedCode(env.DB, quiet.id);
     const otherWs = await seedWorkspace(env.DB);
     const foreign = await seedWebhook(otherWs.id);
 
-    const messages = [scanMessage(code, { country: "AT", short_code: code.short_code }), scanMessage(code, { country: null })];
+    const messages = [scanMessage(code, { country: "AT" }), scanMessage(code, { country: null }), scanMessage(quietCode)];
     const { result, sent } = await deliverScans(messages);
-    expect(result.explicitAcks).toHaveLength(2);
+    expect(result.explicitAcks).toHaveLength(3);
 
+    // One outbox row, for the one workspace with subscriptions, and one dispatch message for it.
+    const outbox = await outboxRows();
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]).toMatchObject({ workspace_id: ws.id });
+    expect(sent).toEqual([{ body: { kind: "dispatch", outbox_id: outbox[0]!.id }, delaySeconds: undefined }]);
+
+    const dispatched = await runWebhookQueue([sent[0]!.body]);
+    expect(dispatched.result.explicitAcks).toEqual(["w0"]);
+    expect(await outboxRows()).toEqual([]);
     for (const webhook of [a, b]) {
       const rows = await deliveryRows(webhook.id);
       expect(rows).toHaveLength(2);
@@ -36,51 +49,57 @@ describe("webhook fan-out of stored scans", () => {
         id: `evt_${messages[0]!.scan_id.slice(4)}`,
         type: "qr.scanned",
         created: messages[0]!.scanned_at,
-        data: {
-          code_id: code.id,
-          short_code: code.short_code,
-          scan_id: messages[0]!.scan_id,
-          country: "AT",
-          device_type: "mobile",
-          os: "iOS",
-        },
+        data: { code_id: code.id, short_code: code.short_code, scan_id: messages[0]!.scan_id, country: "AT", device_type: "mobile", os: "iOS" },
       });
     }
     expect(await deliveryRows(off.id)).toHaveLength(0);
     expect(await deliveryRows(foreign.id)).toHaveLength(0);
 
-    // One message per subscription, each pointing at its two deliveries' first attempt.
-    expect(sent).toHaveLength(2);
-    for (const m of sent) {
+    // One deliver message per subscription, each pointing at its two deliveries' first attempt.
+    expect(dispatched.sent).toHaveLength(2);
+    for (const m of dispatched.sent) {
       expect(m.delaySeconds).toBe(0);
-      expect(m.body.deliveries).toHaveLength(2);
-      expect(m.body.deliveries.every((d) => d.attempt === 1)).toBe(true);
+      expect(m.body).toMatchObject({ kind: "deliver", deliveries: [{ attempt: 1 }, { attempt: 1 }] });
     }
-    expect(sent.map((m) => m.body.webhook_id).sort()).toEqual([a.id, b.id].sort());
+    expect(dispatched.sent.map((m) => (m.body as { webhook_id: string }).webhook_id).sort()).toEqual([a.id, b.id].sort());
   });
 
-  it("adds nothing for a redelivered scan message", async () => {
+  it("adds no second delivery for a redelivered scan message", async () => {
     const ws = await seedWorkspace(env.DB);
     const code = await seedCode(env.DB, ws.id);
     const webhook = await seedWebhook(ws.id);
     const message = scanMessage(code);
-    await deliverScans([message]);
+    const first = await deliverScans([message]);
+    await runWebhookQueue([first.sent[0]!.body]);
     const again = await deliverScans([message]);
     expect(again.result.explicitAcks).toEqual(["m0"]);
-    expect(again.sent).toHaveLength(0);
+    const redispatched = await runWebhookQueue([again.sent[0]!.body]);
+    expect(redispatched.sent).toEqual([]);
     expect(await deliveryRows(webhook.id)).toHaveLength(1);
+    // A dispatch message for an outbox row already dispatched is a no-op.
+    expect((await runWebhookQueue([first.sent[0]!.body])).sent).toEqual([]);
   });
 
-  it("keeps the scans and deliveries when enqueueing fails: the sweep sends them later", async () => {
+  it("skips events of scans that were not stored", async () => {
     const ws = await seedWorkspace(env.DB);
     const code = await seedCode(env.DB, ws.id);
     const webhook = await seedWebhook(ws.id);
+    await env.DB.prepare("DELETE FROM codes WHERE id = ?1").bind(code.id).run();
+    const { sent } = await deliverScans([scanMessage(code)]);
+    await runWebhookQueue(sent.map((s) => s.body));
+    expect(await deliveryRows(webhook.id)).toHaveLength(0);
+  });
+
+  it("keeps the scans and staged events when enqueueing fails: the sweep sends them later", async () => {
+    const ws = await seedWorkspace(env.DB);
+    const code = await seedCode(env.DB, ws.id);
+    await seedWebhook(ws.id);
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     const { result } = await deliverScans([scanMessage(code)], recordingQueue({ fail: true }));
     expect(result.explicitAcks).toEqual(["m0"]);
     expect(result.retryMessages).toEqual([]);
-    expect(await deliveryRows(webhook.id)).toHaveLength(1);
-    expect(errors.mock.calls.map((c) => String(c[0])).join()).toContain("delivery_enqueue_failed");
+    expect((await outboxRows()).filter((r) => r.workspace_id === ws.id)).toHaveLength(1);
+    expect(errors.mock.calls.map((c) => String(c[0])).join()).toContain("dispatch_enqueue_failed");
     errors.mockRestore();
   });
 });

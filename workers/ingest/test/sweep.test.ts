@@ -1,31 +1,44 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { newId } from "@qr3/core";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index.ts";
-import { scanMessage, seedCode, seedWorkspace } from "../../../test/fixtures.ts";
-import { fanOutScanEvents, insertScans } from "@qr3/db";
+import { seedWorkspace } from "../../../test/fixtures.ts";
 import { recordingQueue, seedWebhook } from "./webhook-helpers.ts";
 
-describe("overdue delivery sweep", () => {
-  it("re-enqueues pending deliveries whose queue message was lost, once per claim", async () => {
+const cron = (scheduledTime: number, queue: ReturnType<typeof recordingQueue>) =>
+  worker.scheduled(createScheduledController({ scheduledTime, cron: "*/5 * * * *" }), { ...env, WEBHOOKS: queue.queue });
+
+describe("webhook sweep", () => {
+  it("re-enqueues overdue outbox rows and pending deliveries whose queue message was lost, once per claim", async () => {
     const ws = await seedWorkspace(env.DB);
-    const code = await seedCode(env.DB, ws.id);
     const webhook = await seedWebhook(ws.id);
-    const longAgo = new Date(Date.now() - 3600_000).toISOString();
-    const message = scanMessage(code);
+    const now = Date.now();
+    const longAgo = new Date(now - 3600_000).toISOString();
+    const recent = new Date(now - 60_000).toISOString();
+    const [outboxId, staleDelivery, freshDelivery] = [newId("obx"), newId("dlv"), newId("dlv")];
     await env.DB.batch([
-      insertScans(env.DB, [{ ...message, id: message.scan_id, device_type: null, os: null, browser: null }] as never),
-      fanOutScanEvents(env.DB, [{ workspace_id: ws.id, code_id: code.id, event_id: "evt_x", payload: "{}" }], longAgo),
+      env.DB.prepare("INSERT INTO webhook_outbox (id, workspace_id, events, due_at, created_at) VALUES (?1, ?2, '[]', ?3, ?3)").bind(outboxId, ws.id, longAgo),
+      ...[
+        [staleDelivery, longAgo, 2],
+        [freshDelivery, recent, 0],
+      ].map(([id, due, attempts]) =>
+        env.DB.prepare(
+          `INSERT INTO webhook_deliveries (id, webhook_id, workspace_id, event_id, event_type, payload, state, attempts, next_attempt_at, created_at, updated_at)
+           VALUES (?1, ?2, ?3, ?4, 'qr.scanned', '{}', 'pending', ?6, ?5, ?5, ?5)`,
+        ).bind(id, webhook.id, ws.id, newId("evt"), due, attempts),
+      ),
     ]);
 
     const queue = recordingQueue();
-    const now = Date.now();
-    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "*/5 * * * *" }), { ...env, WEBHOOKS: queue.queue });
-    expect(queue.sent).toHaveLength(1);
-    expect(queue.sent[0]!.body).toEqual({ webhook_id: webhook.id, deliveries: [{ id: expect.stringMatching(/^dlv_/), attempt: 1 }] });
+    await cron(now, queue);
+    expect(queue.sent.map((m) => m.body)).toEqual([
+      { kind: "dispatch", outbox_id: outboxId },
+      { kind: "deliver", webhook_id: webhook.id, deliveries: [{ id: staleDelivery, attempt: 3 }] },
+    ]);
 
-    // Claimed: the next run, minutes later, leaves it to the queue.
-    await worker.scheduled(createScheduledController({ scheduledTime: now + 60_000, cron: "*/5 * * * *" }), { ...env, WEBHOOKS: queue.queue });
-    expect(queue.sent).toHaveLength(1);
+    // Claimed: a run minutes later leaves them to the queue.
+    await cron(now + 60_000, queue);
+    expect(queue.sent).toHaveLength(2);
   });
 });

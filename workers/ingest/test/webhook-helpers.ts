@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { newId } from "@qr3/core";
 import { insertWebhook } from "@qr3/db";
-import type { DeliveryMessage } from "@qr3/schema";
+import type { WebhookQueueMessage } from "@qr3/schema";
 import { generateSecret } from "@qr3/webhooks";
 
 export async function seedWebhook(workspaceId: string, overrides: { url?: string; events?: string[]; status?: "enabled" | "disabled" } = {}) {
@@ -21,7 +21,7 @@ export async function seedWebhook(workspaceId: string, overrides: { url?: string
 }
 
 export interface SentMessage {
-  body: DeliveryMessage;
+  body: WebhookQueueMessage;
   delaySeconds: number | undefined;
 }
 
@@ -33,11 +33,11 @@ export interface SentMessage {
 export function recordingQueue(options: { fail?: boolean } = {}) {
   const sent: SentMessage[] = [];
   const queue = {
-    async send(body: DeliveryMessage, opts?: QueueSendOptions) {
+    async send(body: WebhookQueueMessage, opts?: QueueSendOptions) {
       if (options.fail) throw new Error("queue unavailable");
       sent.push({ body, delaySeconds: opts?.delaySeconds });
     },
-    async sendBatch(messages: Iterable<MessageSendRequest<DeliveryMessage>>) {
+    async sendBatch(messages: Iterable<MessageSendRequest<WebhookQueueMessage>>) {
       if (options.fail) throw new Error("queue unavailable");
       for (const m of messages) sent.push({ body: m.body, delaySeconds: m.delaySeconds });
     },
@@ -50,3 +50,13 @@ export const deliveryRows = (webhookId: string) =>
 
 export const attemptRows = (deliveryId: string) =>
   env.DB.prepare("SELECT * FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY attempt").bind(deliveryId).all<Record<string, unknown>>().then((r) => r.results);
+
+/** Runs the webhooks queue consumer on the given message bodies, recording what it enqueues. */
+export async function runWebhookQueue(bodies: unknown[], queue = recordingQueue(), testEnv: Env = env) {
+  const { createExecutionContext, createMessageBatch, getQueueResult } = await import("cloudflare:test");
+  const { default: worker } = await import("../src/index.ts");
+  const batch = createMessageBatch("qr3-webhooks", bodies.map((body, i) => ({ id: `w${i}`, timestamp: new Date(), attempts: 1, body })));
+  const ctx = createExecutionContext();
+  await worker.queue(batch, { ...testEnv, WEBHOOKS: queue.queue });
+  return { result: await getQueueResult(batch, ctx), sent: queue.sent };
+}

@@ -7,7 +7,7 @@ import {
   type DeliveryToSend,
   type DisabledReason,
 } from "@qr3/db";
-import type { DeliveryMessage } from "@qr3/schema";
+import type { DeliverMessage } from "@qr3/schema";
 import { delayBeforeAttempt, DISABLE_AFTER_FAILING_MS, enqueueDeliveries, webhookUrlProblem, type DeliveryToEnqueue } from "@qr3/webhooks";
 import { sendEvent, type SendResult } from "./send.ts";
 
@@ -50,7 +50,7 @@ function outcome(s: Sent, disabled: boolean, now: number): { attempt: AttemptOut
  * attempt was already made (a duplicate message), are skipped. Every attempt is logged and the
  * next one scheduled in one D1 batch; only then are the retries enqueued.
  */
-export async function deliverMessage(env: Env, message: DeliveryMessage, now: number): Promise<void> {
+export async function deliverMessage(env: Env, message: DeliverMessage, now: number): Promise<void> {
   const asked = new Map(message.deliveries.map((d) => [d.id, d.attempt]));
   const due = (await loadDeliveriesToSend(env.DB, [...asked.keys()])).filter(
     (d) => d.state === "pending" && d.attempts < asked.get(d.id)!,

@@ -1,21 +1,25 @@
-import { claimOverdueDeliveries } from "@qr3/db";
-import { enqueueDeliveries } from "@qr3/webhooks";
+import { claimOverdueDeliveries, claimOverdueOutbox } from "@qr3/db";
+import { enqueueDeliveries, enqueueDispatch } from "@qr3/webhooks";
 
-// A pending delivery whose next attempt is this late has lost its queue message.
+// Work this late has lost its queue message (a failed send after the data was stored, a restart).
 const OVERDUE_AFTER_MS = 10 * 60 * 1000;
 const SWEEP_LIMIT = 1000;
 
-/** Re-enqueues overdue pending deliveries: the outbox's safety net, run by every cron. */
-export async function sweepOverdueDeliveries(env: Env, now: number): Promise<number> {
-  const overdue = await claimOverdueDeliveries(
-    env.DB,
-    new Date(now - OVERDUE_AFTER_MS).toISOString(),
-    new Date(now).toISOString(),
-    SWEEP_LIMIT,
-  );
-  if (overdue.length > 0) {
-    await enqueueDeliveries(env.WEBHOOKS, overdue.map((d) => ({ id: d.id, webhook_id: d.webhook_id, attempt: d.attempts + 1 })));
-    console.log(JSON.stringify({ event: "overdue_deliveries_requeued", count: overdue.length }));
+/**
+ * The outbox's safety net, run by every cron: re-enqueues outbox rows not yet dispatched and
+ * pending deliveries whose next attempt is overdue. Returns how many of each it re-enqueued.
+ */
+export async function sweepWebhooks(env: Env, now: number): Promise<{ outbox: number; deliveries: number }> {
+  const overdueBefore = new Date(now - OVERDUE_AFTER_MS).toISOString();
+  const nowIso = new Date(now).toISOString();
+  const outbox = await claimOverdueOutbox(env.DB, overdueBefore, nowIso, SWEEP_LIMIT);
+  if (outbox.length > 0) await enqueueDispatch(env.WEBHOOKS, outbox);
+  const deliveries = await claimOverdueDeliveries(env.DB, overdueBefore, nowIso, SWEEP_LIMIT);
+  if (deliveries.length > 0) {
+    await enqueueDeliveries(env.WEBHOOKS, deliveries.map((d) => ({ id: d.id, webhook_id: d.webhook_id, attempt: d.attempts + 1 })));
   }
-  return overdue.length;
+  if (outbox.length + deliveries.length > 0) {
+    console.log(JSON.stringify({ event: "webhook_work_requeued", outbox: outbox.length, deliveries: deliveries.length }));
+  }
+  return { outbox: outbox.length, deliveries: deliveries.length };
 }

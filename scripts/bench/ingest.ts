@@ -1,0 +1,156 @@
+// Ingest throughput: scans stored per second through the queue consumer into local D1, in batches
+// of 100, for a workspace without webhook subscriptions and for one with three. Subscriptions add
+// one delivery row per scan and subscription to the same D1 batch, and their queue pointers; the
+// target is at least 90% of the throughput without them.
+//
+//   pnpm bench:ingest [--batches 60] [--rounds 3]
+import { parseArgs } from "node:util";
+import { newId } from "@qr3/core";
+import { buildWorker } from "../build.ts";
+import { machine, median, migrate, miniflare, table } from "./lib.ts";
+
+const { values } = parseArgs({ options: { batches: { type: "string", default: "60" }, rounds: { type: "string", default: "3" } } });
+const BATCHES = Number(values.batches);
+const ROUNDS = Number(values.rounds);
+const BATCH_SIZE = 100;
+
+const USER_AGENTS = [
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+  "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36",
+  "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/605.1.15",
+  "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0",
+];
+const COUNTRIES = ["AT", "DE", "CH", "US", "FR", "IT", "GB", "NL"];
+
+interface Scenario {
+  name: string;
+  subscriptions: number;
+  workspaceId: string;
+  codes: Array<{ id: string; short_code: string }>;
+}
+
+const mf = miniflare({
+  scriptPath: buildWorker("ingest"),
+  d1Databases: { DB: "bench-ingest" },
+  kvNamespaces: { SALTS: "bench-salts" },
+  // The webhooks queue has no consumer here: this measures what fan-out costs the storing of scans.
+  queueProducers: { WEBHOOKS: "qr3-webhooks" },
+  bindings: { WEBHOOK_ALLOW_LOOPBACK: "false" },
+});
+const db = await mf.getD1Database("DB");
+const worker = await mf.getWorker();
+await migrate(db as unknown as D1Database);
+
+async function seed(name: string, subscriptions: number): Promise<Scenario> {
+  const workspaceId = newId("ws");
+  const now = new Date().toISOString();
+  await db.prepare("INSERT INTO workspaces (id, name, plan, created_at) VALUES (?1, ?2, 'pro', ?3)").bind(workspaceId, name, now).run();
+  const codes = Array.from({ length: 20 }, (_, i) => ({ id: newId("qr"), short_code: `${name}-${i}` }));
+  for (const c of codes) {
+    await db
+      .prepare("INSERT INTO codes (id, workspace_id, short_code, url, status, created_at, updated_at) VALUES (?1, ?2, ?3, 'https://example.com', 'active', ?4, ?4)")
+      .bind(c.id, workspaceId, c.short_code, now)
+      .run();
+  }
+  for (let i = 0; i < subscriptions; i++) {
+    await db
+      .prepare("INSERT INTO webhooks (id, workspace_id, url, events, status, secret, created_at, updated_at) VALUES (?1, ?2, ?3, '[\"qr.scanned\"]', 'enabled', ?4, ?5, ?5)")
+      .bind(newId("wh"), workspaceId, `https://hooks${i}.example.com/qr3`, `whsec_${btoa("k".repeat(32))}`, now)
+      .run();
+  }
+  return { name, subscriptions, workspaceId, codes };
+}
+
+let sequence = 0;
+function batch(s: Scenario) {
+  return Array.from({ length: BATCH_SIZE }, () => {
+    const code = s.codes[sequence % s.codes.length]!;
+    const now = Date.now();
+    sequence++;
+    return {
+      id: `m${sequence}`,
+      timestamp: new Date(now),
+      attempts: 1,
+      body: {
+        scan_id: newId("scn", now),
+        code_id: code.id,
+        workspace_id: s.workspaceId,
+        short_code: code.short_code,
+        scanned_at: new Date(now).toISOString(),
+        country: COUNTRIES[sequence % COUNTRIES.length],
+        region: null,
+        city: sequence % 3 ? "Vienna" : null,
+        user_agent: USER_AGENTS[sequence % USER_AGENTS.length],
+        referer: sequence % 5 ? null : "https://example.com/flyer",
+        language: "de",
+        redirected_to: "https://example.com",
+        ip_hash: "f".repeat(64),
+      },
+    };
+  });
+}
+
+/** Scans per second for `BATCHES` consumer invocations in a row. */
+async function measure(s: Scenario): Promise<number> {
+  const batches = Array.from({ length: BATCHES }, () => batch(s));
+  const started = performance.now();
+  for (const messages of batches) {
+    const result = await worker.queue("qr3-scans", messages);
+    if (result.explicitAcks.length !== BATCH_SIZE) throw new Error(`batch not fully acked: ${JSON.stringify(result)}`);
+  }
+  return (BATCHES * BATCH_SIZE) / ((performance.now() - started) / 1000);
+}
+
+const none = await seed("none", 0);
+const three = await seed("three", 3);
+// Warm-up: first invocations compile code and grow the database file.
+for (let i = 0; i < 3; i++) for (const s of [none, three]) await worker.queue("qr3-scans", batch(s));
+
+const rates: Record<string, number[]> = { none: [], three: [] };
+for (let round = 0; round < ROUNDS; round++) {
+  for (const s of round % 2 ? [three, none] : [none, three]) rates[s.name]!.push(await measure(s));
+}
+
+const stored = async (s: Scenario) =>
+  (await db.prepare("SELECT count(*) AS n FROM scans WHERE workspace_id = ?1").bind(s.workspaceId).first<{ n: number }>())!.n;
+const staged = async (s: Scenario) =>
+  (await db
+    .prepare("SELECT coalesce(sum(json_array_length(events)), 0) AS n FROM webhook_outbox WHERE workspace_id = ?1")
+    .bind(s.workspaceId)
+    .first<{ n: number }>())!.n;
+const expected = (3 + ROUNDS * BATCHES) * BATCH_SIZE;
+for (const s of [none, three]) {
+  if ((await stored(s)) !== expected) throw new Error(`${s.name}: stored ${await stored(s)} scans, expected ${expected}`);
+  const events = await staged(s);
+  if (events !== (s.subscriptions ? expected : 0)) throw new Error(`${s.name}: ${events} events staged for webhooks`);
+}
+
+// The dispatch step that follows on the webhooks queue (not part of storing scans, but it shares
+// the database): outbox rows into one delivery per event and subscription.
+const outboxIds = (await db.prepare("SELECT id FROM webhook_outbox ORDER BY id").all<{ id: string }>()).results.map((r) => r.id);
+const dispatchStarted = performance.now();
+for (let i = 0; i < outboxIds.length; i += 10) {
+  const chunk = outboxIds.slice(i, i + 10).map((id, j) => ({ id: `d${i + j}`, timestamp: new Date(), attempts: 1, body: { kind: "dispatch", outbox_id: id } }));
+  await worker.queue("qr3-webhooks", chunk);
+}
+const dispatchSeconds = (performance.now() - dispatchStarted) / 1000;
+const created = (await db.prepare("SELECT count(*) AS n FROM webhook_deliveries").first<{ n: number }>())!.n;
+if (created !== expected * 3) throw new Error(`dispatch created ${created} deliveries, expected ${expected * 3}`);
+
+const base = median(rates.none!);
+const withSubs = median(rates.three!);
+console.log(`\nIngest throughput: ${ROUNDS} rounds × ${BATCHES} batches × ${BATCH_SIZE} scans per scenario, one consumer at a time`);
+console.log(`Machine: ${await machine()}\n`);
+console.log(
+  table(
+    ["subscriptions", "scans/s (median)", "rounds", "ratio"],
+    [
+      ["0", Math.round(base), rates.none!.map(Math.round).join(" / "), "1.00"],
+      ["3", Math.round(withSubs), rates.three!.map(Math.round).join(" / "), (withSubs / base).toFixed(2)],
+    ],
+  ),
+);
+console.log(`\nEvery scan stored once (${expected} per scenario), each staged once for the subscribed workspace.`);
+console.log(`Dispatch on the webhooks queue afterwards: ${created} deliveries in ${dispatchSeconds.toFixed(1)} s (${Math.round(created / dispatchSeconds)} deliveries/s).`);
+console.log(`Target: ratio >= 0.90 → ${withSubs / base >= 0.9 ? "met" : "NOT met"}`);
+await mf.dispose();
