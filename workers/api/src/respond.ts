@@ -13,6 +13,18 @@ export function ok(request: ApiRequest, data: unknown, status = 200, extra: Reco
   return json({ data, ...extra, meta: { request_id: request.requestId } }, status);
 }
 
+/**
+ * A page of a cursor-paginated list. `rows` is what the query returned for `limit + 1`: the extra
+ * row only tells that there is more, and the cursor is the id of the page's last row.
+ */
+export function okPage<Row extends { id: string }>(request: ApiRequest, rows: Row[], limit: number, present: (row: Row) => unknown): Response {
+  const page = rows.slice(0, limit);
+  const hasMore = rows.length > limit;
+  return ok(request, page.map(present), 200, {
+    pagination: { has_more: hasMore, next_cursor: hasMore ? page[page.length - 1]!.id : null },
+  });
+}
+
 export function noContent(): Response {
   return new Response(null, { status: 204 });
 }

@@ -4,7 +4,7 @@ import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { publishLink, unpublishLink } from "../links.ts";
 import { presentCode } from "../present.ts";
-import { noContent, ok } from "../respond.ts";
+import { noContent, ok, okPage } from "../respond.ts";
 import { CreateCodeBody, ListQuery, UpdateCodeBody } from "../schemas.ts";
 import { parseBody, parseWith } from "../validation.ts";
 
@@ -51,14 +51,7 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
 export async function listCodesRoute(request: ApiRequest, env: Env): Promise<Response> {
   const query = parseWith(ListQuery, request.query);
   const rows = await listCodes(env.DB, request.auth.workspaceId, query.limit + 1, query.cursor ?? null);
-  const page = rows.slice(0, query.limit);
-  const hasMore = rows.length > query.limit;
-  return ok(
-    request,
-    page.map((c) => presentCode(c, env.PUBLIC_BASE_URL)),
-    200,
-    { pagination: { has_more: hasMore, next_cursor: hasMore ? page[page.length - 1]!.id : null } },
-  );
+  return okPage(request, rows, query.limit, (c) => presentCode(c, env.PUBLIC_BASE_URL));
 }
 
 export async function getCodeRoute(request: ApiRequest, env: Env): Promise<Response> {

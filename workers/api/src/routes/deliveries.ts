@@ -4,7 +4,7 @@ import { ApiError, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { enqueueNewDelivery } from "../deliveries.ts";
 import { presentDelivery } from "../present.ts";
-import { ok } from "../respond.ts";
+import { ok, okPage } from "../respond.ts";
 import { ListQuery } from "../schemas.ts";
 import { parseWith } from "../validation.ts";
 import { findWebhook } from "./webhooks.ts";
@@ -14,11 +14,7 @@ export async function listDeliveriesRoute(request: ApiRequest, env: Env): Promis
   const query = parseWith(ListQuery, request.query);
   const webhook = await findWebhook(request, env);
   const rows = await listDeliveries(env.DB, webhook.workspace_id, webhook.id, query.limit + 1, query.cursor ?? null);
-  const page = rows.slice(0, query.limit);
-  const hasMore = rows.length > query.limit;
-  return ok(request, page.map(presentDelivery), 200, {
-    pagination: { has_more: hasMore, next_cursor: hasMore ? page[page.length - 1]!.id : null },
-  });
+  return okPage(request, rows, query.limit, presentDelivery);
 }
 
 /** POST /v1/webhooks/:id/deliveries/:delivery_id/redeliver: the same event again, as a new delivery. */

@@ -5,7 +5,7 @@ import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { enqueueNewDelivery } from "../deliveries.ts";
 import { presentDelivery, presentWebhook } from "../present.ts";
-import { noContent, ok } from "../respond.ts";
+import { noContent, ok, okPage } from "../respond.ts";
 import { CreateWebhookBody, ListQuery, RotateSecretBody, UpdateWebhookBody } from "../schemas.ts";
 import { parseBody, parseWith } from "../validation.ts";
 
@@ -55,11 +55,7 @@ export async function createWebhookRoute(request: ApiRequest, env: Env): Promise
 export async function listWebhooksRoute(request: ApiRequest, env: Env): Promise<Response> {
   const query = parseWith(ListQuery, request.query);
   const rows = await listWebhooks(env.DB, request.auth.workspaceId, query.limit + 1, query.cursor ?? null);
-  const page = rows.slice(0, query.limit);
-  const hasMore = rows.length > query.limit;
-  return ok(request, page.map(presentWebhook), 200, {
-    pagination: { has_more: hasMore, next_cursor: hasMore ? page[page.length - 1]!.id : null },
-  });
+  return okPage(request, rows, query.limit, presentWebhook);
 }
 
 export async function getWebhookRoute(request: ApiRequest, env: Env): Promise<Response> {
