@@ -1,10 +1,11 @@
 // Rows and messages for the workerd test projects, built through the same functions the workers use.
 import { newId } from "@qr3/core";
 import { insertCode, insertWorkspace } from "@qr3/db";
-import type { Plan, ScanMessage } from "@qr3/schema";
+import { retentionDaysFor, type Plan, type ScanMessage } from "@qr3/schema";
 
-export async function seedWorkspace(db: D1Database, plan: Plan = "pro", name = "Test workspace") {
-  const workspace = { id: newId("ws"), name, plan, created_at: new Date().toISOString() };
+export async function seedWorkspace(db: D1Database, plan: Plan = "pro", name = "Test workspace", enterpriseRetentionDays = 730) {
+  const retention_days = retentionDaysFor(plan, plan === "enterprise" ? enterpriseRetentionDays : undefined);
+  const workspace = { id: newId("ws"), name, plan, retention_days, created_at: new Date().toISOString() };
   await insertWorkspace(db, workspace).run();
   return workspace;
 }

@@ -47,3 +47,12 @@ describe("newApiKey", () => {
     expect((await newApiKey()).key).not.toBe(key);
   });
 });
+
+describe("idsBefore", () => {
+  it("sorts above every id made earlier and below every id made at or after it", async () => {
+    const { idsBefore } = await import("./ids.ts");
+    const t = 1_800_000_000_000;
+    expect(newId("dlv", t - 1) < idsBefore("dlv", t)).toBe(true);
+    expect(newId("dlv", t) > idsBefore("dlv", t)).toBe(true);
+  });
+});

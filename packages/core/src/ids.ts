@@ -5,13 +5,23 @@ const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 export type IdPrefix = "ws" | "key" | "qr" | "scn" | "req" | "wh" | "evt" | "dlv" | "obx";
 
-export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+function encodeTime(ms: number): string {
   let time = "";
-  let t = now;
+  let t = ms;
   for (let i = 0; i < 10; i++) {
     time = ALPHABET[t % 32] + time;
     t = Math.floor(t / 32);
   }
+  return time;
+}
+
+/** Every id of `prefix` created before `ms` sorts below this string. */
+export function idsBefore(prefix: IdPrefix, ms: number): string {
+  return `${prefix}_${encodeTime(ms)}`;
+}
+
+export function newId(prefix: IdPrefix, now: number = Date.now()): string {
+  const time = encodeTime(now);
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   let rand = "";
   for (const b of bytes) rand += ALPHABET[b & 31];

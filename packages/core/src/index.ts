@@ -5,3 +5,4 @@ export * from "./time.ts";
 export * from "./links.ts";
 export * from "./salt.ts";
 export * from "./api-keys.ts";
+export * from "./retention.ts";

@@ -13,14 +13,16 @@ export function insertApiKey(db: D1Database, row: Omit<ApiKeyRow, "revoked_at">)
     .bind(row.id, row.workspace_id, row.key_hash, row.prefix, row.created_at);
 }
 
-/** The active key with this hash, if any. */
-export function findActiveApiKey(db: D1Database, keyHash: string): Promise<ApiKeyRow | null> {
+/** The active key with this hash, if any, with what every request needs of its workspace. */
+export function findActiveApiKey(db: D1Database, keyHash: string): Promise<(ApiKeyRow & { retention_days: number }) | null> {
   return db
     .prepare(
-      "SELECT id, workspace_id, key_hash, prefix, created_at, revoked_at FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+      `SELECT k.id, k.workspace_id, k.key_hash, k.prefix, k.created_at, k.revoked_at, w.retention_days
+       FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
+       WHERE k.key_hash = ?1 AND k.revoked_at IS NULL`,
     )
     .bind(keyHash)
-    .first<ApiKeyRow>();
+    .first<ApiKeyRow & { retention_days: number }>();
 }
 
 /** Revokes a key by id; returns false when no active key has that id. */

@@ -69,9 +69,21 @@ export async function updateCode(
     .first<CodeRow>();
 }
 
-export async function deleteCode(db: D1Database, workspaceId: string, id: string): Promise<CodeRow | null> {
-  return db
-    .prepare(`DELETE FROM codes WHERE id = ?1 AND workspace_id = ?2 RETURNING ${COLUMNS}`)
-    .bind(id, workspaceId)
-    .first<CodeRow>();
+/**
+ * Deletes a code. Its scans, which can be millions, are deleted by the purge in bounded chunks:
+ * the tombstone written in the same transaction tells it which.
+ */
+export async function deleteCode(db: D1Database, workspaceId: string, id: string, now: string): Promise<CodeRow | null> {
+  const [deleted] = await db.batch<CodeRow>([
+    db.prepare(`DELETE FROM codes WHERE id = ?1 AND workspace_id = ?2 RETURNING ${COLUMNS}`).bind(id, workspaceId),
+    db
+      .prepare("INSERT OR IGNORE INTO deletions (kind, id, deleted_at) SELECT 'code', ?1, ?3 WHERE changes() > 0")
+      .bind(id, workspaceId, now),
+  ]);
+  return deleted!.results[0] ?? null;
+}
+
+export async function listShortCodes(db: D1Database, workspaceId: string): Promise<string[]> {
+  const { results } = await db.prepare("SELECT short_code FROM codes WHERE workspace_id = ?1").bind(workspaceId).all<{ short_code: string }>();
+  return results.map((r) => r.short_code);
 }

@@ -6,3 +6,5 @@ export * from "./analytics.ts";
 export * from "./webhooks.ts";
 export * from "./webhook-deliveries.ts";
 export * from "./webhook-outbox.ts";
+export * from "./purge.ts";
+export * from "./export.ts";

@@ -15,7 +15,3 @@ WHERE EXISTS (
 export function insertScans(db: D1Database, rows: readonly ScanRow[]): D1PreparedStatement {
   return db.prepare(INSERT_SCANS_SQL).bind(JSON.stringify(rows));
 }
-
-export async function deleteScansOfCode(db: D1Database, codeId: string): Promise<void> {
-  await db.prepare("DELETE FROM scans WHERE code_id = ?1").bind(codeId).run();
-}

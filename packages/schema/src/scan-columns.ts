@@ -19,6 +19,10 @@ export const SCAN_COLUMNS = [
 
 export type ScanColumn = (typeof SCAN_COLUMNS)[number];
 
+/** The columns of a raw export: every stored column but the workspace, which is the caller's own. */
+export const EXPORT_COLUMNS = SCAN_COLUMNS.filter((c): c is Exclude<ScanColumn, "workspace_id"> => c !== "workspace_id");
+export type ExportColumn = (typeof EXPORT_COLUMNS)[number];
+
 export const DEVICE_TYPES = ["mobile", "tablet", "desktop"] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
 

@@ -24,5 +24,5 @@ export async function authenticate(request: Request, db: D1Database): Promise<Au
   const hash = await sha256Hex(key);
   const row = await findActiveApiKey(db, hash);
   if (!row || !timingSafeEqualStrings(row.key_hash, hash)) throw unauthorized("Invalid API key.");
-  return { workspaceId: row.workspace_id, keyId: row.id };
+  return { workspaceId: row.workspace_id, keyId: row.id, retentionDays: row.retention_days };
 }

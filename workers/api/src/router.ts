@@ -4,6 +4,7 @@ import { authenticate } from "./auth.ts";
 import { ApiError, notFound } from "./errors.ts";
 import type { ApiRequest, Handler } from "./context.ts";
 import { errorResponse } from "./respond.ts";
+import { exportScansRoute } from "./routes/export.ts";
 import { codeScansRoute } from "./routes/scans.ts";
 import { createCodeRoute, deleteCodeRoute, getCodeRoute, listCodesRoute, updateCodeRoute } from "./routes/codes.ts";
 import { listDeliveriesRoute, redeliverRoute } from "./routes/deliveries.ts";
@@ -28,6 +29,7 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
   ["PATCH", "/v1/codes/:id", updateCodeRoute],
   ["DELETE", "/v1/codes/:id", deleteCodeRoute],
   ["GET", "/v1/codes/:id/scans", codeScansRoute],
+  ["GET", "/v1/codes/:id/scans/export", exportScansRoute],
   ["GET", "/v1/workspaces/:id", getWorkspaceRoute],
   ["POST", "/v1/webhooks", createWebhookRoute],
   ["GET", "/v1/webhooks", listWebhooksRoute],

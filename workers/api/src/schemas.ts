@@ -27,6 +27,12 @@ export const ListQuery = z.object({
   cursor: z.optional(z.string().check(z.regex(ID_PATTERN, "is not a valid cursor"))),
 });
 
+export const ExportQuery = z.object({
+  format: z._default(z.enum(["csv", "ndjson"]), "csv"),
+  from: z.optional(z.string()),
+  to: z.optional(z.string()),
+});
+
 export const ScanStatsQuery = z.object({
   days: z._default(integerParam(1, 365), 30),
 });

@@ -81,3 +81,17 @@ describe("codes", () => {
     expect(all.json.data).toHaveLength(5);
   });
 });
+
+describe("deleting a code", () => {
+  it("leaves a tombstone so that the purge deletes its scans", async () => {
+    const { scanRow, storeScans } = await import("./scan-rows.ts");
+    const { workspace, key: k } = await seedKey();
+    const created = (await call("/v1/codes", { method: "POST", key: k, body: { url: "https://example.com" } })).json.data;
+    await storeScans([scanRow({ id: created.id, workspace_id: workspace.id }, new Date().toISOString())]);
+    expect((await call(`/v1/codes/${created.id}`, { method: "DELETE", key: k })).status).toBe(204);
+    const tombstone = await env.DB.prepare("SELECT kind FROM deletions WHERE id = ?1").bind(created.id).first("kind");
+    expect(tombstone).toBe("code");
+    // Deleting again is a 404 and writes nothing more.
+    expect((await call(`/v1/codes/${created.id}`, { method: "DELETE", key: k })).status).toBe(404);
+  });
+});

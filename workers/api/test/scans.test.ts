@@ -1,9 +1,7 @@
-import { env } from "cloudflare:workers";
-import { newId } from "@qr3/core";
-import { insertScans } from "@qr3/db";
 import type { ScanRow } from "@qr3/schema";
 import { beforeEach, describe, expect, it } from "vitest";
 import { call, seedKey } from "./helpers.ts";
+import { scanRow, storeScans } from "./scan-rows.ts";
 
 const DAY = 86_400_000;
 const today = Date.parse(new Date().toISOString().slice(0, 10));
@@ -13,29 +11,8 @@ const date = (daysAgo: number) => new Date(today - daysAgo * DAY).toISOString().
 let key: string;
 let code: { id: string; short_code: string; workspace_id: string };
 
-function row(scanned_at: string, fields: Partial<ScanRow> = {}): ScanRow {
-  return {
-    id: newId("scn"),
-    code_id: code.id,
-    workspace_id: code.workspace_id,
-    country: null,
-    region: null,
-    city: null,
-    device_type: null,
-    os: null,
-    browser: null,
-    referer: null,
-    language: null,
-    redirected_to: "https://example.com",
-    ip_hash: null,
-    scanned_at,
-    ...fields,
-  };
-}
-
-async function store(rows: ScanRow[]) {
-  for (let i = 0; i < rows.length; i += 100) await insertScans(env.DB, rows.slice(i, i + 100)).run();
-}
+const row = (scanned_at: string, fields: Partial<ScanRow> = {}) => scanRow(code, scanned_at, fields);
+const store = storeScans;
 
 beforeEach(async () => {
   const seeded = await seedKey();
@@ -110,8 +87,21 @@ describe("GET /v1/codes/:id/scans", () => {
     expect(week.scans_by_day.map((d: { date: string }) => d.date)).toEqual([date(6), date(0)]);
     const today1 = (await call(`/v1/codes/${code.id}/scans?days=1`, { key })).json.data;
     expect(today1.period_scans).toBe(1);
+    // A pro workspace keeps 90 days: a longer window simply holds fewer scans, even before the
+    // purge has run.
     const year = (await call(`/v1/codes/${code.id}/scans?days=365`, { key })).json.data;
-    expect(year.period_scans).toBe(4);
+    expect(year).toMatchObject({ period_days: 365, period_scans: 3, total_scans: 5 });
+    await store([row(at(89)), row(at(90))]);
+    expect((await call(`/v1/codes/${code.id}/scans?days=365`, { key })).json.data.period_scans).toBe(4);
+  });
+
+  it("reports a business workspace's whole year", async () => {
+    const business = await seedKey("business");
+    const created = await call("/v1/codes", { method: "POST", key: business.key, body: { url: "https://example.com" } });
+    code = { ...created.json.data, workspace_id: business.workspace.id };
+    await store([row(at(0)), row(at(364)), row(at(365))]);
+    const year = (await call(`/v1/codes/${code.id}/scans?days=365`, { key: business.key })).json.data;
+    expect(year.period_scans).toBe(2);
   });
 
   it("answers an empty window for a code without scans", async () => {

@@ -15,9 +15,20 @@ describe("GET /v1/workspaces/:id", () => {
       id: workspace.id,
       name: "Flyer Co",
       plan: "business",
+      retention_days: 365,
       created_at: workspace.created_at,
       scans_this_month: 42,
     });
+  });
+
+  it.each([
+    ["free", 7],
+    ["pro", 90],
+    ["agency", 365],
+    ["enterprise", 730],
+  ] as const)("shows the %s plan's retention", async (plan, days) => {
+    const { key, workspace } = await seedKey(plan);
+    expect((await call(`/v1/workspaces/${workspace.id}`, { key })).json.data).toMatchObject({ plan, retention_days: days });
   });
 
   it("answers 0 scans for a month without any", async () => {

@@ -1,18 +1,29 @@
 import { addDays, ensureSalt } from "@qr3/core";
+import { purgeDeletedScans, purgeOldScans, type PurgeReport } from "./purge.ts";
 import { sweepWebhooks } from "./webhooks/sweep.ts";
 
 export const DAILY_CRON = "5 0 * * *";
 
+// The frequent cron's share of deleting scans of deleted codes, so that they go within minutes.
+const FREQUENT_PURGE_BUDGET = 50;
+
 /**
- * Every cron run re-enqueues webhook work whose queue message was lost. The daily run also
- * writes tomorrow's IP-hash salt a day ahead, so that KV has replicated it before midnight, and
- * today's too should an earlier run have been missed. `now` is the cron's scheduled time, so a
- * run can be replayed for any date.
+ * The crons. `now` is the scheduled time, so a run can be replayed for any date.
+ * - Daily: writes tomorrow's IP-hash salt a day ahead (and today's, should an earlier run have
+ *   been missed), then purges scans past retention.
+ * - Every run: deletes scans of deleted codes and workspaces, and re-enqueues webhook work whose
+ *   queue message was lost.
  */
 export async function runScheduled(env: Env, cron: string, now: number): Promise<void> {
+  let purge: PurgeReport;
   if (cron === DAILY_CRON) {
     await ensureSalt(env.SALTS, now, now);
     await ensureSalt(env.SALTS, addDays(now, 1), now);
+    purge = await purgeOldScans(env.DB, now);
+  } else {
+    purge = { expired_scans: 0, deleted_scans: 0, deliveries: 0, queries: 0, complete: true };
+    await purgeDeletedScans(env.DB, purge, FREQUENT_PURGE_BUDGET);
   }
-  await sweepWebhooks(env, now);
+  const swept = await sweepWebhooks(env, now);
+  console.log(JSON.stringify({ event: "cron_finished", cron, scheduled_time: new Date(now).toISOString(), purge, swept }));
 }

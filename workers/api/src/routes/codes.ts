@@ -1,5 +1,5 @@
 import { newId, randomShortCode, RESERVED_SHORT_CODES } from "@qr3/core";
-import { deleteCode, deleteScansOfCode, getCode, insertCode, listCodes, updateCode, type CodeRow } from "@qr3/db";
+import { deleteCode, getCode, insertCode, listCodes, updateCode, type CodeRow } from "@qr3/db";
 import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { publishLink, unpublishLink } from "../links.ts";
@@ -42,7 +42,7 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
     await publishLink(env.LINKS, code);
   } catch (err) {
     // Without its KV record the code could never be scanned: undo, and let the client retry.
-    await deleteCode(env.DB, code.workspace_id, code.id);
+    await deleteCode(env.DB, code.workspace_id, code.id, new Date().toISOString());
     throw err;
   }
   return ok(request, presentCode(code, env.PUBLIC_BASE_URL), 201);
@@ -70,8 +70,8 @@ export async function updateCodeRoute(request: ApiRequest, env: Env): Promise<Re
 export async function deleteCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
   const code = await findCode(request, env);
   // KV first: should the D1 delete then fail, the client's retry still finds the code to delete.
+  // Its scans are deleted by the ingest worker's cron within minutes, in bounded chunks.
   await unpublishLink(env.LINKS, code.short_code);
-  await deleteCode(env.DB, code.workspace_id, code.id);
-  await deleteScansOfCode(env.DB, code.id);
+  await deleteCode(env.DB, code.workspace_id, code.id, new Date().toISOString());
   return noContent();
 }

@@ -13,6 +13,7 @@ export async function getWorkspaceRoute(request: ApiRequest, env: Env): Promise<
     id: workspace.id,
     name: workspace.name,
     plan: workspace.plan,
+    retention_days: workspace.retention_days,
     created_at: workspace.created_at,
     scans_this_month: await monthlyScans(env.DB, workspace.id, month),
   });

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import type { ExportRow } from "@qr3/db";
+import { FORMATS } from "./formats.ts";
+
+const row: ExportRow = {
+  id: "scn_1",
+  code_id: "qr_1",
+  country: "AT",
+  region: null,
+  city: "Vienna",
+  device_type: "mobile",
+  os: "iOS",
+  browser: "Safari",
+  referer: 'https://example.com/a,b?q="x"\r\nnext',
+  language: "de",
+  redirected_to: "https://example.com",
+  ip_hash: "ab",
+  scanned_at: "2026-05-12T14:32:11.000Z",
+};
+
+describe("export formats", () => {
+  it("writes RFC 4180 CSV: a header, CRLF records, quoting where needed, empty nulls", () => {
+    expect(FORMATS.csv.header).toBe(
+      "id,code_id,country,region,city,device_type,os,browser,referer,language,redirected_to,ip_hash,scanned_at\r\n",
+    );
+    expect(FORMATS.csv.row(row)).toBe(
+      'scn_1,qr_1,AT,,Vienna,mobile,iOS,Safari,"https://example.com/a,b?q=""x""\r\nnext",de,https://example.com,ab,2026-05-12T14:32:11.000Z\r\n',
+    );
+  });
+
+  it("writes one JSON object per line, nulls kept, no workspace", () => {
+    const line = FORMATS.ndjson.row(row);
+    expect(line.endsWith("\n")).toBe(true);
+    expect(line.slice(0, -1)).not.toContain("\n");
+    expect(JSON.parse(line)).toEqual(row);
+    expect(line).not.toContain("workspace_id");
+  });
+});

@@ -1,0 +1,91 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { exports } from "cloudflare:workers";
+import { call, seedKey } from "./helpers.ts";
+import { scanRow, storeScans } from "./scan-rows.ts";
+
+const DAY = 86_400_000;
+const today = Date.parse(new Date().toISOString().slice(0, 10));
+const at = (daysAgo: number, minute = 0) => new Date(today - daysAgo * DAY + 12 * 3600_000 + minute * 60_000).toISOString();
+const date = (daysAgo: number) => new Date(today - daysAgo * DAY).toISOString().slice(0, 10);
+
+let key: string;
+let code: { id: string; short_code: string; workspace_id: string };
+
+beforeEach(async () => {
+  const seeded = await seedKey("free");
+  key = seeded.key;
+  const created = await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com", short_code: `exp${Date.now()}` } });
+  code = { ...created.json.data, workspace_id: seeded.workspace.id };
+});
+
+async function download(query: string, k = key) {
+  const response = await exports.default.fetch(`https://api.qr3.test/v1/codes/${code.id}/scans/export${query}`, {
+    headers: { authorization: `Bearer ${k}` },
+  });
+  return { response, text: await response.text() };
+}
+
+describe("GET /v1/codes/:id/scans/export", () => {
+  it("streams CSV in scanned_at order with a file name, quoting referers as RFC 4180 says", async () => {
+    await storeScans([
+      scanRow(code, at(1), { country: "DE", referer: 'https://example.com/?a=1,2&b="3"' }),
+      scanRow(code, at(2), { country: "AT", referer: "https://example.com/line\nbreak" }),
+      scanRow(code, at(0), { country: "CH", ip_hash: "c".repeat(64) }),
+    ]);
+    const { response, text } = await download("?format=csv");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/csv; charset=utf-8");
+    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="qr3-scans-${code.short_code}-${date(6)}-to-${date(0)}.csv"`);
+    expect(response.headers.get("x-request-id")).toMatch(/^req_/);
+    const records = text.split("\r\n");
+    expect(records[0]).toBe("id,code_id,country,region,city,device_type,os,browser,referer,language,redirected_to,ip_hash,scanned_at");
+    expect(text).toContain(`"https://example.com/?a=1,2&b=""3"""`);
+    expect(text).toContain(`"https://example.com/line\nbreak"`);
+    expect(text).not.toContain(code.workspace_id);
+    expect(text.endsWith("\r\n")).toBe(true);
+    const countries = [...text.matchAll(/,(AT|DE|CH),/g)].map((m) => m[1]);
+    expect(countries).toEqual(["AT", "DE", "CH"]);
+  });
+
+  it("streams NDJSON, one scan per line, across many pages", async () => {
+    const rows = Array.from({ length: 2500 }, (_, i) => scanRow(code, at(1 + (i % 5), i % 600)));
+    await storeScans(rows);
+    const { response, text } = await download("?format=ndjson");
+    expect(response.headers.get("content-type")).toBe("application/x-ndjson; charset=utf-8");
+    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2500);
+    expect(new Set(lines.map((l) => l.id)).size).toBe(2500);
+    const times = lines.map((l) => `${l.scanned_at}|${l.id}`);
+    expect(times).toEqual([...times].sort());
+    expect(Object.keys(lines[0])).toEqual(["id", "code_id", "country", "region", "city", "device_type", "os", "browser", "referer", "language", "redirected_to", "ip_hash", "scanned_at"]);
+  });
+
+  it("filters by from and to, both inclusive, and never exports past the retention", async () => {
+    await storeScans([scanRow(code, at(0)), scanRow(code, at(2)), scanRow(code, at(3)), scanRow(code, at(5)), scanRow(code, at(30))]);
+    const count = async (q: string) => (await download(`?format=ndjson${q}`)).text.trimEnd().split("\n").filter(Boolean).length;
+    expect(await count(`&from=${date(3)}&to=${date(2)}`)).toBe(2);
+    expect(await count(`&from=${date(3)}`)).toBe(3);
+    expect(await count(`&to=${date(3)}`)).toBe(2);
+    expect(await count("")).toBe(4); // free: 7 days, so the 30-day-old scan is never exported
+    expect(await count(`&from=${date(60)}&to=${date(20)}`)).toBe(0);
+    const header = (await download(`?from=${date(60)}&to=${date(20)}`)).text;
+    expect(header.split("\r\n").filter(Boolean)).toHaveLength(1);
+  });
+
+  it.each([
+    ["format=xml", 'format: must be one of "csv", "ndjson"'],
+    ["from=last-week", "from: must be a date (YYYY-MM-DD) or an ISO-8601 UTC time (2026-05-12T14:32:11Z)"],
+    ["to=2026-13-01", "to: must be a date (YYYY-MM-DD) or an ISO-8601 UTC time (2026-05-12T14:32:11Z)"],
+    ["from=2026-05-10&to=2026-05-01", "to: must not be before from"],
+  ])("answers 400 for ?%s", async (query, message) => {
+    const res = await call(`/v1/codes/${code.id}/scans/export?${query}`, { key });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toEqual({ code: "BAD_REQUEST", message });
+  });
+
+  it("answers 404 for another workspace's code", async () => {
+    const other = await seedKey();
+    const res = await call(`/v1/codes/${code.id}/scans/export`, { key: other.key });
+    expect(res.status).toBe(404);
+  });
+});

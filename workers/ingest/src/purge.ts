@@ -1,0 +1,79 @@
+import { idsBefore, startOfUtcDay } from "@qr3/core";
+import {
+  clearFinishedDeletions,
+  purgeDeletedCodeScans,
+  purgeDeletedWorkspaceScans,
+  purgeExpiredScans,
+  purgeOldDeliveries,
+} from "@qr3/db";
+
+// Rows per delete statement: far below D1's 30 s per query even for the busiest code.
+export const PURGE_CHUNK = 5000;
+// Statements per run: D1 allows 1,000 queries per invocation, and the cron does other work too.
+// A purge that runs out of budget stops cleanly; the next run carries on.
+export const PURGE_QUERY_BUDGET = 400;
+// How long the webhook delivery log is kept.
+export const DELIVERY_LOG_DAYS = 30;
+
+export interface PurgeReport {
+  expired_scans: number;
+  deleted_scans: number;
+  deliveries: number;
+  queries: number;
+  complete: boolean;
+}
+
+type Step = () => Promise<number>;
+
+/** Runs each step until it deletes less than a chunk, within the query budget. */
+async function drain(steps: Array<[keyof PurgeReport, Step]>, report: PurgeReport, budget: number) {
+  for (const [field, step] of steps) {
+    for (;;) {
+      if (report.queries >= budget) {
+        report.complete = false;
+        return;
+      }
+      const deleted = await step();
+      report.queries++;
+      (report[field] as number) += deleted;
+      if (deleted < PURGE_CHUNK) break;
+    }
+  }
+}
+
+/** Scans of deleted codes and workspaces; then the tombstones that have nothing left. */
+export async function purgeDeletedScans(db: D1Database, report: PurgeReport, budget: number): Promise<void> {
+  await drain(
+    [
+      ["deleted_scans", () => purgeDeletedCodeScans(db, PURGE_CHUNK)],
+      ["deleted_scans", () => purgeDeletedWorkspaceScans(db, PURGE_CHUNK)],
+    ],
+    report,
+    budget,
+  );
+  if (report.complete) {
+    await clearFinishedDeletions(db);
+    report.queries++;
+  }
+}
+
+/**
+ * purgeOldScans: the daily retention purge. Deletes every workspace's scans older than its
+ * retention (counted back from `now`, the cron's scheduled time), the scans of deleted codes and
+ * workspaces, and the delivery log past 30 days. Counters such as a code's total_scans are kept.
+ */
+export async function purgeOldScans(db: D1Database, now: number, budget = PURGE_QUERY_BUDGET): Promise<PurgeReport> {
+  const report: PurgeReport = { expired_scans: 0, deleted_scans: 0, deliveries: 0, queries: 0, complete: true };
+  const dayStart = startOfUtcDay(now);
+  const deliveriesBefore = idsBefore("dlv", now - DELIVERY_LOG_DAYS * 86_400_000);
+  await drain(
+    [
+      ["expired_scans", () => purgeExpiredScans(db, dayStart, PURGE_CHUNK)],
+      ["deliveries", () => purgeOldDeliveries(db, deliveriesBefore, PURGE_CHUNK)],
+    ],
+    report,
+    budget,
+  );
+  if (report.complete) await purgeDeletedScans(db, report, budget);
+  return report;
+}

@@ -1,0 +1,154 @@
+import { createScheduledController } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { newId, retentionStart } from "@qr3/core";
+import { insertScans } from "@qr3/db";
+import type { Plan, ScanRow } from "@qr3/schema";
+import { describe, expect, it } from "vitest";
+import worker from "../src/index.ts";
+import { purgeOldScans, PURGE_CHUNK } from "../src/purge.ts";
+import { seedCode, seedWorkspace } from "../../../test/fixtures.ts";
+import { recordingQueue } from "./webhook-helpers.ts";
+
+const DAY = 86_400_000;
+const NOW = Date.parse("2031-06-15T09:00:00.000Z");
+
+function row(code: { id: string; workspace_id: string }, ms: number): ScanRow {
+  return {
+    id: newId("scn", ms),
+    code_id: code.id,
+    workspace_id: code.workspace_id,
+    country: "AT",
+    region: null,
+    city: null,
+    device_type: "mobile",
+    os: "iOS",
+    browser: "Safari",
+    referer: null,
+    language: null,
+    redirected_to: "https://example.com",
+    ip_hash: null,
+    scanned_at: new Date(ms).toISOString(),
+  };
+}
+
+async function store(rows: ScanRow[]) {
+  for (let i = 0; i < rows.length; i += 100) await insertScans(env.DB, rows.slice(i, i + 100)).run();
+}
+
+const scansOf = async (codeId: string) =>
+  (await env.DB.prepare("SELECT scanned_at FROM scans WHERE code_id = ?1 ORDER BY scanned_at").bind(codeId).all<{ scanned_at: string }>()).results.map(
+    (r) => r.scanned_at,
+  );
+const totalScans = async (codeId: string) => env.DB.prepare("SELECT total_scans FROM codes WHERE id = ?1").bind(codeId).first("total_scans");
+
+async function codeOn(plan: Plan, enterpriseDays?: number) {
+  const ws = await seedWorkspace(env.DB, plan, plan, enterpriseDays);
+  return { ws, code: await seedCode(env.DB, ws.id) };
+}
+
+describe("purgeOldScans", () => {
+  it.each([
+    ["free", 7, undefined],
+    ["pro", 90, undefined],
+    ["business", 365, undefined],
+    ["agency", 365, undefined],
+    ["enterprise", 30, 30],
+  ] as const)("keeps a %s workspace's last %i UTC days, to the millisecond the API reads from", async (plan, days, custom) => {
+    const { code } = await codeOn(plan, custom);
+    const start = retentionStart(NOW, days);
+    await store([row(code, start - 1), row(code, start), row(code, NOW - 1000), row(code, start - 40 * DAY)]);
+    const report = await purgeOldScans(env.DB, NOW);
+    expect(report.complete).toBe(true);
+    expect(await scansOf(code.id)).toEqual([new Date(start).toISOString(), new Date(NOW - 1000).toISOString()]);
+    // The lifetime counter keeps every scan ever stored.
+    expect(await totalScans(code.id)).toBe(4);
+  });
+
+  it("deletes in bounded chunks, stops within its query budget, and finishes on the next run", async () => {
+    const { code } = await codeOn("free");
+    const old = NOW - 30 * DAY;
+    await store(Array.from({ length: PURGE_CHUNK * 2 + 10 }, (_, i) => row(code, old + i)));
+    await store([row(code, NOW - 1000)]);
+
+    const first = await purgeOldScans(env.DB, NOW, 2);
+    expect(first).toMatchObject({ complete: false, queries: 2, expired_scans: PURGE_CHUNK * 2 });
+    expect((await scansOf(code.id)).length).toBe(11);
+
+    const second = await purgeOldScans(env.DB, NOW, 2);
+    expect(second.expired_scans).toBe(10);
+    const third = await purgeOldScans(env.DB, NOW);
+    expect(third).toMatchObject({ complete: true, expired_scans: 0 });
+    expect((await scansOf(code.id)).length).toBe(1);
+    expect(await totalScans(code.id)).toBe(PURGE_CHUNK * 2 + 11);
+  });
+
+  it("deletes the scans of deleted codes and workspaces, then their tombstones", async () => {
+    const { ws, code } = await codeOn("business");
+    const other = await seedCode(env.DB, ws.id);
+    const gone = await codeOn("pro");
+    await store([row(code, NOW - DAY), row(other, NOW - DAY), row(gone.code, NOW - DAY)]);
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM codes WHERE id = ?1").bind(code.id),
+      env.DB.prepare("INSERT INTO deletions (kind, id, deleted_at) VALUES ('code', ?1, ?2), ('workspace', ?3, ?2)").bind(
+        code.id,
+        new Date(NOW).toISOString(),
+        gone.ws.id,
+      ),
+      env.DB.prepare("DELETE FROM workspaces WHERE id = ?1").bind(gone.ws.id),
+    ]);
+    const report = await purgeOldScans(env.DB, NOW);
+    expect(report.deleted_scans).toBe(2);
+    expect(await scansOf(code.id)).toEqual([]);
+    expect(await scansOf(gone.code.id)).toEqual([]);
+    expect(await scansOf(other.id)).toHaveLength(1);
+    const left = await env.DB.prepare("SELECT count(*) AS n FROM deletions WHERE id IN (?1, ?2)").bind(code.id, gone.ws.id).first("n");
+    expect(left).toBe(0);
+  });
+
+  it("keeps the webhook delivery log for 30 days, and never drops a pending delivery", async () => {
+    const { ws } = await codeOn("pro");
+    const webhookId = newId("wh");
+    await env.DB.prepare(
+      "INSERT INTO webhooks (id, workspace_id, url, events, status, secret, created_at, updated_at) VALUES (?1, ?2, 'https://h.example.com', '[\"qr.scanned\"]', 'enabled', 'whsec_AAAA', ?3, ?3)",
+    )
+      .bind(webhookId, ws.id, new Date(NOW).toISOString())
+      .run();
+    const insert = (id: string, state: string) =>
+      env.DB.prepare(
+        "INSERT INTO webhook_deliveries (id, webhook_id, workspace_id, event_id, event_type, payload, state, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, 'qr.scanned', '{}', ?5, ?6, ?6)",
+      ).bind(id, webhookId, ws.id, newId("evt"), state, new Date(NOW).toISOString());
+    const [oldDone, oldPending, recent] = [newId("dlv", NOW - 31 * DAY), newId("dlv", NOW - 31 * DAY), newId("dlv", NOW - 29 * DAY)];
+    await env.DB.batch([insert(oldDone, "succeeded"), insert(oldPending, "pending"), insert(recent, "failed")]);
+    const report = await purgeOldScans(env.DB, NOW);
+    expect(report.deliveries).toBe(1);
+    const ids = (await env.DB.prepare("SELECT id FROM webhook_deliveries WHERE webhook_id = ?1").bind(webhookId).all<{ id: string }>()).results.map((r) => r.id);
+    expect(ids.sort()).toEqual([oldPending, recent].sort());
+  });
+});
+
+describe("the crons", () => {
+  it("daily: purges a free workspace's scans eight days later, keeping total_scans and the month's usage", async () => {
+    const { ws, code } = await codeOn("free");
+    await store([row(code, NOW - 1000), row(code, NOW - 2000)]);
+    const queue = recordingQueue();
+    const eightDaysLater = NOW + 8 * DAY;
+    await worker.scheduled(createScheduledController({ scheduledTime: eightDaysLater, cron: "5 0 * * *" }), { ...env, WEBHOOKS: queue.queue });
+    expect(await scansOf(code.id)).toEqual([]);
+    expect(await totalScans(code.id)).toBe(2);
+    const usage = await env.DB.prepare("SELECT scans FROM workspace_monthly_scans WHERE workspace_id = ?1").bind(ws.id).first("scans");
+    expect(usage).toBe(2);
+  });
+
+  it("every five minutes: deletes scans of deleted codes, but leaves retention to the daily run", async () => {
+    const { code } = await codeOn("free");
+    const kept = await seedCode(env.DB, code.workspace_id);
+    await store([row(code, NOW - 1000), row(kept, NOW - 30 * DAY)]);
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM codes WHERE id = ?1").bind(code.id),
+      env.DB.prepare("INSERT INTO deletions (kind, id, deleted_at) VALUES ('code', ?1, ?2)").bind(code.id, new Date(NOW).toISOString()),
+    ]);
+    await worker.scheduled(createScheduledController({ scheduledTime: NOW, cron: "*/5 * * * *" }), { ...env, WEBHOOKS: recordingQueue().queue });
+    expect(await scansOf(code.id)).toEqual([]);
+    expect(await scansOf(kept.id)).toHaveLength(1);
+  });
+});
