@@ -1,7 +1,7 @@
 // Rows and messages for the workerd test projects, built through the same functions the workers use.
 import { newId } from "@qr3/core";
-import { insertCode, insertWorkspace } from "@qr3/db";
-import { retentionDaysFor, type Plan, type ScanMessage } from "@qr3/schema";
+import { insertCode, insertWorkspace, storeScansStatements } from "@qr3/db";
+import { retentionDaysFor, type Plan, type ScanMessage, type ScanRow } from "@qr3/schema";
 
 export async function seedWorkspace(db: D1Database, plan: Plan = "pro", name = "Test workspace", enterpriseRetentionDays = 730) {
   const retention_days = retentionDaysFor(plan, plan === "enterprise" ? enterpriseRetentionDays : undefined);
@@ -47,4 +47,33 @@ export function scanMessage(
     ip_hash: "a".repeat(64),
     ...overrides,
   };
+}
+
+/** A stored scan of `code`, as the ingest worker writes it. */
+export function scanRow(code: { id: string; workspace_id: string }, scanned_at: string, fields: Partial<ScanRow> = {}): ScanRow {
+  return {
+    id: newId("scn", Date.parse(scanned_at)),
+    code_id: code.id,
+    workspace_id: code.workspace_id,
+    country: null,
+    region: null,
+    city: null,
+    device_type: null,
+    os: null,
+    browser: null,
+    referer: null,
+    language: null,
+    redirected_to: "https://example.com",
+    ip_hash: null,
+    scanned_at,
+    is_bot: 0,
+    ...fields,
+  };
+}
+
+/** Stores rows exactly as the ingest worker does: scans and their summaries, 100 per batch. */
+export async function storeScanRows(db: D1Database, rows: readonly ScanRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += 100) {
+    await db.batch(storeScansStatements(db, rows.slice(i, i + 100), crypto.randomUUID()));
+  }
 }

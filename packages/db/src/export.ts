@@ -1,6 +1,6 @@
 import { EXPORT_COLUMNS, type ExportColumn } from "@qr3/schema";
 
-export type ExportRow = Record<ExportColumn, string | null>;
+export type ExportRow = { [K in ExportColumn]: K extends "is_bot" ? number : string | null };
 
 export interface ExportCursor {
   scanned_at: string;

@@ -8,3 +8,4 @@ export * from "./webhook-deliveries.ts";
 export * from "./webhook-outbox.ts";
 export * from "./purge.ts";
 export * from "./export.ts";
+export * from "./summaries.ts";

@@ -12,6 +12,11 @@ WHERE EXISTS (
   SELECT 1 FROM codes c WHERE c.id = j.value ->> 'code_id' AND c.workspace_id = j.value ->> 'workspace_id'
 )`;
 
+/** `json` is the JSON array of the rows (objects may carry more fields; they are ignored). */
+export function insertScansJson(db: D1Database, json: string): D1PreparedStatement {
+  return db.prepare(INSERT_SCANS_SQL).bind(json);
+}
+
 export function insertScans(db: D1Database, rows: readonly ScanRow[]): D1PreparedStatement {
-  return db.prepare(INSERT_SCANS_SQL).bind(JSON.stringify(rows));
+  return insertScansJson(db, JSON.stringify(rows));
 }

@@ -2,3 +2,4 @@ export * from "./scan-message.ts";
 export * from "./scan-columns.ts";
 export * from "./plans.ts";
 export * from "./delivery-message.ts";
+export * from "./dimensions.ts";

@@ -15,6 +15,7 @@ export const SCAN_COLUMNS = [
   "redirected_to",
   "ip_hash",
   "scanned_at",
+  "is_bot",
 ] as const;
 
 export type ScanColumn = (typeof SCAN_COLUMNS)[number];
@@ -32,5 +33,7 @@ export type ScanRow = {
     ? string
     : K extends "device_type"
       ? DeviceType | null
-      : string | null;
+      : K extends "is_bot"
+        ? 0 | 1
+        : string | null;
 };

@@ -29,6 +29,9 @@ export const ScanMessageSchema = z.object({
   language: text(LIMITS.language),
   redirected_to: z.string().check(z.minLength(1), z.maxLength(LIMITS.url)),
   ip_hash: z.nullable(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
+  // Signals for bot detection, which happens in the consumer. Optional: older messages lack them.
+  method: z.optional(z.enum(["GET", "HEAD"])),
+  purpose: z.optional(z.nullable(z.string().check(z.maxLength(64)))),
 });
 
 export type ScanMessage = z.infer<typeof ScanMessageSchema>;

@@ -44,3 +44,5 @@ export function parseUserAgent(ua: string | null): ParsedUserAgent {
   const os = rawOs ? (OS_NAMES[rawOs] ?? rawOs) : null;
   return { device_type: deviceType(result.device.type, os), os, browser: browserName(result.browser.name) };
 }
+
+export { isBotScan, type BotSignals } from "./bots.ts";

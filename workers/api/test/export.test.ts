@@ -38,7 +38,7 @@ describe("GET /v1/codes/:id/scans/export", () => {
     expect(response.headers.get("content-disposition")).toBe(`attachment; filename="qr3-scans-${code.short_code}-${date(6)}-to-${date(0)}.csv"`);
     expect(response.headers.get("x-request-id")).toMatch(/^req_/);
     const records = text.split("\r\n");
-    expect(records[0]).toBe("id,code_id,country,region,city,device_type,os,browser,referer,language,redirected_to,ip_hash,scanned_at");
+    expect(records[0]).toBe("id,code_id,country,region,city,device_type,os,browser,referer,language,redirected_to,ip_hash,scanned_at,is_bot");
     expect(text).toContain(`"https://example.com/?a=1,2&b=""3"""`);
     expect(text).toContain(`"https://example.com/line\nbreak"`);
     expect(text).not.toContain(code.workspace_id);
@@ -57,7 +57,7 @@ describe("GET /v1/codes/:id/scans/export", () => {
     expect(new Set(lines.map((l) => l.id)).size).toBe(2500);
     const times = lines.map((l) => `${l.scanned_at}|${l.id}`);
     expect(times).toEqual([...times].sort());
-    expect(Object.keys(lines[0])).toEqual(["id", "code_id", "country", "region", "city", "device_type", "os", "browser", "referer", "language", "redirected_to", "ip_hash", "scanned_at"]);
+    expect(Object.keys(lines[0])).toEqual(["id", "code_id", "country", "region", "city", "device_type", "os", "browser", "referer", "language", "redirected_to", "ip_hash", "scanned_at", "is_bot"]);
   });
 
   it("filters by from and to, both inclusive, and never exports past the retention", async () => {

@@ -1,5 +1,5 @@
 import { newId } from "@qr3/core";
-import { insertScans, stageScanEvents, type OutboxGroup } from "@qr3/db";
+import { stageScanEvents, storeScansStatements, type OutboxGroup } from "@qr3/db";
 import { ScanMessageSchema, type ScanRow } from "@qr3/schema";
 import { enqueueDispatch, scanEvent } from "@qr3/webhooks";
 import { retryDelaySeconds } from "./retry.ts";
@@ -24,8 +24,8 @@ function outboxGroups(valid: readonly Valid[]): OutboxGroup[] {
 }
 
 /**
- * Validates each message on its own, then stores the valid ones, and the webhook events that
- * announce them, in one D1 batch. Nothing is acked before it is stored: a failed write retries
+ * Validates each message on its own, then stores the valid ones, their summaries and the webhook
+ * events that announce them, in one D1 batch. Nothing is acked before it is stored: a failed write retries
  * every valid message with backoff, while an invalid message (it could never succeed) is logged
  * and acked so it cannot hold up its batch-mates.
  */
@@ -46,11 +46,12 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Prom
 
   let staged: string[];
   try {
-    const [, outbox] = await env.DB.batch<{ id: string }>([
-      insertScans(env.DB, valid.map((v) => v.row)),
+    const store = storeScansStatements(env.DB, valid.map((v) => v.row), crypto.randomUUID());
+    const results = await env.DB.batch<{ id: string }>([
+      ...store,
       stageScanEvents(env.DB, outboxGroups(valid), new Date().toISOString()),
     ]);
-    staged = outbox!.results.map((r) => r.id);
+    staged = results.at(-1)!.results.map((r) => r.id);
   } catch (err) {
     console.error(JSON.stringify({ event: "scan_store_failed", messages: valid.length, error: String(err) }));
     for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });

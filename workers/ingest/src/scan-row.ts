@@ -1,7 +1,10 @@
 import type { ScanMessage, ScanRow } from "@qr3/schema";
-import { parseUserAgent } from "@qr3/ua";
+import { isBotScan, parseUserAgent } from "@qr3/ua";
 
-/** A validated scan message as the row to store: the raw user agent becomes its three fields. */
+/**
+ * A validated scan message as the row to store: the raw user agent becomes its three fields,
+ * and the bot signals become is_bot.
+ */
 export function toScanRow(message: ScanMessage): ScanRow {
   const { device_type, os, browser } = parseUserAgent(message.user_agent);
   return {
@@ -19,5 +22,6 @@ export function toScanRow(message: ScanMessage): ScanRow {
     redirected_to: message.redirected_to,
     ip_hash: message.ip_hash,
     scanned_at: message.scanned_at,
+    is_bot: isBotScan(message) ? 1 : 0,
   };
 }

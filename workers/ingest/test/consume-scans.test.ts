@@ -60,6 +60,7 @@ describe("scan consumer", () => {
       redirected_to: "https://example.com/landing",
       ip_hash: "a".repeat(64),
       scanned_at: message.scanned_at,
+      is_bot: 0,
     });
   });
 

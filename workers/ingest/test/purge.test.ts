@@ -1,12 +1,11 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { newId, retentionStart } from "@qr3/core";
-import { insertScans } from "@qr3/db";
 import type { Plan, ScanRow } from "@qr3/schema";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index.ts";
 import { purgeOldScans, PURGE_CHUNK } from "../src/purge.ts";
-import { seedCode, seedWorkspace } from "../../../test/fixtures.ts";
+import { seedCode, seedWorkspace, storeScanRows } from "../../../test/fixtures.ts";
 import { recordingQueue } from "./webhook-helpers.ts";
 
 const DAY = 86_400_000;
@@ -28,12 +27,11 @@ function row(code: { id: string; workspace_id: string }, ms: number): ScanRow {
     redirected_to: "https://example.com",
     ip_hash: null,
     scanned_at: new Date(ms).toISOString(),
+    is_bot: 0,
   };
 }
 
-async function store(rows: ScanRow[]) {
-  for (let i = 0; i < rows.length; i += 100) await insertScans(env.DB, rows.slice(i, i + 100)).run();
-}
+const store = (rows: ScanRow[]) => storeScanRows(env.DB, rows);
 
 const scansOf = async (codeId: string) =>
   (await env.DB.prepare("SELECT scanned_at FROM scans WHERE code_id = ?1 ORDER BY scanned_at").bind(codeId).all<{ scanned_at: string }>()).results.map(

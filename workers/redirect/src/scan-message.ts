@@ -45,5 +45,8 @@ export function buildScanMessage(
     language: firstLanguage(request.headers.get("accept-language")),
     redirected_to: link.url,
     ip_hash: ipHash,
+    // Raw signals only: the consumer decides what is a bot, so this worker stays small.
+    method: request.method === "HEAD" ? "HEAD" : "GET",
+    purpose: header(request, "sec-purpose", 64) ?? header(request, "purpose", 64),
   };
 }

@@ -56,6 +56,8 @@ describe("redirect", () => {
       language: "de",
       redirected_to: link.url,
       ip_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      method: "GET",
+      purpose: null,
     });
     expect(JSON.stringify(message)).not.toContain("203.0.113.7");
   });
@@ -83,11 +85,14 @@ describe("redirect", () => {
     expect(a.sent[0]!.ip_hash).not.toBe(c.sent[0]!.ip_hash);
   });
 
-  it("records HEAD requests too", async () => {
+  it("records HEAD requests and prefetches too, with the signals the consumer needs to flag them", async () => {
     await putLink("head01");
     const { response, sent } = await scan("/head01", { method: "HEAD" });
     expect(response.status).toBe(302);
     expect(sent).toHaveLength(1);
+    expect(sent[0]!.method).toBe("HEAD");
+    const prefetch = await scan("/head01", { headers: { "sec-purpose": "prefetch" } });
+    expect(prefetch.sent[0]!.purpose).toBe("prefetch");
   });
 
   it("answers 404 with a page for an unknown code, and records nothing", async () => {

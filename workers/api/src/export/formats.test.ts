@@ -16,15 +16,16 @@ const row: ExportRow = {
   redirected_to: "https://example.com",
   ip_hash: "ab",
   scanned_at: "2026-05-12T14:32:11.000Z",
+  is_bot: 0,
 };
 
 describe("export formats", () => {
   it("writes RFC 4180 CSV: a header, CRLF records, quoting where needed, empty nulls", () => {
     expect(FORMATS.csv.header).toBe(
-      "id,code_id,country,region,city,device_type,os,browser,referer,language,redirected_to,ip_hash,scanned_at\r\n",
+      "id,code_id,country,region,city,device_type,os,browser,referer,language,redirected_to,ip_hash,scanned_at,is_bot\r\n",
     );
     expect(FORMATS.csv.row(row)).toBe(
-      'scn_1,qr_1,AT,,Vienna,mobile,iOS,Safari,"https://example.com/a,b?q=""x""\r\nnext",de,https://example.com,ab,2026-05-12T14:32:11.000Z\r\n',
+      'scn_1,qr_1,AT,,Vienna,mobile,iOS,Safari,"https://example.com/a,b?q=""x""\r\nnext",de,https://example.com,ab,2026-05-12T14:32:11.000Z,0\r\n',
     );
   });
 

@@ -3,9 +3,10 @@ import type { ExportRow } from "@qr3/db";
 
 // RFC 4180: fields holding a comma, a double quote, CR or LF are quoted, quotes inside doubled,
 // records end in CRLF. A null is an empty field.
-function csvField(value: string | null): string {
+function csvField(value: string | number | null): string {
   if (value === null) return "";
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 export const FORMATS = {
