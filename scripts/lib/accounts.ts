@@ -1,6 +1,7 @@
 import { newApiKey, newId } from "@qr3/core";
 import {
   deleteWorkspace as deleteWorkspaceRows,
+  deletedSummaryPurges,
   getWorkspace,
   insertApiKey,
   insertWorkspace,
@@ -83,6 +84,9 @@ export async function deleteWorkspace(target: Target, workspaceId: string | unde
   for (let deleted = SCAN_CHUNK; deleted === SCAN_CHUNK; ) {
     deleted = await purgeDeletedWorkspaceScans(target.db, SCAN_CHUNK);
     scans += deleted;
+  }
+  for (const step of deletedSummaryPurges(target.db, SCAN_CHUNK)) {
+    while ((await step()) === SCAN_CHUNK);
   }
   await clearFinishedDeletions(target.db);
   return { workspace_id: workspaceId, deleted: true, codes: codes.length, scans };

@@ -1,52 +1,109 @@
+// Reads for the aggregation API. All of them read summaries (see summaries.ts) except edgeScans,
+// which reads the raw scans of at most half a UTC day at a window's start when a time zone puts
+// that start inside a UTC day.
+
+export interface DayRow {
+  day: string;
+  scans: number;
+  bot_scans: number;
+  uniques: number;
+}
+
+export interface QuarterGroupRow {
+  local_day: string;
+  utc_day: string;
+  scans: number;
+  bot_scans: number;
+  firsts: number;
+  lasts: number;
+}
+
 export interface CountEntry {
   value: string;
   count: number;
 }
 
-export interface DayCount {
-  date: string;
-  count: number;
+export interface DimTotalRow {
+  dim: string;
+  value: string;
+  scans: number;
+  bot_scans: number;
 }
 
-export interface CodeScanStats {
-  scans_by_day: DayCount[];
-  top_countries: CountEntry[];
-  top_devices: CountEntry[];
-  top_os: CountEntry[];
+export interface EdgeScanRow {
+  code_id: string;
+  country: string | null;
+  device_type: string | null;
+  os: string | null;
+  browser: string | null;
+  referer: string | null;
+  language: string | null;
+  city: string | null;
+  is_bot: number;
 }
 
-export const TOP_LIMITS = { country: 8, device_type: 5, os: 5 } as const;
+/** Day rows of a scope from `fromDay` (UTC) on. */
+export function dayRows(db: D1Database, scope: string, fromDay: string): D1PreparedStatement {
+  return db
+    .prepare("SELECT day, scans, bot_scans, uniques FROM scan_days WHERE scope = ?1 AND day >= ?2 ORDER BY day")
+    .bind(scope, fromDay);
+}
 
-type Dimension = keyof typeof TOP_LIMITS;
-
-// Ties are broken by value so that equal counts always come back in the same order.
-function topQuery(db: D1Database, dimension: Dimension, codeId: string, since: string): D1PreparedStatement {
+/** Quarter rows of [fromQ, toQ), grouped by local day (at a constant offset) and UTC day. */
+export function quarterGroups(db: D1Database, scope: string, fromQ: number, toQ: number, offsetSeconds: number): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT ${dimension} AS value, count(*) AS count FROM scans
-       WHERE code_id = ?1 AND scanned_at >= ?2 AND ${dimension} IS NOT NULL
-       GROUP BY ${dimension} ORDER BY count DESC, value COLLATE NOCASE ASC LIMIT ?3`,
+      `SELECT date(quarter * 900 + ?4, 'unixepoch') AS local_day, date(quarter * 900, 'unixepoch') AS utc_day,
+              sum(scans) AS scans, sum(bot_scans) AS bot_scans, sum(first_visits) AS firsts, sum(last_visits) AS lasts
+       FROM scan_quarters WHERE scope = ?1 AND quarter >= ?2 AND quarter < ?3
+       GROUP BY local_day, utc_day`,
     )
-    .bind(codeId, since, TOP_LIMITS[dimension]);
+    .bind(scope, fromQ, toQ, offsetSeconds);
 }
 
-/** Scans of one code since an ISO instant: per UTC day and the top values of each dimension. */
-export async function codeScanStats(db: D1Database, codeId: string, since: string): Promise<CodeScanStats> {
-  const [days, countries, devices, os] = await db.batch<DayCount | CountEntry>([
-    db
-      .prepare(
-        `SELECT substr(scanned_at, 1, 10) AS date, count(*) AS count FROM scans
-         WHERE code_id = ?1 AND scanned_at >= ?2 GROUP BY date ORDER BY date`,
-      )
-      .bind(codeId, since),
-    topQuery(db, "country", codeId, since),
-    topQuery(db, "device_type", codeId, since),
-    topQuery(db, "os", codeId, since),
-  ]);
-  return {
-    scans_by_day: days!.results as DayCount[],
-    top_countries: countries!.results as CountEntry[],
-    top_devices: devices!.results as CountEntry[],
-    top_os: os!.results as CountEntry[],
-  };
+/** The top values of one dimension from `fromDay` on; ties by name, ignoring case. */
+export function topValues(db: D1Database, scope: string, dim: string, fromDay: string, limit: number, includeBots: boolean): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT value, sum(scans + ?5 * bot_scans) AS count FROM scan_dims
+       WHERE scope = ?1 AND dim = ?2 AND day >= ?3
+       GROUP BY value HAVING count > 0 ORDER BY count DESC, value COLLATE NOCASE ASC LIMIT ?4`,
+    )
+    .bind(scope, dim, fromDay, limit, includeBots ? 1 : 0);
+}
+
+/** Every value of every dimension over [fromDay, toDay] (UTC days, both included). */
+export function dimTotals(db: D1Database, scope: string, fromDay: string, toDay: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT dim, value, sum(scans) AS scans, sum(bot_scans) AS bot_scans FROM scan_dims
+       WHERE scope = ?1 AND day >= ?2 AND day <= ?3 GROUP BY dim, value`,
+    )
+    .bind(scope, fromDay, toDay);
+}
+
+/** Raw scans of a code or workspace in [from, to). */
+export function edgeScans(db: D1Database, scope: string, from: string, to: string): D1PreparedStatement {
+  const column = scope.startsWith("ws_") ? "workspace_id" : "code_id";
+  return db
+    .prepare(
+      `SELECT code_id, country, device_type, os, browser, referer, language, city, is_bot FROM scans
+       WHERE ${column} = ?1 AND scanned_at >= ?2 AND scanned_at < ?3`,
+    )
+    .bind(scope, from, to);
+}
+
+/** Lifetime scans of every code of a workspace. */
+export function workspaceTotals(db: D1Database, workspaceId: string): D1PreparedStatement {
+  return db
+    .prepare("SELECT coalesce(sum(total_scans), 0) AS total_scans, coalesce(sum(bot_scans), 0) AS bot_scans FROM codes WHERE workspace_id = ?1")
+    .bind(workspaceId);
+}
+
+export async function shortCodesOf(db: D1Database, workspaceId: string, ids: readonly string[]): Promise<Map<string, string>> {
+  const { results } = await db
+    .prepare("SELECT c.id, c.short_code FROM json_each(?2) AS j JOIN codes c ON c.id = j.value WHERE c.workspace_id = ?1")
+    .bind(workspaceId, JSON.stringify(ids))
+    .all<{ id: string; short_code: string }>();
+  return new Map(results.map((r) => [r.id, r.short_code]));
 }

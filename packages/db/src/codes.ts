@@ -7,13 +7,15 @@ export interface CodeRow {
   url: string;
   status: LinkStatus;
   total_scans: number;
+  /** Scans flagged as bots, counted apart: total_scans counts people only. */
+  bot_scans: number;
   created_at: string;
   updated_at: string;
 }
 
-const COLUMNS = "id, workspace_id, short_code, url, status, total_scans, created_at, updated_at";
+const COLUMNS = "id, workspace_id, short_code, url, status, total_scans, bot_scans, created_at, updated_at";
 
-export async function insertCode(db: D1Database, row: Omit<CodeRow, "total_scans">): Promise<void> {
+export async function insertCode(db: D1Database, row: Omit<CodeRow, "total_scans" | "bot_scans">): Promise<void> {
   await db
     .prepare(
       `INSERT INTO codes (id, workspace_id, short_code, url, status, total_scans, created_at, updated_at)

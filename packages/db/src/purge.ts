@@ -1,3 +1,5 @@
+import { DIMENSION_NAMES } from "@qr3/schema";
+
 // Deleting scans, always in bounded chunks: D1 allows 30 s per query, and one delete of a year of a
 // busy code's scans would exceed it. Each function deletes at most `limit` rows and returns how
 // many it deleted; the caller repeats until fewer come back. Every step is idempotent, so a purge
@@ -19,6 +21,45 @@ export async function purgeExpiredScans(db: D1Database, dayStartMs: number, limi
     .bind(dayStartMs, limit)
     .run();
   return result.meta.changes;
+}
+
+// The first retained UTC day of workspace w, as SQL (?1 is the start of today's UTC day, in ms).
+const CUTOFF_DAY = "strftime('%Y-%m-%d', ?1 / 1000, 'unixepoch', printf('-%d days', w.retention_days - 1))";
+const CUTOFF_QUARTER = `CAST(strftime('%s', ${CUTOFF_DAY}) AS INTEGER) / 900`;
+const DIMS_JSON = JSON.stringify([...DIMENSION_NAMES, "code"]);
+
+// Summary rows past each workspace's retention, for both scopes: the workspace's codes (c.id)
+// and the workspace itself (w.id). Each statement walks primary-key ranges from the oldest.
+const EXPIRED_SUMMARY_SQL = (["c.id", "w.id"] as const).flatMap((scope) => {
+  const codes = scope === "c.id" ? "JOIN codes c ON c.workspace_id = w.id" : "";
+  return [
+    `DELETE FROM scan_days WHERE (scope, day) IN (
+       SELECT d.scope, d.day FROM workspaces w ${codes} JOIN scan_days d ON d.scope = ${scope} AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
+    `DELETE FROM scan_visitors WHERE (scope, day, ip_hash) IN (
+       SELECT v.scope, v.day, v.ip_hash FROM workspaces w ${codes} JOIN scan_visitors v ON v.scope = ${scope} AND v.day < ${CUTOFF_DAY} LIMIT ?2)`,
+    `DELETE FROM scan_quarters WHERE (scope, quarter) IN (
+       SELECT q.scope, q.quarter FROM workspaces w ${codes} JOIN scan_quarters q ON q.scope = ${scope} AND q.quarter < ${CUTOFF_QUARTER} LIMIT ?2)`,
+    `DELETE FROM scan_dims WHERE (scope, dim, day, value) IN (
+       SELECT d.scope, d.dim, d.day, d.value FROM workspaces w ${codes} JOIN json_each('${DIMS_JSON}') AS k
+       JOIN scan_dims d ON d.scope = ${scope} AND d.dim = k.value AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
+  ];
+});
+
+/** Summary rows past retention, with the same rule as the scans; one statement per call. */
+export function expiredSummaryPurges(db: D1Database, dayStartMs: number, limit: number): Array<() => Promise<number>> {
+  return EXPIRED_SUMMARY_SQL.map((sql) => async () => (await db.prepare(sql).bind(dayStartMs, limit).run()).meta.changes);
+}
+
+const DELETED_SUMMARY_SQL = [
+  "DELETE FROM scan_days WHERE (scope, day) IN (SELECT d.scope, d.day FROM deletions x JOIN scan_days d ON d.scope = x.id LIMIT ?1)",
+  "DELETE FROM scan_visitors WHERE (scope, day, ip_hash) IN (SELECT v.scope, v.day, v.ip_hash FROM deletions x JOIN scan_visitors v ON v.scope = x.id LIMIT ?1)",
+  "DELETE FROM scan_quarters WHERE (scope, quarter) IN (SELECT q.scope, q.quarter FROM deletions x JOIN scan_quarters q ON q.scope = x.id LIMIT ?1)",
+  "DELETE FROM scan_dims WHERE (scope, dim, day, value) IN (SELECT d.scope, d.dim, d.day, d.value FROM deletions x JOIN scan_dims d ON d.scope = x.id LIMIT ?1)",
+];
+
+/** Summary rows of deleted codes and workspaces; one statement per call. */
+export function deletedSummaryPurges(db: D1Database, limit: number): Array<() => Promise<number>> {
+  return DELETED_SUMMARY_SQL.map((sql) => async () => (await db.prepare(sql).bind(limit).run()).meta.changes);
 }
 
 /** Scans of deleted codes. */
@@ -45,13 +86,16 @@ export async function purgeDeletedWorkspaceScans(db: D1Database, limit: number):
   return result.meta.changes;
 }
 
-/** Tombstones whose scans are all gone. */
+/** Tombstones whose scans and summaries are all gone. */
 export async function clearFinishedDeletions(db: D1Database): Promise<number> {
   const result = await db
     .prepare(
       `DELETE FROM deletions WHERE
-         (kind = 'code' AND NOT EXISTS (SELECT 1 FROM scans WHERE code_id = deletions.id))
-         OR (kind = 'workspace' AND NOT EXISTS (SELECT 1 FROM scans WHERE workspace_id = deletions.id))`,
+         NOT EXISTS (SELECT 1 FROM scans WHERE (deletions.kind = 'code' AND code_id = deletions.id) OR (deletions.kind = 'workspace' AND workspace_id = deletions.id))
+         AND NOT EXISTS (SELECT 1 FROM scan_days WHERE scope = deletions.id)
+         AND NOT EXISTS (SELECT 1 FROM scan_quarters WHERE scope = deletions.id)
+         AND NOT EXISTS (SELECT 1 FROM scan_dims WHERE scope = deletions.id)
+         AND NOT EXISTS (SELECT 1 FROM scan_visitors WHERE scope = deletions.id)`,
     )
     .run();
   return result.meta.changes;

@@ -93,7 +93,8 @@ const SQL = {
   unmark: "DELETE FROM ingest_marks WHERE batch = ?2",
 };
 
-function refererHost(referer: string | null): string | null {
+/** The host referers are counted by. */
+export function refererHost(referer: string | null): string | null {
   if (!referer) return null;
   try {
     return new URL(referer).hostname.toLowerCase() || null;

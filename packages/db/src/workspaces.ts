@@ -35,8 +35,10 @@ export async function setWorkspacePlan(db: D1Database, id: string, plan: Plan, r
  * purge through a tombstone. The caller deletes the codes' KV records first (listShortCodes).
  */
 export async function deleteWorkspace(db: D1Database, id: string, now: string): Promise<boolean> {
-  const [, , , deleted] = await db.batch<{ id: string }>([
+  const [, , , , deleted] = await db.batch<{ id: string }>([
     db.prepare("INSERT OR IGNORE INTO deletions (kind, id, deleted_at) VALUES ('workspace', ?1, ?2)").bind(id, now),
+    // Its codes' summaries are kept per code: they need tombstones of their own.
+    db.prepare("INSERT OR IGNORE INTO deletions (kind, id, deleted_at) SELECT 'code', id, ?2 FROM codes WHERE workspace_id = ?1").bind(id, now),
     db.prepare("DELETE FROM webhook_outbox WHERE workspace_id = ?1").bind(id),
     db.prepare("DELETE FROM workspace_monthly_scans WHERE workspace_id = ?1").bind(id),
     db.prepare("DELETE FROM workspaces WHERE id = ?1 RETURNING id").bind(id),

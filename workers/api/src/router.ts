@@ -17,7 +17,7 @@ import {
   testWebhookRoute,
   updateWebhookRoute,
 } from "./routes/webhooks.ts";
-import { getWorkspaceRoute } from "./routes/workspaces.ts";
+import { getWorkspaceRoute, workspaceScansRoute } from "./routes/workspaces.ts";
 
 type Method = "GET" | "POST" | "PATCH" | "DELETE";
 
@@ -31,6 +31,7 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
   ["GET", "/v1/codes/:id/scans", codeScansRoute],
   ["GET", "/v1/codes/:id/scans/export", exportScansRoute],
   ["GET", "/v1/workspaces/:id", getWorkspaceRoute],
+  ["GET", "/v1/workspaces/:id/scans", workspaceScansRoute],
   ["POST", "/v1/webhooks", createWebhookRoute],
   ["GET", "/v1/webhooks", listWebhooksRoute],
   ["GET", "/v1/webhooks/:id", getWebhookRoute],

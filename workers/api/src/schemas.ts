@@ -35,6 +35,11 @@ export const ExportQuery = z.object({
 
 export const ScanStatsQuery = z.object({
   days: z._default(integerParam(1, 365), 30),
+  tz: z._default(z.string().check(z.minLength(1), z.maxLength(64)), "UTC"),
+  include_bots: z._default(
+    z.pipe(z.enum(["true", "false"]), z.transform((v) => v === "true")),
+    false,
+  ),
 });
 
 const webhookUrl = z.string().check(z.minLength(1), z.maxLength(LIMITS.url));

@@ -39,16 +39,24 @@ describe("GET /v1/codes/:id/scans", () => {
     const res = await call(`/v1/codes/${code.id}/scans`, { key });
     expect(res.status).toBe(200);
     const data = res.json.data;
+    // The documented fields, then what the richer aggregation adds.
     expect(Object.keys(data)).toEqual([
       "code_id",
       "short_code",
       "total_scans",
       "period_days",
+      "tz",
       "period_scans",
+      "period_unique_scans",
+      "bot_scans",
       "scans_by_day",
       "top_countries",
       "top_devices",
       "top_os",
+      "top_browsers",
+      "top_referers",
+      "top_languages",
+      "top_cities",
     ]);
     expect(data.code_id).toBe(code.id);
     expect(data.short_code).toBe(code.short_code);
@@ -57,9 +65,9 @@ describe("GET /v1/codes/:id/scans", () => {
     expect(data.period_scans).toBe(21);
     const perDay = [0, 1, 2].map((d) => rows.filter((r) => r.scanned_at.startsWith(date(d))).length);
     expect(data.scans_by_day).toEqual([
-      { date: date(2), count: perDay[2] },
-      { date: date(1), count: perDay[1] },
-      { date: date(0), count: perDay[0] },
+      { date: date(2), count: perDay[2], unique: 0 },
+      { date: date(1), count: perDay[1], unique: 0 },
+      { date: date(0), count: perDay[0], unique: 0 },
     ]);
     expect(data.top_countries).toEqual([
       { value: "AT", count: 5 },

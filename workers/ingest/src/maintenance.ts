@@ -1,5 +1,5 @@
 import { addDays, ensureSalt } from "@qr3/core";
-import { purgeDeletedScans, purgeOldScans, type PurgeReport } from "./purge.ts";
+import { emptyReport, purgeDeletedScans, purgeOldScans, type PurgeReport } from "./purge.ts";
 import { sweepWebhooks } from "./webhooks/sweep.ts";
 
 export const DAILY_CRON = "5 0 * * *";
@@ -21,7 +21,7 @@ export async function runScheduled(env: Env, cron: string, now: number): Promise
     await ensureSalt(env.SALTS, addDays(now, 1), now);
     purge = await purgeOldScans(env.DB, now);
   } else {
-    purge = { expired_scans: 0, deleted_scans: 0, deliveries: 0, queries: 0, complete: true };
+    purge = emptyReport();
     await purgeDeletedScans(env.DB, purge, FREQUENT_PURGE_BUDGET);
   }
   const swept = await sweepWebhooks(env, now);

@@ -1,6 +1,8 @@
 import { idsBefore, startOfUtcDay } from "@qr3/core";
 import {
   clearFinishedDeletions,
+  deletedSummaryPurges,
+  expiredSummaryPurges,
   purgeDeletedCodeScans,
   purgeDeletedWorkspaceScans,
   purgeExpiredScans,
@@ -17,13 +19,25 @@ export const DELIVERY_LOG_DAYS = 30;
 
 export interface PurgeReport {
   expired_scans: number;
+  expired_summaries: number;
   deleted_scans: number;
+  deleted_summaries: number;
   deliveries: number;
   queries: number;
   complete: boolean;
 }
 
 type Step = () => Promise<number>;
+
+export const emptyReport = (): PurgeReport => ({
+  expired_scans: 0,
+  expired_summaries: 0,
+  deleted_scans: 0,
+  deleted_summaries: 0,
+  deliveries: 0,
+  queries: 0,
+  complete: true,
+});
 
 /** Runs each step until it deletes less than a chunk, within the query budget. */
 async function drain(steps: Array<[keyof PurgeReport, Step]>, report: PurgeReport, budget: number) {
@@ -47,6 +61,7 @@ export async function purgeDeletedScans(db: D1Database, report: PurgeReport, bud
     [
       ["deleted_scans", () => purgeDeletedCodeScans(db, PURGE_CHUNK)],
       ["deleted_scans", () => purgeDeletedWorkspaceScans(db, PURGE_CHUNK)],
+      ...deletedSummaryPurges(db, PURGE_CHUNK).map((step) => ["deleted_summaries", step] as [keyof PurgeReport, Step]),
     ],
     report,
     budget,
@@ -58,17 +73,18 @@ export async function purgeDeletedScans(db: D1Database, report: PurgeReport, bud
 }
 
 /**
- * purgeOldScans: the daily retention purge. Deletes every workspace's scans older than its
- * retention (counted back from `now`, the cron's scheduled time), the scans of deleted codes and
- * workspaces, and the delivery log past 30 days. Counters such as a code's total_scans are kept.
+ * purgeOldScans: the daily retention purge. Deletes every workspace's scans, and the summaries
+ * that count them, older than its retention (counted back from `now`, the cron's scheduled time),
+ * the scans and summaries of deleted codes and workspaces, and the delivery log past 30 days. Counters such as a code's total_scans are kept.
  */
 export async function purgeOldScans(db: D1Database, now: number, budget = PURGE_QUERY_BUDGET): Promise<PurgeReport> {
-  const report: PurgeReport = { expired_scans: 0, deleted_scans: 0, deliveries: 0, queries: 0, complete: true };
+  const report = emptyReport();
   const dayStart = startOfUtcDay(now);
   const deliveriesBefore = idsBefore("dlv", now - DELIVERY_LOG_DAYS * 86_400_000);
   await drain(
     [
       ["expired_scans", () => purgeExpiredScans(db, dayStart, PURGE_CHUNK)],
+      ...expiredSummaryPurges(db, dayStart, PURGE_CHUNK).map((step) => ["expired_summaries", step] as [keyof PurgeReport, Step]),
       ["deliveries", () => purgeOldDeliveries(db, deliveriesBefore, PURGE_CHUNK)],
     ],
     report,

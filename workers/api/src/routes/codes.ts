@@ -31,7 +31,7 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
     const row = { ...base, id: newId("qr"), short_code: body.short_code ?? randomShortCode() };
     try {
       await insertCode(env.DB, row);
-      code = { ...row, total_scans: 0 };
+      code = { ...row, total_scans: 0, bot_scans: 0 };
     } catch (err) {
       if (!isShortCodeTaken(err)) throw err;
       if (body.short_code) throw new ApiError("CONFLICT", "short_code: is already taken");

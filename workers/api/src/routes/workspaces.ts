@@ -1,4 +1,8 @@
-import { getWorkspace, monthlyScans } from "@qr3/db";
+import { getWorkspace, monthlyScans, shortCodesOf, workspaceTotals } from "@qr3/db";
+import { aggregate } from "../analytics/aggregate.ts";
+import { presentAggregation } from "../analytics/present.ts";
+import { windowOf } from "../analytics/window.ts";
+import { parseScanQuery } from "./scan-query.ts";
 import { notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { ok } from "../respond.ts";
@@ -16,5 +20,28 @@ export async function getWorkspaceRoute(request: ApiRequest, env: Env): Promise<
     retention_days: workspace.retention_days,
     created_at: workspace.created_at,
     scans_this_month: await monthlyScans(env.DB, workspace.id, month),
+  });
+}
+
+/** GET /v1/workspaces/:id/scans: the code aggregation over every code of the workspace, with top_codes. */
+export async function workspaceScansRoute(request: ApiRequest, env: Env): Promise<Response> {
+  if (request.params.id !== request.auth.workspaceId) throw notFound("Workspace");
+  const query = parseScanQuery(request);
+  const workspaceId = request.auth.workspaceId;
+  const window = windowOf(query.tz, query.days, request.auth.retentionDays, Date.now());
+  const [result, totals] = await Promise.all([
+    aggregate(env.DB, window, { scope: workspaceId, includeBots: query.include_bots }),
+    workspaceTotals(env.DB, workspaceId).first<{ total_scans: number; bot_scans: number }>(),
+  ]);
+  const topCodes = result.top.code ?? [];
+  const shortCodes = await shortCodesOf(env.DB, workspaceId, topCodes.map((c) => c.value));
+  const { period_days, ...rest } = presentAggregation(window, result);
+  return ok(request, {
+    workspace_id: workspaceId,
+    total_scans: totals!.total_scans + (query.include_bots ? totals!.bot_scans : 0),
+    period_days,
+    ...rest,
+    // A code deleted within the window still counts in the totals, but is no longer listed.
+    top_codes: topCodes.filter((c) => shortCodes.has(c.value)).map((c) => ({ value: c.value, short_code: shortCodes.get(c.value)!, count: c.count })),
   });
 }
