@@ -121,7 +121,10 @@ export function withSummaryFields(row: ScanRow): ScanRow & SummaryFields {
  * mark. Redelivered scans are ignored by the insert and so counted by nothing.
  */
 export function storeScansStatements(db: D1Database, rows: readonly ScanRow[], batchId: string): D1PreparedStatement[] {
-  const json = JSON.stringify(rows.map(withSummaryFields));
+  // A scan twice in one batch (a redelivery landing beside the original) must count once: the
+  // summaries join the batch's rows to the inserted scans by id.
+  const unique = [...new Map(rows.map((r) => [r.id, r])).values()];
+  const json = JSON.stringify(unique.map(withSummaryFields));
   const bind = (sql: string) => db.prepare(sql).bind(json, batchId);
   return [
     db.prepare(SQL.mark).bind(null, batchId),
