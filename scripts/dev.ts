@@ -4,13 +4,16 @@ import { startStack } from "./lib/stack.ts";
 const stack = await startStack();
 const { origin, demo } = stack;
 const scanUrl = `${origin}/${demo.short_code}`;
+const PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
 console.log(`
   qr3 is running on ${origin}
 
   Demo API key   ${demo.api_key}
   Scan the demo  ${scanUrl}
-                 (open it in a browser, or: curl -i ${scanUrl})
+                 (open it in a browser, or from a terminal as a phone would:
+                  curl -i ${scanUrl} -H "User-Agent: ${PHONE}"
+                  a plain curl is counted as a bot: add ?include_bots=true below to see it)
 
   Then see the scan (ingestion takes about a second):
     curl -s ${origin}/v1/codes/${demo.code_id}/scans -H "Authorization: Bearer ${demo.api_key}"

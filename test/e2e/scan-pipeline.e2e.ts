@@ -34,8 +34,9 @@ afterAll(async () => {
 
 const api = (path: string, key: string, init: { method?: string; body?: unknown } = {}) => apiClient(stack.origin, key)(path, init);
 
+/** A scan from a phone, unless the headers say otherwise (a bare client would count as a bot). */
 function scan(shortCode: string, headers: Record<string, string>) {
-  return fetch(`${stack.origin}/${shortCode}`, { redirect: "manual", headers });
+  return fetch(`${stack.origin}/${shortCode}`, { redirect: "manual", headers: { "user-agent": UA.iphone, ...headers } });
 }
 
 describe("the scan pipeline over the local stack", () => {
@@ -71,8 +72,8 @@ describe("the scan pipeline over the local stack", () => {
       ["windows", "CH", "Geneva", "203.0.113.7"],
     ];
     for (const [ua, country, city, ip] of scans) {
-      const headers: Record<string, string> = { "user-agent": UA[ua], "x-dev-country": country, "x-dev-ip": ip, "accept-language": "de-AT,de;q=0.9" };
-      if (city) headers["x-dev-city"] = city;
+      // An empty x-dev-city clears the placeholder city that local development would report.
+      const headers = { "user-agent": UA[ua], "x-dev-country": country, "x-dev-city": city ?? "", "x-dev-ip": ip, "accept-language": "de-AT,de;q=0.9" };
       const res = await scan(code.short_code, headers);
       expect(res.status).toBe(302);
       expect(res.headers.get("location")).toBe("https://example.com/spring");
@@ -85,14 +86,18 @@ describe("the scan pipeline over the local stack", () => {
     );
     expect(stats.status).toBe(200);
     const today = new Date().toISOString().slice(0, 10);
+    // Seven different IPs: seven unique scans.
     expect(stats.json).toEqual({
       data: {
         code_id: code.id,
         short_code: code.short_code,
         total_scans: 7,
         period_days: 7,
+        tz: "UTC",
         period_scans: 7,
-        scans_by_day: [{ date: today, count: 7 }],
+        period_unique_scans: 7,
+        bot_scans: 0,
+        scans_by_day: [{ date: today, count: 7, unique: 7 }],
         top_countries: [
           { value: "AT", count: 3 },
           { value: "CH", count: 2 },
@@ -104,14 +109,37 @@ describe("the scan pipeline over the local stack", () => {
           { value: "tablet", count: 1 },
         ],
         top_os: [
-          { value: "Android", count: 2 },
           { value: "iOS", count: 3 },
+          { value: "Android", count: 2 },
           { value: "macOS", count: 1 },
           { value: "Windows", count: 1 },
-        ].sort((a, b) => b.count - a.count || a.value.localeCompare(b.value)),
+        ],
+        top_browsers: [
+          { value: "Safari", count: 4 },
+          { value: "Chrome", count: 2 },
+          { value: "Firefox", count: 1 },
+        ],
+        top_referers: [],
+        top_languages: [{ value: "de", count: 7 }],
+        top_cities: [
+          { value: "Berlin", count: 1 },
+          { value: "Geneva", count: 1 },
+          { value: "Graz", count: 1 },
+          { value: "Munich", count: 1 },
+          { value: "Vienna", count: 1 },
+          { value: "Zurich", count: 1 },
+        ],
       },
       meta: { request_id: expect.stringMatching(/^req_/) },
     });
+
+    // A link preview is redirected too, but counted apart.
+    expect((await scan(code.short_code, { "user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)" })).status).toBe(302);
+    const withBot = await waitFor(
+      () => api(`/v1/codes/${code.id}/scans?days=7`, key),
+      (r) => r.json.data?.bot_scans === 1,
+    );
+    expect(withBot.json.data).toMatchObject({ period_scans: 7, bot_scans: 1 });
 
     expect((await api(`/v1/codes/${code.id}`, key)).json.data.total_scans).toBe(7);
     expect((await api(`/v1/workspaces/${workspaceId}`, key)).json.data.scans_this_month).toBe(7);

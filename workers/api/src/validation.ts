@@ -14,7 +14,8 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
     case "invalid_type":
       return valueAt(input, issue.path) === undefined ? "is required" : `must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}`;
     case "too_small":
-      return issue.origin === "string" ? `must be at least ${issue.minimum} characters` : `must be at least ${issue.minimum}`;
+      if (issue.origin === "string") return issue.minimum === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
+      return `must be at least ${issue.minimum}`;
     case "too_big":
       return issue.origin === "string" ? `must be at most ${issue.maximum} characters` : `must be at most ${issue.maximum}`;
     case "invalid_format":

@@ -135,3 +135,31 @@ describe("GET /v1/codes/:id/scans", () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe("GET /v1/codes/:id/scans: bots and query parameters", () => {
+  it("leaves bots out unless include_bots=true, and says how many it left out", async () => {
+    await store([row(at(0)), row(at(0), { is_bot: 1, country: "US" }), row(at(1), { is_bot: 1 })]);
+    const people = (await call(`/v1/codes/${code.id}/scans`, { key })).json.data;
+    expect(people).toMatchObject({ total_scans: 1, period_scans: 1, bot_scans: 2, top_countries: [] });
+    const all = (await call(`/v1/codes/${code.id}/scans?include_bots=true`, { key })).json.data;
+    expect(all).toMatchObject({ total_scans: 3, period_scans: 3, bot_scans: 0, top_countries: [{ value: "US", count: 1 }] });
+  });
+
+  it.each([
+    ["tz=Mars%2FOlympus", "tz: must be an IANA time zone name such as Europe/Vienna"],
+    ["tz=", "tz: must not be empty"],
+    ["include_bots=yes", 'include_bots: must be one of "true", "false"'],
+  ])("answers 400 for ?%s", async (query, message) => {
+    const res = await call(`/v1/codes/${code.id}/scans?${query}`, { key });
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toBe(message);
+  });
+
+  it("answers a workspace's aggregation for its own id only", async () => {
+    const other = await seedKey();
+    expect((await call(`/v1/workspaces/${other.workspace.id}/scans`, { key })).status).toBe(404);
+    const res = await call(`/v1/workspaces/${code.workspace_id}/scans?tz=Asia%2FKolkata`, { key });
+    expect(res.status).toBe(200);
+    expect(res.json.data).toMatchObject({ workspace_id: code.workspace_id, tz: "Asia/Kolkata", period_days: 30, top_codes: [] });
+  });
+});

@@ -139,3 +139,23 @@ describe("scan consumer", () => {
     expect(await totalScans(code.id)).toBe(0);
   });
 });
+
+describe("bots", () => {
+  it("stores link previews, crawlers, HEAD requests and prefetches flagged, counting them apart", async () => {
+    const ws = await seedWorkspace(env.DB);
+    const c = await seedCode(env.DB, ws.id);
+    const messages = [
+      scanMessage(c),
+      scanMessage(c, { user_agent: "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)" }),
+      scanMessage(c, { user_agent: "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)" }),
+      scanMessage(c, { method: "HEAD" }),
+      scanMessage(c, { purpose: "prefetch" }),
+    ];
+    await deliver(messages);
+    const flags = await env.DB.prepare("SELECT id, is_bot FROM scans WHERE code_id = ?1").bind(c.id).all<{ id: string; is_bot: number }>();
+    const byId = new Map(flags.results.map((r) => [r.id, r.is_bot]));
+    expect(messages.map((m) => byId.get(m.scan_id))).toEqual([0, 1, 1, 1, 1]);
+    const counters = await env.DB.prepare("SELECT total_scans, bot_scans FROM codes WHERE id = ?1").bind(c.id).first();
+    expect(counters).toEqual({ total_scans: 1, bot_scans: 4 });
+  });
+});
