@@ -84,7 +84,8 @@ function batch(s: Scenario) {
         referer: sequence % 5 ? null : "https://example.com/flyer",
         language: "de",
         redirected_to: "https://example.com",
-        ip_hash: "f".repeat(64),
+        // Mostly one scan per visitor, some visitors scanning again.
+        ip_hash: (sequence % 4 ? sequence : sequence - 1).toString(16).padStart(64, "0"),
       },
     };
   });
