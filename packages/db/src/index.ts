@@ -9,3 +9,4 @@ export * from "./webhook-outbox.ts";
 export * from "./purge.ts";
 export * from "./export.ts";
 export * from "./summaries.ts";
+export * from "./rebuild.ts";

@@ -1,0 +1,86 @@
+import { DIMENSION_NAMES } from "@qr3/schema";
+import { refererHost } from "./summaries.ts";
+
+// Rebuilds the summaries of one scope (a code, or a workspace with all its codes) from its raw
+// scans: for data stored before the summaries existed, to repair, and to check the incremental
+// path against. Each statement reads the whole scope, so on D1 it suits scopes whose scans one
+// query can read within 30 s.
+
+const QUARTER = "CAST(strftime('%s', scanned_at) AS INTEGER) / 900";
+
+export async function rebuildSummaries(db: D1Database, scope: string): Promise<void> {
+  const column = scope.startsWith("ws_") ? "workspace_id" : "code_id";
+  const where = `${column} = ?1`;
+  const dims = scope.startsWith("ws_") ? [...DIMENSION_NAMES.filter((d) => d !== "referer"), "code_id"] : DIMENSION_NAMES.filter((d) => d !== "referer");
+  const statements = [
+    ...["scan_days", "scan_quarters", "scan_dims", "scan_visitors"].map((t) => db.prepare(`DELETE FROM ${t} WHERE scope = ?1`).bind(scope)),
+    db
+      .prepare(
+        `INSERT INTO scan_days (scope, day, scans, bot_scans, uniques)
+         SELECT ?1, substr(scanned_at, 1, 10) AS d, sum(is_bot = 0), sum(is_bot), count(DISTINCT CASE WHEN is_bot = 0 THEN ip_hash END)
+         FROM scans WHERE ${where} GROUP BY d`,
+      )
+      .bind(scope),
+    db
+      .prepare(
+        `INSERT INTO scan_quarters (scope, quarter, scans, bot_scans)
+         SELECT ?1, ${QUARTER} AS q, sum(is_bot = 0), sum(is_bot) FROM scans WHERE ${where} GROUP BY q`,
+      )
+      .bind(scope),
+    db
+      .prepare(
+        `INSERT INTO scan_visitors (scope, day, ip_hash, first_quarter, last_quarter)
+         SELECT ?1, substr(scanned_at, 1, 10) AS d, ip_hash, min(${QUARTER}), max(${QUARTER})
+         FROM scans WHERE ${where} AND is_bot = 0 AND ip_hash IS NOT NULL GROUP BY d, ip_hash`,
+      )
+      .bind(scope),
+    ...(["first", "last"] as const).map((end) =>
+      db
+        .prepare(
+          `INSERT INTO scan_quarters (scope, quarter, ${end}_visits)
+           SELECT ?1, ${end}_quarter AS q, count(*) FROM scan_visitors WHERE scope = ?1 GROUP BY q
+           ON CONFLICT (scope, quarter) DO UPDATE SET ${end}_visits = excluded.${end}_visits`,
+        )
+        .bind(scope),
+    ),
+    ...dims.map((dim) =>
+      db
+        .prepare(
+          `INSERT INTO scan_dims (scope, dim, day, value, scans, bot_scans)
+           SELECT ?1, '${dim === "code_id" ? "code" : dim}', substr(scanned_at, 1, 10) AS d, ${dim}, sum(is_bot = 0), sum(is_bot)
+           FROM scans WHERE ${where} AND ${dim} IS NOT NULL GROUP BY d, ${dim}`,
+        )
+        .bind(scope),
+    ),
+  ];
+  await db.batch(statements);
+
+  // Referers are counted by host, which only the worker's URL parser computes.
+  const { results } = await db
+    .prepare(
+      `SELECT substr(scanned_at, 1, 10) AS day, referer, sum(is_bot = 0) AS scans, sum(is_bot) AS bots
+       FROM scans WHERE ${where} AND referer IS NOT NULL GROUP BY day, referer`,
+    )
+    .bind(scope)
+    .all<{ day: string; referer: string; scans: number; bots: number }>();
+  const byHost = new Map<string, { day: string; value: string; scans: number; bots: number }>();
+  for (const r of results) {
+    const host = refererHost(r.referer);
+    if (!host) continue;
+    const key = `${r.day}|${host}`;
+    const e = byHost.get(key) ?? { day: r.day, value: host, scans: 0, bots: 0 };
+    e.scans += r.scans;
+    e.bots += r.bots;
+    byHost.set(key, e);
+  }
+  const rows = [...byHost.values()];
+  for (let i = 0; i < rows.length; i += 500) {
+    await db
+      .prepare(
+        `INSERT INTO scan_dims (scope, dim, day, value, scans, bot_scans)
+         SELECT ?1, 'referer', d.value ->> 'day', d.value ->> 'value', d.value ->> 'scans', d.value ->> 'bots' FROM json_each(?2) AS d`,
+      )
+      .bind(scope, JSON.stringify(rows.slice(i, i + 500)))
+      .run();
+  }
+}

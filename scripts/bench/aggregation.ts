@@ -1,0 +1,169 @@
+// Aggregation latency: GET /v1/codes/:id/scans for a code with 1,000,000 scans spread over a
+// year, served by the API worker from summaries, against the same answer counted from the raw
+// rows inside workerd in the same run. Target: p50 under 20 ms for days=365 and at least 20 times
+// faster than the raw computation, with identical answers.
+//
+//   pnpm bench:aggregation [--scans 1000000] [--requests 30]
+import { parseArgs } from "node:util";
+import { newApiKey, newId } from "@qr3/core";
+import { rebuildSummaries } from "@qr3/db";
+import { DIMENSIONS, DIMENSION_NAMES } from "@qr3/schema";
+import { buildWorker } from "../build.ts";
+import { machine, median, migrate, miniflare, table } from "./lib.ts";
+
+const { values } = parseArgs({ options: { scans: { type: "string", default: "1000000" }, requests: { type: "string", default: "30" } } });
+const SCANS = Number(values.scans);
+const REQUESTS = Number(values.requests);
+const NOW = Date.now();
+const YEAR_MS = 365 * 86_400_000;
+
+// A second worker answers the same question from the raw rows, so both are timed alike.
+const RAW_WORKER = `
+const DIMS = ${JSON.stringify(Object.fromEntries(DIMENSION_NAMES.map((d) => [d, DIMENSIONS[d].limit])))};
+export default {
+  async fetch(request, env) {
+    const { code, since } = await request.json();
+    const dims = Object.keys(DIMS).filter((d) => d !== "referer");
+    const results = await env.DB.batch([
+      env.DB.prepare("SELECT substr(scanned_at, 1, 10) AS date, sum(is_bot = 0) AS count, count(DISTINCT CASE WHEN is_bot = 0 THEN ip_hash END) AS \\"unique\\", sum(is_bot) AS bots FROM scans WHERE code_id = ?1 AND scanned_at >= ?2 GROUP BY date ORDER BY date").bind(code, since),
+      ...dims.map((d) => env.DB.prepare("SELECT " + d + " AS value, count(*) AS count FROM scans WHERE code_id = ?1 AND scanned_at >= ?2 AND is_bot = 0 AND " + d + " IS NOT NULL GROUP BY value ORDER BY count DESC, value COLLATE NOCASE LIMIT " + DIMS[d]).bind(code, since)),
+      env.DB.prepare("SELECT referer, count(*) AS count FROM scans WHERE code_id = ?1 AND scanned_at >= ?2 AND is_bot = 0 AND referer IS NOT NULL GROUP BY referer").bind(code, since),
+    ]);
+    const days = results[0].results.filter((d) => d.count > 0);
+    const hosts = new Map();
+    for (const r of results.at(-1).results) { const h = new URL(r.referer).hostname.toLowerCase(); hosts.set(h, (hosts.get(h) ?? 0) + r.count); }
+    const top = Object.fromEntries(dims.map((d, i) => [d, results[i + 1].results]));
+    top.referer = [...hosts].sort(([a, x], [b, y]) => y - x || a.toLowerCase().localeCompare(b.toLowerCase())).slice(0, DIMS.referer).map(([value, count]) => ({ value, count }));
+    return Response.json({
+      period_scans: days.reduce((s, d) => s + d.count, 0),
+      period_unique_scans: days.reduce((s, d) => s + d.unique, 0),
+      bot_scans: results[0].results.reduce((s, d) => s + d.bots, 0),
+      scans_by_day: days.map(({ date, count, unique }) => ({ date, count, unique })),
+      top,
+    });
+  },
+};`;
+
+const mf = miniflare({
+  workers: [
+    {
+      name: "api",
+      modules: true,
+      scriptPath: buildWorker("api"),
+      compatibilityDate: "2026-08-01",
+      d1Databases: { DB: "bench-aggregation" },
+      kvNamespaces: { LINKS: "bench-links" },
+      queueProducers: { WEBHOOKS: "qr3-webhooks" },
+      bindings: { PUBLIC_BASE_URL: "https://qr3.app", WEBHOOK_ALLOW_LOOPBACK: "false" },
+    },
+    { name: "raw", modules: true, script: RAW_WORKER, compatibilityDate: "2026-08-01", d1Databases: { DB: "bench-aggregation" } },
+  ],
+} as never);
+const db = (await mf.getD1Database("DB", "api")) as unknown as D1Database;
+const api = await mf.getWorker("api");
+const raw = await mf.getWorker("raw");
+await migrate(db);
+
+// Seed: a business workspace (a year of retention), its key, one code, and a year of scans.
+const workspaceId = newId("ws");
+const codeId = newId("qr");
+const { key, hash, prefix } = await newApiKey();
+const created = new Date(NOW - YEAR_MS).toISOString();
+await db.batch([
+  db.prepare("INSERT INTO workspaces (id, name, plan, retention_days, created_at) VALUES (?1, 'Bench', 'business', 365, ?2)").bind(workspaceId, created),
+  db.prepare("INSERT INTO api_keys (id, workspace_id, key_hash, prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)").bind(newId("key"), workspaceId, hash, prefix, created),
+  db.prepare("INSERT INTO codes (id, workspace_id, short_code, url, status, created_at, updated_at) VALUES (?1, ?2, 'bench', 'https://example.com', 'active', ?3, ?3)").bind(codeId, workspaceId, created),
+]);
+
+let seedSeconds = performance.now();
+const CHUNK = 100_000;
+for (let from = 0; from < SCANS; from += CHUNK) {
+  const count = Math.min(CHUNK, SCANS - from);
+  // Spread evenly over the last 365 days, with deterministic pseudo-random dimensions.
+  await db
+    .prepare(
+      `WITH RECURSIVE seq(x) AS (SELECT CAST(?1 AS INTEGER) UNION ALL SELECT x + 1 FROM seq WHERE x < CAST(?1 AS INTEGER) + ?2 - 1)
+       INSERT INTO scans (id, code_id, workspace_id, country, region, city, device_type, os, browser, referer, language, redirected_to, ip_hash, scanned_at, is_bot)
+       SELECT printf('scn_%026d', x), ?3, ?4,
+         json_extract('["AT","DE","CH","US","FR","IT","GB","NL","ES","PL",null]', '$[' || (x * 7 % 11) || ']'),
+         NULL,
+         json_extract('["Vienna","Graz","Berlin","Munich","Zurich","Paris","Rome","London",null]', '$[' || (x * 13 % 9) || ']'),
+         json_extract('["mobile","mobile","mobile","desktop","tablet",null]', '$[' || (x * 5 % 6) || ']'),
+         json_extract('["iOS","Android","Android","macOS","Windows","Linux",null]', '$[' || (x * 3 % 7) || ']'),
+         json_extract('["Safari","Chrome","Chrome","Firefox","Edge",null]', '$[' || (x * 11 % 6) || ']'),
+         json_extract('["https://www.example.com/a","https://news.example.org/b","https://t.co/x",null,null,null]', '$[' || (x * 17 % 6) || ']'),
+         json_extract('["de","en","fr","it",null]', '$[' || (x * 19 % 5) || ']'),
+         'https://example.com',
+         printf('%064x', (x * 2654435761) % 400000),
+         strftime('%Y-%m-%dT%H:%M:%fZ', (?5 - (x * ?6) / ?7 + (x * 7919 % 60000)) / 1000.0, 'unixepoch'),
+         CASE WHEN x % 20 = 0 THEN 1 ELSE 0 END
+       FROM seq`,
+    )
+    .bind(from, count, codeId, workspaceId, NOW - 120_000, YEAR_MS - 3_600_000, SCANS)
+    .run();
+}
+await rebuildSummaries(db, codeId);
+seedSeconds = (performance.now() - seedSeconds) / 1000;
+const summaryRows = (await db.prepare("SELECT (SELECT count(*) FROM scan_days WHERE scope = ?1) + (SELECT count(*) FROM scan_dims WHERE scope = ?1) AS n").bind(codeId).first<{ n: number }>())!.n;
+
+async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - started, value };
+}
+
+const fromSummaries = (days: number) =>
+  time(async () => {
+    const res = await api.fetch(`https://api.qr3.test/v1/codes/${codeId}/scans?days=${days}`, { headers: { authorization: `Bearer ${key}` } });
+    if (res.status !== 200) throw new Error(`API answered ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { data: Record<string, unknown> }).data;
+  });
+const fromRaw = (days: number) =>
+  time(async () => {
+    const since = new Date(Math.floor(NOW / 86_400_000) * 86_400_000 - (days - 1) * 86_400_000).toISOString();
+    const res = await raw.fetch("https://raw/", { method: "POST", body: JSON.stringify({ code: codeId, since }) });
+    return (await res.json()) as Record<string, unknown>;
+  });
+
+const rows: Array<Array<string | number>> = [];
+let allMet = true;
+for (const days of [365, 30]) {
+  await fromSummaries(days); // warm-up
+  const summaryTimes: number[] = [];
+  let answer: Record<string, unknown> = {};
+  for (let i = 0; i < REQUESTS; i++) {
+    const r = await fromSummaries(days);
+    summaryTimes.push(r.ms);
+    answer = r.value;
+  }
+  const rawTimes: number[] = [];
+  let rawAnswer: Record<string, unknown> = {};
+  for (let i = 0; i < 3; i++) {
+    const r = await fromRaw(days);
+    rawTimes.push(r.ms);
+    rawAnswer = r.value;
+  }
+  // The same answer both ways.
+  const expected = {
+    period_scans: rawAnswer.period_scans,
+    period_unique_scans: rawAnswer.period_unique_scans,
+    bot_scans: rawAnswer.bot_scans,
+    scans_by_day: rawAnswer.scans_by_day,
+    ...Object.fromEntries(DIMENSION_NAMES.map((d) => [DIMENSIONS[d].field, (rawAnswer.top as Record<string, unknown>)[d]])),
+  };
+  for (const [field, value] of Object.entries(expected)) {
+    if (JSON.stringify(answer[field]) !== JSON.stringify(value)) throw new Error(`days=${days}: ${field} differs between summaries and raw rows`);
+  }
+  const p50 = median(summaryTimes);
+  const p95 = [...summaryTimes].sort((a, b) => a - b)[Math.floor(summaryTimes.length * 0.95)]!;
+  const rawP50 = median(rawTimes);
+  const met = p50 < 20 && rawP50 / p50 >= 20;
+  allMet &&= met;
+  rows.push([`days=${days}`, p50.toFixed(1), p95.toFixed(1), rawP50.toFixed(0), (rawP50 / p50).toFixed(0) + "×", String(answer.period_scans), met ? "met" : "NOT met"]);
+}
+
+console.log(`\nAggregation: one code with ${SCANS.toLocaleString("en")} scans over 365 days (seeded and summarised in ${seedSeconds.toFixed(0)} s; ${summaryRows.toLocaleString("en")} day and dimension summary rows)`);
+console.log(`Machine: ${await machine()}\n`);
+console.log(table(["window", "summaries p50 ms", "p95 ms", "raw rows p50 ms", "speed-up", "period_scans", "target"], rows));
+console.log(`\nAnswers from summaries and from raw rows are identical. Target: p50 < 20 ms and >= 20× the raw computation → ${allMet ? "met" : "NOT met"}`);
+await mf.dispose();
