@@ -17,6 +17,7 @@ export function workerProject(worker: "redirect" | "ingest" | "api", options: { 
           bindings: {
             // Tests run with production's settings, not those of the local stack's .dev.vars.
             WEBHOOK_ALLOW_LOOPBACK: "false",
+            LINK_CACHE_SECONDS: "0",
             ...(options.d1 ? { TEST_MIGRATIONS: await readD1Migrations(root("migrations")) } : {}),
           },
         },

@@ -1,6 +1,8 @@
-import { DailySalt, hashIp, isShortCode, linkKey, type LinkRecord } from "@qr3/core";
+import { DailySalt, hashIp, isShortCode, type LinkRecord } from "@qr3/core";
+import { getLink } from "./link-cache.ts";
 import { goneResponse, notFoundResponse } from "./pages.ts";
 import { buildScanMessage } from "./scan-message.ts";
+import { sendScan } from "./scan-sender.ts";
 
 let salts: DailySalt | undefined;
 
@@ -11,11 +13,12 @@ export async function handleRedirect(request: Request, env: Env, ctx: ExecutionC
   const shortCode = new URL(request.url).pathname.slice(1);
   if (!isShortCode(shortCode)) return notFoundResponse(request);
 
-  const link = await env.LINKS.get<LinkRecord>(linkKey(shortCode), "json");
+  const now = Date.now();
+  const link = await getLink(env.LINKS, shortCode, Number(env.LINK_CACHE_SECONDS), now);
   if (link === null) return notFoundResponse(request);
   if (link.status !== "active") return goneResponse(request);
 
-  ctx.waitUntil(recordScan(request, env, link, shortCode, Date.now()));
+  ctx.waitUntil(recordScan(request, env, link, shortCode, now));
   return new Response(null, {
     status: 302,
     headers: { location: link.url, "cache-control": "private, no-store" },
@@ -32,7 +35,7 @@ async function recordScan(request: Request, env: Env, link: LinkRecord, shortCod
     const ipHash = ip ? await hashIp(ip, await salts.get(now)) : null;
     const message = buildScanMessage(request, link, shortCode, now, ipHash);
     scanId = message.scan_id;
-    await env.SCANS.send(message, { contentType: "json" });
+    await sendScan(env.SCANS, message);
   } catch (err) {
     console.error(JSON.stringify({ event: "scan_enqueue_failed", scan_id: scanId, error: String(err) }));
   }

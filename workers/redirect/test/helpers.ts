@@ -30,10 +30,11 @@ export function recordingEnv(options: { failSend?: boolean } = {}) {
     },
   });
   const scans = {
-    async send(message: ScanMessage, opts?: QueueSendOptions) {
+    async sendBatch(messages: Iterable<MessageSendRequest<ScanMessage>>) {
       if (options.failSend) throw new Error("queue unavailable");
-      sent.push(message);
-      await env.SCANS.send(message, opts);
+      const list = [...messages];
+      sent.push(...list.map((m) => m.body));
+      await env.SCANS.sendBatch(list);
     },
   } as unknown as Queue;
   return { env: { ...env, LINKS: links, SCANS: scans } as Env, sent, kvReads };
