@@ -4,7 +4,7 @@ import type { ScanMessage } from "@qr3/schema";
 // Queues' batch limit) goes out in one sendBatch. Each request's waitUntil awaits the flush that
 // carries its message, so nothing is sent after its request is over. Fewer queue operations cost
 // less and keep the redirect path fast under load.
-const FLUSH_MS = 20;
+const FLUSH_MS = 100;
 const MAX_BATCH = 100;
 
 interface Pending {
