@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "../lib/d1.ts";
 
-const BENCHMARKS = ["redirect.ts", "ingest.ts", "aggregation.ts"];
+const BENCHMARKS = ["redirect.ts", "ingest.ts", "aggregation.ts", "no-loss.ts"];
 
 for (const bench of BENCHMARKS) {
   console.log(`\n=== ${bench}`);
