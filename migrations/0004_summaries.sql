@@ -46,6 +46,17 @@ CREATE TABLE scan_dims (
   PRIMARY KEY (scope, dim, day, value)
 ) WITHOUT ROWID;
 
+-- The same per UTC calendar month, so that long windows read a row per month, not per day.
+CREATE TABLE scan_dim_months (
+  scope     TEXT NOT NULL,
+  dim       TEXT NOT NULL,
+  month     TEXT NOT NULL, -- YYYY-MM, UTC
+  value     TEXT NOT NULL,
+  scans     INTEGER NOT NULL DEFAULT 0,
+  bot_scans INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (scope, dim, month, value)
+) WITHOUT ROWID;
+
 -- Each visitor's first and last quarter of their UTC day, per scope: what keeps first_visits and
 -- last_visits exact as scans arrive in any order.
 CREATE TABLE scan_visitors (

@@ -127,7 +127,7 @@ const fromRaw = (days: number) =>
 
 const rows: Array<Array<string | number>> = [];
 let allMet = true;
-for (const days of [365, 30]) {
+for (const days of [365, 30, 1]) {
   await fromSummaries(days); // warm-up
   const summaryTimes: number[] = [];
   let answer: Record<string, unknown> = {};
@@ -157,9 +157,11 @@ for (const days of [365, 30]) {
   const p50 = median(summaryTimes);
   const p95 = [...summaryTimes].sort((a, b) => a - b)[Math.floor(summaryTimes.length * 0.95)]!;
   const rawP50 = median(rawTimes);
+  // days=1 shows the fixed cost of a request (authentication, the code, one D1 batch); the
+  // target is for the long windows.
   const met = p50 < 20 && rawP50 / p50 >= 20;
-  allMet &&= met;
-  rows.push([`days=${days}`, p50.toFixed(1), p95.toFixed(1), rawP50.toFixed(0), (rawP50 / p50).toFixed(0) + "×", String(answer.period_scans), met ? "met" : "NOT met"]);
+  if (days !== 1) allMet &&= met;
+  rows.push([`days=${days}`, p50.toFixed(1), p95.toFixed(1), rawP50.toFixed(0), (rawP50 / p50).toFixed(0) + "×", String(answer.period_scans), days === 1 ? "(reference)" : met ? "met" : "NOT met"]);
 }
 
 console.log(`\nAggregation: one code with ${SCANS.toLocaleString("en")} scans over 365 days (seeded and summarised in ${seedSeconds.toFixed(0)} s; ${summaryRows.toLocaleString("en")} day and dimension summary rows)`);

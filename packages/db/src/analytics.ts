@@ -61,15 +61,28 @@ export function quarterGroups(db: D1Database, scope: string, fromQ: number, toQ:
     .bind(scope, fromQ, toQ, offsetSeconds);
 }
 
-/** The top values of one dimension from `fromDay` on; ties by name, ignoring case. */
+/**
+ * The top values of one dimension from `fromDay` on (UTC); ties by name, ignoring case. The days
+ * up to the next month's start are read from day rows, the rest from month rows.
+ */
 export function topValues(db: D1Database, scope: string, dim: string, fromDay: string, limit: number, includeBots: boolean): D1PreparedStatement {
+  const wholeMonths = fromDay.endsWith("-01") ? fromDay.slice(0, 7) : nextMonth(fromDay);
   return db
     .prepare(
-      `SELECT value, sum(scans + ?5 * bot_scans) AS count FROM scan_dims
-       WHERE scope = ?1 AND dim = ?2 AND day >= ?3
+      `SELECT value, sum(c) AS count FROM (
+         SELECT value, scans + ?5 * bot_scans AS c FROM scan_dims
+         WHERE scope = ?1 AND dim = ?2 AND day >= ?3 AND day < ?6 || '-01'
+         UNION ALL
+         SELECT value, scans + ?5 * bot_scans FROM scan_dim_months WHERE scope = ?1 AND dim = ?2 AND month >= ?6)
        GROUP BY value HAVING count > 0 ORDER BY count DESC, value COLLATE NOCASE ASC LIMIT ?4`,
     )
-    .bind(scope, dim, fromDay, limit, includeBots ? 1 : 0);
+    .bind(scope, dim, fromDay, limit, includeBots ? 1 : 0, wholeMonths);
+}
+
+/** "2026-05" for any day of April 2026. */
+function nextMonth(day: string): string {
+  const [y, m] = day.split("-").map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;
 }
 
 /** Every value of every dimension over [fromDay, toDay] (UTC days, both included). */

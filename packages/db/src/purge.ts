@@ -42,6 +42,10 @@ const EXPIRED_SUMMARY_SQL = (["c.id", "w.id"] as const).flatMap((scope) => {
     `DELETE FROM scan_dims WHERE (scope, dim, day, value) IN (
        SELECT d.scope, d.dim, d.day, d.value FROM workspaces w ${codes} JOIN json_each('${DIMS_JSON}') AS k
        JOIN scan_dims d ON d.scope = ${scope} AND d.dim = k.value AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
+    // A month goes once all of it is past retention; reads only use months wholly inside a window.
+    `DELETE FROM scan_dim_months WHERE (scope, dim, month, value) IN (
+       SELECT d.scope, d.dim, d.month, d.value FROM workspaces w ${codes} JOIN json_each('${DIMS_JSON}') AS k
+       JOIN scan_dim_months d ON d.scope = ${scope} AND d.dim = k.value AND d.month < substr(${CUTOFF_DAY}, 1, 7) LIMIT ?2)`,
   ];
 });
 
@@ -55,6 +59,7 @@ const DELETED_SUMMARY_SQL = [
   "DELETE FROM scan_visitors WHERE (scope, day, ip_hash) IN (SELECT v.scope, v.day, v.ip_hash FROM deletions x JOIN scan_visitors v ON v.scope = x.id LIMIT ?1)",
   "DELETE FROM scan_quarters WHERE (scope, quarter) IN (SELECT q.scope, q.quarter FROM deletions x JOIN scan_quarters q ON q.scope = x.id LIMIT ?1)",
   "DELETE FROM scan_dims WHERE (scope, dim, day, value) IN (SELECT d.scope, d.dim, d.day, d.value FROM deletions x JOIN scan_dims d ON d.scope = x.id LIMIT ?1)",
+  "DELETE FROM scan_dim_months WHERE (scope, dim, month, value) IN (SELECT d.scope, d.dim, d.month, d.value FROM deletions x JOIN scan_dim_months d ON d.scope = x.id LIMIT ?1)",
 ];
 
 /** Summary rows of deleted codes and workspaces; one statement per call. */
@@ -95,6 +100,7 @@ export async function clearFinishedDeletions(db: D1Database): Promise<number> {
          AND NOT EXISTS (SELECT 1 FROM scan_days WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_quarters WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_dims WHERE scope = deletions.id)
+         AND NOT EXISTS (SELECT 1 FROM scan_dim_months WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_visitors WHERE scope = deletions.id)`,
     )
     .run();

@@ -13,7 +13,7 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
   const where = `${column} = ?1`;
   const dims = scope.startsWith("ws_") ? [...DIMENSION_NAMES.filter((d) => d !== "referer"), "code_id"] : DIMENSION_NAMES.filter((d) => d !== "referer");
   const statements = [
-    ...["scan_days", "scan_quarters", "scan_dims", "scan_visitors"].map((t) => db.prepare(`DELETE FROM ${t} WHERE scope = ?1`).bind(scope)),
+    ...["scan_days", "scan_quarters", "scan_dims", "scan_dim_months", "scan_visitors"].map((t) => db.prepare(`DELETE FROM ${t} WHERE scope = ?1`).bind(scope)),
     db
       .prepare(
         `INSERT INTO scan_days (scope, day, scans, bot_scans, uniques)
@@ -54,6 +54,15 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
     ),
   ];
   await db.batch(statements);
+  // Months from the days: the same counts, a row per month.
+  await db
+    .prepare(
+      `INSERT INTO scan_dim_months (scope, dim, month, value, scans, bot_scans)
+       SELECT scope, dim, substr(day, 1, 7) AS m, value, sum(scans), sum(bot_scans) FROM scan_dims WHERE scope = ?1 AND dim != 'referer'
+       GROUP BY dim, m, value`,
+    )
+    .bind(scope)
+    .run();
 
   // Referers are counted by host, which only the worker's URL parser computes.
   const { results } = await db
@@ -83,4 +92,12 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
       .bind(scope, JSON.stringify(rows.slice(i, i + 500)))
       .run();
   }
+  await db
+    .prepare(
+      `INSERT INTO scan_dim_months (scope, dim, month, value, scans, bot_scans)
+       SELECT scope, dim, substr(day, 1, 7) AS m, value, sum(scans), sum(bot_scans) FROM scan_dims WHERE scope = ?1 AND dim = 'referer'
+       GROUP BY m, value`,
+    )
+    .bind(scope)
+    .run();
 }

@@ -66,6 +66,11 @@ const PER_ROW = {
     SELECT scope, dim, day, value, sum(is_bot = 0), sum(is_bot) FROM (
     ${DIM_ROWS}) WHERE value IS NOT NULL AND ${SOME_OLD} GROUP BY scope, dim, day, value
     ON CONFLICT (scope, dim, day, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
+  dimMonths: `WITH ${NEW_ROWS}
+    INSERT INTO scan_dim_months (scope, dim, month, value, scans, bot_scans)
+    SELECT scope, dim, substr(day, 1, 7) AS month, value, sum(is_bot = 0), sum(is_bot) FROM (
+    ${DIM_ROWS}) WHERE value IS NOT NULL AND ${SOME_OLD} GROUP BY scope, dim, month, value
+    ON CONFLICT (scope, dim, month, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
 };
 
 // The batch's human visitors, one row per scope, UTC day and ip_hash with their first and last
@@ -130,6 +135,10 @@ const FAST = {
     SELECT d.value ->> 'scope', d.value ->> 'dim', d.value ->> 'day', d.value ->> 'value', d.value ->> 'humans', d.value ->> 'bots'
     FROM json_each(?1) AS d WHERE ${ALL_NEW}
     ON CONFLICT (scope, dim, day, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
+  dimMonths: `INSERT INTO scan_dim_months (scope, dim, month, value, scans, bot_scans)
+    SELECT d.value ->> 'scope', d.value ->> 'dim', d.value ->> 'month', d.value ->> 'value', d.value ->> 'humans', d.value ->> 'bots'
+    FROM json_each(?1) AS d WHERE ${ALL_NEW}
+    ON CONFLICT (scope, dim, month, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
 };
 
 const MARK = "INSERT INTO ingest_marks (batch, max_rowid) VALUES (?2, (SELECT coalesce(max(rowid), 0) FROM scans))";
@@ -169,6 +178,15 @@ function totals(rows: ReadonlyArray<ScanRow & SummaryFields>) {
         }),
       ),
       { scope: r.workspace_id, dim: "code", day: r.day, value: r.code_id },
+    ]),
+    dimMonths: sum(rows, (r) => [
+      ...scopes(r).flatMap((scope) =>
+        DIMENSION_NAMES.map((dim) => {
+          const value = dim === "referer" ? r.referer_host : r[dim];
+          return value === null ? null : { scope, dim, month: r.month, value };
+        }),
+      ),
+      { scope: r.workspace_id, dim: "code", month: r.month, value: r.code_id },
     ]),
     visitors: visitors(rows),
   };
@@ -235,6 +253,7 @@ export function storeScansStatements(db: D1Database, rows: readonly ScanRow[], b
     summed(FAST.days, fast.days),
     summed(FAST.quarters, fast.quarters),
     summed(FAST.dims, fast.dims),
+    summed(FAST.dimMonths, fast.dimMonths),
     ...visitorStatements(VISITORS_FAST).map((sql) => summed(sql, fast.visitors)),
     ...Object.values(PER_ROW).map(perRow),
     ...visitorStatements(VISITORS_PER_ROW).map(perRow),

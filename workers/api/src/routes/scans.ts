@@ -14,11 +14,14 @@ import { parseScanQuery } from "./scan-query.ts";
  */
 export async function codeScansRoute(request: ApiRequest, env: Env): Promise<Response> {
   const query = parseScanQuery(request);
-  const code = await getCode(env.DB, request.auth.workspaceId, request.params.id!);
-  if (!code) throw notFound("Code");
-
   const window = windowOf(query.tz, query.days, request.auth.retentionDays, Date.now());
-  const result = await aggregate(env.DB, window, { scope: code.id, includeBots: query.include_bots });
+  // Both at once, to save a round trip; the figures are only answered once the code has been
+  // found in the caller's workspace.
+  const [code, result] = await Promise.all([
+    getCode(env.DB, request.auth.workspaceId, request.params.id!),
+    aggregate(env.DB, window, { scope: request.params.id!, includeBots: query.include_bots }),
+  ]);
+  if (!code) throw notFound("Code");
   const { period_days, ...rest } = presentAggregation(window, result);
   return ok(request, {
     code_id: code.id,
