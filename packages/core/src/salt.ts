@@ -51,10 +51,16 @@ export class DailySalt {
     this.kv = kv;
   }
 
+  /** The cached salt of the day of `now`, if it is still good: no promise, no KV. */
+  cachedFor(now: number): string | undefined {
+    const hit = this.cached.get(utcDate(now));
+    return hit && now < hit.recheckAt ? hit.salt : undefined;
+  }
+
   async get(now: number): Promise<string> {
+    const cached = this.cachedFor(now);
+    if (cached !== undefined) return cached;
     const day = utcDate(now);
-    const hit = this.cached.get(day);
-    if (hit && now < hit.recheckAt) return hit.salt;
 
     const stored = await this.kv.get(saltKey(day));
     if (stored !== null) {

@@ -26,17 +26,26 @@ export async function handleRedirect(request: Request, env: Env, ctx: ExecutionC
 }
 
 // Runs after the response is sent. A failure here must never reach the visitor, and the log line
-// names the scan and the error only: never the IP.
+// names the scans and the error only: never the IP.
 async function recordScan(request: Request, env: Env, link: LinkRecord, shortCode: string, now: number) {
-  let scanId = "";
+  let scanIds: string[] = [];
   try {
     const ip = request.headers.get("cf-connecting-ip");
     salts ??= new DailySalt(env.SALTS);
-    const ipHash = ip ? await hashIp(ip, await salts.get(now)) : null;
+    const ipHash = ip ? await hashIp(ip, salts.cachedFor(now) ?? (await salts.get(now))) : null;
     const message = buildScanMessage(request, link, shortCode, now, ipHash);
-    scanId = message.scan_id;
-    await sendScan(env.SCANS, message);
+    scanIds = [message.scan_id];
+    const batch = sendScan(env.SCANS, message);
+    if (batch) {
+      // This request opened the batch: it waits for the send, and answers for all of it.
+      try {
+        await batch.done;
+      } catch (err) {
+        scanIds = batch.messages.map((m) => m.scan_id);
+        throw err;
+      }
+    }
   } catch (err) {
-    console.error(JSON.stringify({ event: "scan_enqueue_failed", scan_id: scanId, error: String(err) }));
+    console.error(JSON.stringify({ event: "scan_enqueue_failed", scan_ids: scanIds, error: String(err) }));
   }
 }

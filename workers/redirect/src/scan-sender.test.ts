@@ -16,17 +16,24 @@ function recorder(fail = false) {
 const message = (i: number) => ({ scan_id: `scn_${i}` }) as unknown as ScanMessage;
 
 describe("sendScan", () => {
-  it("sends what accumulates as batches of at most 100, resolving each caller once its batch is sent", async () => {
+  it("sends what accumulates as batches of at most 100, handing each batch to the caller that opened it", async () => {
     const { queue, batches } = recorder();
-    await Promise.all(Array.from({ length: 250 }, (_, i) => sendScan(queue, message(i))));
+    const returned = Array.from({ length: 250 }, (_, i) => sendScan(queue, message(i)));
+    const opened = returned.filter((b) => b !== null);
+    expect(opened).toHaveLength(3);
+    expect(returned.indexOf(opened[1]!)).toBe(100);
+    await Promise.all(opened.map((b) => b!.done));
     expect(batches).toEqual([100, 100, 50]);
-    await sendScan(queue, message(251));
+    expect(opened.map((b) => b!.messages.length)).toEqual([100, 100, 50]);
+    await sendScan(queue, message(251))!.done;
     expect(batches).toEqual([100, 100, 50, 1]);
   });
 
-  it("rejects every caller of a batch whose send failed", async () => {
+  it("lets the opener see a failed send, with every message of the batch", async () => {
     const { queue } = recorder(true);
-    const results = await Promise.allSettled([sendScan(queue, message(1)), sendScan(queue, message(2))]);
-    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    const batch = sendScan(queue, message(1))!;
+    expect(sendScan(queue, message(2))).toBeNull();
+    await expect(batch.done).rejects.toThrow("queue unavailable");
+    expect(batch.messages.map((m) => m.scan_id)).toEqual(["scn_1", "scn_2"]);
   });
 });

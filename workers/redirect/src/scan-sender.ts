@@ -1,13 +1,14 @@
 import type { ScanMessage } from "@qr3/schema";
 
 // Scan messages are sent in small batches: what accumulated over FLUSH_MS (or 100 of them,
-// Queues' batch limit) goes out in one sendBatch. Each request's waitUntil awaits the flush that
-// carries its message, so nothing is sent after its request is over. Fewer queue operations cost
-// less and keep the redirect path fast under load.
+// Queues' batch limit) goes out in one sendBatch. The request that opened a batch keeps its
+// waitUntil open until the batch is sent (the timer and the send run in its context); the others
+// only add their message. Fewer queue operations, and fewer requests held open, cost less and
+// keep the redirect path fast under load.
 const FLUSH_MS = 100;
 const MAX_BATCH = 100;
 
-interface Pending {
+export interface Pending {
   messages: ScanMessage[];
   done: Promise<void>;
 }
@@ -15,10 +16,15 @@ interface Pending {
 // The batch being filled, per queue binding.
 const pending = new Map<Queue, Pending & { flush: () => void }>();
 
-/** Queues a scan message for the next flush; resolves once it has been handed to the queue. */
-export function sendScan(queue: Queue, message: ScanMessage): Promise<void> {
+/**
+ * Adds a scan message to the batch being filled. Returns the batch, for the request that opened
+ * it to wait on its send (and to log a failure for all of it); null for the others.
+ */
+export function sendScan(queue: Queue, message: ScanMessage): Pending | null {
   let batch = pending.get(queue);
+  let opened = false;
   if (!batch) {
+    opened = true;
     let flush!: () => void;
     const started = new Promise<void>((resolve) => (flush = resolve));
     const created: Pending & { flush: () => void } = {
@@ -38,5 +44,5 @@ export function sendScan(queue: Queue, message: ScanMessage): Promise<void> {
     pending.delete(queue);
     batch.flush();
   }
-  return batch.done;
+  return opened ? batch : null;
 }
