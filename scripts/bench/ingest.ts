@@ -187,5 +187,7 @@ console.log(`\nThe same without subscriptions, with consumer invocations in flig
 console.log(table(["in flight", "scans/s"], concurrentRates.map(([n, r]) => [String(n), r])));
 console.log(`\nEvery scan stored once (${expected} per scenario), each staged once for the subscribed workspace.`);
 console.log(`Dispatch on the webhooks queue afterwards: ${created} deliveries in ${dispatchSeconds.toFixed(1)} s (${Math.round(created / dispatchSeconds)} deliveries/s).`);
-console.log(`Target: ratio >= 0.90 → ${withSubs / base >= 0.9 ? "met" : "NOT met"}`);
+console.log(`Target with webhooks: ratio >= 0.90 → ${withSubs / base >= 0.9 ? "met" : "NOT met"}`);
+const best = Math.max(base, ...concurrentRates.map(([, r]) => r));
+console.log(`Target for ingestion: 5,000 scans/s → ${best >= 5000 ? "met" : "NOT met"} (best ${Math.round(best)} scans/s)`);
 await mf.dispose();
