@@ -162,6 +162,21 @@ function sum(rows: ReadonlyArray<ScanRow & SummaryFields>, keys: (r: ScanRow & S
   return [...out.values()];
 }
 
+/**
+ * The dimension values a scan counts for, at its code's and its workspace's scope, in a period
+ * (a day or a month): referers by host, and codes as a dimension of the workspace.
+ */
+function dimensionKeys(r: ScanRow & SummaryFields, period: { day: string } | { month: string }) {
+  const keys: Array<Record<string, string> | null> = [r.code_id, r.workspace_id].flatMap((scope) =>
+    DIMENSION_NAMES.map((dim) => {
+      const value = dim === "referer" ? r.referer_host : r[dim];
+      return value === null ? null : { scope, dim, ...period, value };
+    }),
+  );
+  keys.push({ scope: r.workspace_id, dim: "code", ...period, value: r.code_id });
+  return keys;
+}
+
 /** The batch's totals for the FAST statements, as if every scan were new. */
 function totals(rows: ReadonlyArray<ScanRow & SummaryFields>) {
   const scopes = (r: ScanRow) => [r.code_id, r.workspace_id];
@@ -170,24 +185,8 @@ function totals(rows: ReadonlyArray<ScanRow & SummaryFields>) {
     usage: sum(rows, (r) => [{ scope: r.workspace_id, month: r.month }]),
     days: sum(rows, (r) => scopes(r).map((scope) => ({ scope, day: r.day }))),
     quarters: sum(rows, (r) => scopes(r).map((scope) => ({ scope, quarter: r.quarter }))),
-    dims: sum(rows, (r) => [
-      ...scopes(r).flatMap((scope) =>
-        DIMENSION_NAMES.map((dim) => {
-          const value = dim === "referer" ? r.referer_host : r[dim];
-          return value === null ? null : { scope, dim, day: r.day, value };
-        }),
-      ),
-      { scope: r.workspace_id, dim: "code", day: r.day, value: r.code_id },
-    ]),
-    dimMonths: sum(rows, (r) => [
-      ...scopes(r).flatMap((scope) =>
-        DIMENSION_NAMES.map((dim) => {
-          const value = dim === "referer" ? r.referer_host : r[dim];
-          return value === null ? null : { scope, dim, month: r.month, value };
-        }),
-      ),
-      { scope: r.workspace_id, dim: "code", month: r.month, value: r.code_id },
-    ]),
+    dims: sum(rows, (r) => dimensionKeys(r, { day: r.day })),
+    dimMonths: sum(rows, (r) => dimensionKeys(r, { month: r.month })),
     visitors: visitors(rows),
   };
 }
