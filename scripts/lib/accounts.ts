@@ -6,7 +6,7 @@ import {
   insertApiKey,
   insertWorkspace,
   listShortCodes,
-  purgeDeletedWorkspaceScans,
+  purgeScansOfDeleted,
   clearFinishedDeletions,
   revokeApiKey,
   setWorkspacePlan,
@@ -82,7 +82,7 @@ export async function deleteWorkspace(target: Target, workspaceId: string | unde
   await deleteWorkspaceRows(target.db, workspaceId, new Date().toISOString());
   let scans = 0;
   for (let deleted = SCAN_CHUNK; deleted === SCAN_CHUNK; ) {
-    deleted = await purgeDeletedWorkspaceScans(target.db, SCAN_CHUNK);
+    deleted = await purgeScansOfDeleted(target.db, "workspace", SCAN_CHUNK);
     scans += deleted;
   }
   for (const step of deletedSummaryPurges(target.db, SCAN_CHUNK)) {

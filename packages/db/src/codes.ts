@@ -32,10 +32,6 @@ export function getCode(db: D1Database, workspaceId: string, id: string): Promis
     .first<CodeRow>();
 }
 
-export function getCodeByShortCode(db: D1Database, shortCode: string): Promise<CodeRow | null> {
-  return db.prepare(`SELECT ${COLUMNS} FROM codes WHERE short_code = ?1`).bind(shortCode).first<CodeRow>();
-}
-
 /** Newest first; `before` is the id of the last code of the previous page. */
 export async function listCodes(
   db: D1Database,

@@ -67,26 +67,16 @@ export function deletedSummaryPurges(db: D1Database, limit: number): Array<() =>
   return DELETED_SUMMARY_SQL.map((sql) => async () => (await db.prepare(sql).bind(limit).run()).meta.changes);
 }
 
-/** Scans of deleted codes. */
-export async function purgeDeletedCodeScans(db: D1Database, limit: number): Promise<number> {
-  const result = await db
-    .prepare(
-      `DELETE FROM scans WHERE rowid IN (
-         SELECT s.rowid FROM deletions d JOIN scans s ON s.code_id = d.id WHERE d.kind = 'code' LIMIT ?1)`,
-    )
-    .bind(limit)
-    .run();
-  return result.meta.changes;
-}
+const DELETED_SCANS_COLUMN = { code: "code_id", workspace: "workspace_id" } as const;
 
-/** Scans of deleted workspaces. */
-export async function purgeDeletedWorkspaceScans(db: D1Database, limit: number): Promise<number> {
+/** Scans of deleted codes or workspaces. */
+export async function purgeScansOfDeleted(db: D1Database, kind: keyof typeof DELETED_SCANS_COLUMN, limit: number): Promise<number> {
   const result = await db
     .prepare(
       `DELETE FROM scans WHERE rowid IN (
-         SELECT s.rowid FROM deletions d JOIN scans s ON s.workspace_id = d.id WHERE d.kind = 'workspace' LIMIT ?1)`,
+         SELECT s.rowid FROM deletions d JOIN scans s ON s.${DELETED_SCANS_COLUMN[kind]} = d.id WHERE d.kind = ?1 LIMIT ?2)`,
     )
-    .bind(limit)
+    .bind(kind, limit)
     .run();
   return result.meta.changes;
 }

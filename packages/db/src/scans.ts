@@ -1,4 +1,4 @@
-import { SCAN_COLUMNS, type ScanRow } from "@qr3/schema";
+import { SCAN_COLUMNS } from "@qr3/schema";
 
 // The whole queue batch goes in as ONE bound JSON array and ONE statement: D1 caps a statement at
 // 100 bound parameters (7 rows of 14 columns), and one statement per row costs a round of the
@@ -15,8 +15,4 @@ WHERE EXISTS (
 /** `json` is the JSON array of the rows (objects may carry more fields; they are ignored). */
 export function insertScansJson(db: D1Database, json: string): D1PreparedStatement {
   return db.prepare(INSERT_SCANS_SQL).bind(json);
-}
-
-export function insertScans(db: D1Database, rows: readonly ScanRow[]): D1PreparedStatement {
-  return insertScansJson(db, JSON.stringify(rows));
 }

@@ -3,7 +3,6 @@ import { findActiveApiKey } from "@qr3/db";
 import { ApiError } from "./errors.ts";
 import type { Auth } from "./context.ts";
 
-export const API_KEY_PREFIX = "qr3_sk_";
 const API_KEY_PATTERN = /^qr3_sk_[A-Za-z0-9]{20,100}$/;
 
 const unauthorized = (message: string) =>

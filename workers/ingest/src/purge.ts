@@ -3,9 +3,8 @@ import {
   clearFinishedDeletions,
   deletedSummaryPurges,
   expiredSummaryPurges,
-  purgeDeletedCodeScans,
-  purgeDeletedWorkspaceScans,
   purgeExpiredScans,
+  purgeScansOfDeleted,
   purgeOldDeliveries,
 } from "@qr3/db";
 
@@ -59,8 +58,8 @@ async function drain(steps: Array<[keyof PurgeReport, Step]>, report: PurgeRepor
 export async function purgeDeletedScans(db: D1Database, report: PurgeReport, budget: number): Promise<void> {
   await drain(
     [
-      ["deleted_scans", () => purgeDeletedCodeScans(db, PURGE_CHUNK)],
-      ["deleted_scans", () => purgeDeletedWorkspaceScans(db, PURGE_CHUNK)],
+      ["deleted_scans", () => purgeScansOfDeleted(db, "code", PURGE_CHUNK)],
+      ["deleted_scans", () => purgeScansOfDeleted(db, "workspace", PURGE_CHUNK)],
       ...deletedSummaryPurges(db, PURGE_CHUNK).map((step) => ["deleted_summaries", step] as [keyof PurgeReport, Step]),
     ],
     report,
