@@ -1,6 +1,6 @@
 // Rows and messages for the workerd test projects, built through the same functions the workers use.
 import { newId } from "@qr3/core";
-import { insertCode, insertWorkspace, storeScansStatements } from "@qr3/db";
+import { insertCode, insertWorkspace, storeScans } from "@qr3/db";
 import { retentionDaysFor, type Plan, type ScanMessage, type ScanRow } from "@qr3/schema";
 
 export async function seedWorkspace(db: D1Database, plan: Plan = "pro", name = "Test workspace", enterpriseRetentionDays = 730) {
@@ -74,6 +74,6 @@ export function scanRow(code: { id: string; workspace_id: string }, scanned_at: 
 /** Stores rows exactly as the ingest worker does: scans and their summaries, 100 per batch. */
 export async function storeScanRows(db: D1Database, rows: readonly ScanRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += 100) {
-    await db.batch(storeScansStatements(db, rows.slice(i, i + 100), crypto.randomUUID()));
+    await storeScans(db, rows.slice(i, i + 100));
   }
 }

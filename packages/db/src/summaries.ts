@@ -1,5 +1,5 @@
 import { DIMENSION_NAMES, QUARTER_MS, type ScanRow } from "@qr3/schema";
-import { insertScansJson } from "./scans.ts";
+import { insertScansSql } from "./scans.ts";
 
 /**
  * What the summary statements need of each scan of a batch; bound as one JSON array (together
@@ -12,22 +12,27 @@ export interface SummaryFields {
   referer_host: string | null;
 }
 
-// How many rows the batch's insert really inserted: those above the mark taken just before it.
-const INSERTED = "(SELECT count(*) FROM scans WHERE rowid > (SELECT max_rowid FROM ingest_marks WHERE batch = ?2))";
-// ?3 is the number of scans in the batch: when all were inserted (the usual case), the summaries
-// are added from totals the worker computed (FAST); when some were already stored (a
-// redelivery), they are counted from exactly the inserted rows (PER_ROW). One of each pair does
-// nothing.
-const ALL_NEW = `${INSERTED} = ?3`;
-const SOME_OLD = `${INSERTED} < ?3`;
+// A batch is stored with one D1 batch (one transaction): its mark row (?1 is the batch id) holds
+// the highest scans rowid before the insert, so the rows above it are exactly those the insert
+// stored; a redelivered scan is ignored by the insert and so counted by nothing. Each statement
+// gets what it reads as one bound JSON array (?2): D1 caps a statement at 100 parameters.
+//
+// Two ways to count, both exact:
+// - FAST (the usual case): the worker's totals are added as they are. A check after the insert
+//   aborts the whole transaction unless every scan of the batch was new (constraint all_scans_new).
+// - EXACT (after such an abort): every summary is counted in SQL from the rows the insert stored.
+const MARK_ROWID = "(SELECT max_rowid FROM ingest_marks WHERE batch = ?1)";
 
-// The batch's rows that the scans insert really inserted: above the mark taken just before it.
-// Each row counts at two scopes, its code and its workspace.
+/** The SQLite constraint the FAST path violates when a scan of its batch was already stored. */
+export const ALL_SCANS_NEW = "all_scans_new";
+
+// The batch's rows that the scans insert really inserted. Each row counts at two scopes, its code
+// and its workspace.
 const NEW_ROWS = `
   nr AS (
-    SELECT j.value AS v FROM json_each(?1) AS j
+    SELECT j.value AS v FROM json_each(?2) AS j
     JOIN scans s ON s.id = j.value ->> 'id'
-    WHERE ${SOME_OLD} AND s.rowid > (SELECT max_rowid FROM ingest_marks WHERE batch = ?2)),
+    WHERE s.rowid > ${MARK_ROWID}),
   n AS (
     SELECT CASE lv.l WHEN 0 THEN nr.v ->> 'code_id' ELSE nr.v ->> 'workspace_id' END AS scope,
            nr.v ->> 'code_id' AS code_id, nr.v ->> 'workspace_id' AS workspace_id, lv.l AS level,
@@ -44,44 +49,43 @@ const DIM_ROWS = `
     FROM n, json_each('${DIMS}') AS d
     UNION ALL SELECT scope, 'code', day, code_id, is_bot FROM n WHERE level = 1`;
 
-const PER_ROW = {
+const EXACT = {
   counters: `WITH ${NEW_ROWS}
     UPDATE codes SET total_scans = total_scans + c.humans, bot_scans = bot_scans + c.bots
-    FROM (SELECT code_id, sum(is_bot = 0) AS humans, sum(is_bot) AS bots FROM n WHERE level = 0 AND ${SOME_OLD} GROUP BY code_id) AS c
+    FROM (SELECT code_id, sum(is_bot = 0) AS humans, sum(is_bot) AS bots FROM n WHERE level = 0 GROUP BY code_id) AS c
     WHERE codes.id = c.code_id`,
   usage: `WITH ${NEW_ROWS}
     INSERT INTO workspace_monthly_scans (workspace_id, month, scans)
-    SELECT workspace_id, month, count(*) FROM n WHERE level = 1 AND is_bot = 0 AND ${SOME_OLD} GROUP BY workspace_id, month
+    SELECT workspace_id, month, count(*) FROM n WHERE level = 1 AND is_bot = 0 GROUP BY workspace_id, month
     ON CONFLICT (workspace_id, month) DO UPDATE SET scans = scans + excluded.scans`,
   days: `WITH ${NEW_ROWS}
     INSERT INTO scan_days (scope, day, scans, bot_scans)
-    SELECT scope, day, sum(is_bot = 0), sum(is_bot) FROM n WHERE ${SOME_OLD} GROUP BY scope, day
+    SELECT scope, day, sum(is_bot = 0), sum(is_bot) FROM n GROUP BY scope, day
     ON CONFLICT (scope, day) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
   quarters: `WITH ${NEW_ROWS}
     INSERT INTO scan_quarters (scope, quarter, scans, bot_scans)
-    SELECT scope, quarter, sum(is_bot = 0), sum(is_bot) FROM n WHERE ${SOME_OLD} GROUP BY scope, quarter
+    SELECT scope, quarter, sum(is_bot = 0), sum(is_bot) FROM n GROUP BY scope, quarter
     ON CONFLICT (scope, quarter) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
   dims: `WITH ${NEW_ROWS}
     INSERT INTO scan_dims (scope, dim, day, value, scans, bot_scans)
     SELECT scope, dim, day, value, sum(is_bot = 0), sum(is_bot) FROM (
-    ${DIM_ROWS}) WHERE value IS NOT NULL AND ${SOME_OLD} GROUP BY scope, dim, day, value
+    ${DIM_ROWS}) WHERE value IS NOT NULL GROUP BY scope, dim, day, value
     ON CONFLICT (scope, dim, day, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
   dimMonths: `WITH ${NEW_ROWS}
     INSERT INTO scan_dim_months (scope, dim, month, value, scans, bot_scans)
     SELECT scope, dim, substr(day, 1, 7) AS month, value, sum(is_bot = 0), sum(is_bot) FROM (
-    ${DIM_ROWS}) WHERE value IS NOT NULL AND ${SOME_OLD} GROUP BY scope, dim, month, value
+    ${DIM_ROWS}) WHERE value IS NOT NULL GROUP BY scope, dim, month, value
     ON CONFLICT (scope, dim, month, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
 };
 
 // The batch's human visitors, one row per scope, UTC day and ip_hash with their first and last
-// quarter in the batch: from the inserted rows (PER_ROW), or as the worker grouped them (FAST).
-const VISITORS_PER_ROW = `WITH ${NEW_ROWS},
+// quarter in the batch: from the inserted rows (EXACT), or as the worker grouped them (FAST).
+const VISITORS_EXACT = `WITH ${NEW_ROWS},
     b AS (SELECT scope, day, ip_hash, min(quarter) AS mn, max(quarter) AS mx FROM n
-          WHERE is_bot = 0 AND ip_hash IS NOT NULL AND ${SOME_OLD} GROUP BY scope, day, ip_hash)`;
+          WHERE is_bot = 0 AND ip_hash IS NOT NULL GROUP BY scope, day, ip_hash)`;
 const VISITORS_FAST = `WITH
-    b AS (SELECT d.value ->> 'scope' AS scope, d.value ->> 'day' AS day, d.value ->> 'ip_hash' AS ip_hash,
-                 d.value ->> 'mn' AS mn, d.value ->> 'mx' AS mx
-          FROM json_each(?1) AS d WHERE ${ALL_NEW})`;
+    b AS (SELECT d.value ->> 0 AS scope, d.value ->> 1 AS day, d.value ->> 2 AS ip_hash, d.value ->> 3 AS mn, d.value ->> 4 AS mx
+          FROM json_each(?2) AS d)`;
 
 /**
  * Unique visitors: first_visits / last_visits moved to the batch's first and last quarters of
@@ -121,72 +125,77 @@ const visitorStatements = (b: string) => [
 // Totals over the batch computed by the worker, added when every scan of it was new.
 const FAST = {
   counters: `UPDATE codes SET total_scans = total_scans + (d.value ->> 'humans'), bot_scans = bot_scans + (d.value ->> 'bots')
-    FROM json_each(?1) AS d WHERE codes.id = d.value ->> 'key' AND ${ALL_NEW}`,
+    FROM json_each(?2) AS d WHERE codes.id = d.value ->> 'key'`,
   usage: `INSERT INTO workspace_monthly_scans (workspace_id, month, scans)
-    SELECT d.value ->> 'scope', d.value ->> 'month', d.value ->> 'humans' FROM json_each(?1) AS d WHERE ${ALL_NEW} AND d.value ->> 'humans' > 0
+    SELECT d.value ->> 'scope', d.value ->> 'month', d.value ->> 'humans' FROM json_each(?2) AS d WHERE d.value ->> 'humans' > 0
     ON CONFLICT (workspace_id, month) DO UPDATE SET scans = scans + excluded.scans`,
   days: `INSERT INTO scan_days (scope, day, scans, bot_scans)
-    SELECT d.value ->> 'scope', d.value ->> 'day', d.value ->> 'humans', d.value ->> 'bots' FROM json_each(?1) AS d WHERE ${ALL_NEW}
+    SELECT d.value ->> 'scope', d.value ->> 'day', d.value ->> 'humans', d.value ->> 'bots' FROM json_each(?2) AS d WHERE true
     ON CONFLICT (scope, day) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
   quarters: `INSERT INTO scan_quarters (scope, quarter, scans, bot_scans)
-    SELECT d.value ->> 'scope', d.value ->> 'quarter', d.value ->> 'humans', d.value ->> 'bots' FROM json_each(?1) AS d WHERE ${ALL_NEW}
+    SELECT d.value ->> 'scope', d.value ->> 'quarter', d.value ->> 'humans', d.value ->> 'bots' FROM json_each(?2) AS d WHERE true
     ON CONFLICT (scope, quarter) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
   dims: `INSERT INTO scan_dims (scope, dim, day, value, scans, bot_scans)
     SELECT d.value ->> 'scope', d.value ->> 'dim', d.value ->> 'day', d.value ->> 'value', d.value ->> 'humans', d.value ->> 'bots'
-    FROM json_each(?1) AS d WHERE ${ALL_NEW}
+    FROM json_each(?2) AS d WHERE true
     ON CONFLICT (scope, dim, day, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
   dimMonths: `INSERT INTO scan_dim_months (scope, dim, month, value, scans, bot_scans)
     SELECT d.value ->> 'scope', d.value ->> 'dim', d.value ->> 'month', d.value ->> 'value', d.value ->> 'humans', d.value ->> 'bots'
-    FROM json_each(?1) AS d WHERE ${ALL_NEW}
+    FROM json_each(?2) AS d WHERE true
     ON CONFLICT (scope, dim, month, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
 };
 
-const MARK = "INSERT INTO ingest_marks (batch, max_rowid) VALUES (?2, (SELECT coalesce(max(rowid), 0) FROM scans))";
-const UNMARK = "DELETE FROM ingest_marks WHERE batch = ?2";
+const INSERT = insertScansSql("json_each(?2)");
+const MARK = "INSERT INTO ingest_marks (batch, max_rowid, scans) VALUES (?1, (SELECT coalesce(max(rowid), 0) FROM scans), ?2)";
+// Fails the FAST path's transaction unless the insert stored every scan of the batch.
+const CHECK_ALL_NEW = `UPDATE ingest_marks SET inserted = (SELECT count(*) FROM scans WHERE rowid > max_rowid) WHERE batch = ?1`;
+const UNMARK = "DELETE FROM ingest_marks WHERE batch = ?1";
 
 type Summed = Record<string, string | number> & { humans: number; bots: number };
 
-/** Sums humans and bots of the rows by a key built from each row. */
-function sum(rows: ReadonlyArray<ScanRow & SummaryFields>, keys: (r: ScanRow & SummaryFields) => Array<Record<string, string | number> | null>): Summed[] {
-  const out = new Map<string, Summed>();
-  for (const r of rows) {
-    for (const k of keys(r)) {
-      if (!k) continue;
-      const id = JSON.stringify(k);
-      const e = out.get(id) ?? { ...k, humans: 0, bots: 0 };
-      if (r.is_bot) e.bots++;
-      else e.humans++;
-      out.set(id, e);
-    }
-  }
-  return [...out.values()];
-}
-
-/**
- * The dimension values a scan counts for, at its code's and its workspace's scope, in a period
- * (a day or a month): referers by host, and codes as a dimension of the workspace.
- */
-function dimensionKeys(r: ScanRow & SummaryFields, period: { day: string } | { month: string }) {
-  const keys: Array<Record<string, string> | null> = [r.code_id, r.workspace_id].flatMap((scope) =>
-    DIMENSION_NAMES.map((dim) => {
-      const value = dim === "referer" ? r.referer_host : r[dim];
-      return value === null ? null : { scope, dim, ...period, value };
-    }),
-  );
-  keys.push({ scope: r.workspace_id, dim: "code", ...period, value: r.code_id });
-  return keys;
-}
-
 /** The batch's totals for the FAST statements, as if every scan were new. */
 function totals(rows: ReadonlyArray<ScanRow & SummaryFields>) {
-  const scopes = (r: ScanRow) => [r.code_id, r.workspace_id];
+  const t = {
+    counters: new Map<string, Summed>(),
+    usage: new Map<string, Summed>(),
+    days: new Map<string, Summed>(),
+    quarters: new Map<string, Summed>(),
+    dims: new Map<string, Summed>(),
+    dimMonths: new Map<string, Summed>(),
+  };
+  // Counts a scan under `key`; `fields` describe the key the first time it is seen.
+  const add = (into: Map<string, Summed>, key: string, fields: () => Record<string, string | number>, bot: boolean) => {
+    let e = into.get(key);
+    if (!e) into.set(key, (e = { ...fields(), humans: 0, bots: 0 }));
+    if (bot) e.bots++;
+    else e.humans++;
+  };
+  for (const r of rows) {
+    const bot = r.is_bot === 1;
+    const { day, month, quarter } = r;
+    add(t.counters, r.code_id, () => ({ key: r.code_id }), bot);
+    add(t.usage, `${r.workspace_id}|${month}`, () => ({ scope: r.workspace_id, month }), bot);
+    // Each scan counts for its code and its workspace; codes are a dimension of the workspace.
+    for (const scope of [r.code_id, r.workspace_id]) {
+      add(t.days, `${scope}|${day}`, () => ({ scope, day }), bot);
+      add(t.quarters, `${scope}|${quarter}`, () => ({ scope, quarter }), bot);
+      const values: Array<[string, string | null]> = DIMENSION_NAMES.map((dim) => [dim, dim === "referer" ? r.referer_host : r[dim]]);
+      if (scope === r.workspace_id) values.push(["code", r.code_id]);
+      for (const [dim, value] of values) {
+        if (value === null) continue;
+        add(t.dims, `${scope}|${dim}|${day}|${value}`, () => ({ scope, dim, day, value }), bot);
+        add(t.dimMonths, `${scope}|${dim}|${month}|${value}`, () => ({ scope, dim, month, value }), bot);
+      }
+    }
+  }
+  const list = (m: Map<string, Summed>) => [...m.values()];
   return {
-    counters: sum(rows, (r) => [{ key: r.code_id }]),
-    usage: sum(rows, (r) => [{ scope: r.workspace_id, month: r.month }]),
-    days: sum(rows, (r) => scopes(r).map((scope) => ({ scope, day: r.day }))),
-    quarters: sum(rows, (r) => scopes(r).map((scope) => ({ scope, quarter: r.quarter }))),
-    dims: sum(rows, (r) => dimensionKeys(r, { day: r.day })),
-    dimMonths: sum(rows, (r) => dimensionKeys(r, { month: r.month })),
+    counters: list(t.counters),
+    usage: list(t.usage),
+    days: list(t.days),
+    quarters: list(t.quarters),
+    dims: list(t.dims),
+    dimMonths: list(t.dimMonths),
     visitors: visitors(rows),
   };
 }
@@ -230,32 +239,48 @@ export function withSummaryFields(row: ScanRow): ScanRow & SummaryFields {
   };
 }
 
+export type StoreMode = "fast" | "exact";
+
 /**
  * The statements that store a batch of scans with their summaries, in the order they must run in
- * one D1 batch: take the mark, insert, count every summary from the rows above the mark, drop the
- * mark. Redelivered scans are ignored by the insert and so counted by nothing.
+ * one D1 batch: take the mark, insert, count the summaries, drop the mark. "fast" adds the
+ * worker's totals and fails with ALL_SCANS_NEW when a scan was already stored; "exact" counts
+ * from the inserted rows.
  */
-export function storeScansStatements(db: D1Database, rows: readonly ScanRow[], batchId: string): D1PreparedStatement[] {
-  // A scan twice in one batch (a redelivery landing beside the original) must count once: the
-  // summaries join the batch's rows to the inserted scans by id.
+export function storeScansStatements(db: D1Database, rows: readonly ScanRow[], batchId: string, mode: StoreMode): D1PreparedStatement[] {
+  // A scan twice in one batch (a redelivery landing beside the original) must count once.
   const unique = [...new Map(rows.map((r) => [r.id, r])).values()].map(withSummaryFields);
   const json = JSON.stringify(unique);
-  const n = unique.length;
-  const fast = totals(unique);
-  const perRow = (sql: string) => db.prepare(sql).bind(json, batchId, n);
-  const summed = (sql: string, values: readonly object[]) => db.prepare(sql).bind(JSON.stringify(values), batchId, n);
+  const reading = (sql: string, values: string) => db.prepare(sql).bind(batchId, values);
+  const counting = () => {
+    if (mode === "exact") return [...Object.values(EXACT), ...visitorStatements(VISITORS_EXACT)].map((sql) => reading(sql, json));
+    const t = totals(unique);
+    // Visitors are many: bound as [scope, day, ip_hash, first quarter, last quarter] arrays.
+    const visitors = JSON.stringify(t.visitors.map((v) => [v.scope, v.day, v.ip_hash, v.mn, v.mx]));
+    return [
+      db.prepare(CHECK_ALL_NEW).bind(batchId),
+      ...(Object.keys(FAST) as Array<keyof typeof FAST>).map((part) => reading(FAST[part], JSON.stringify(t[part]))),
+      ...visitorStatements(VISITORS_FAST).map((sql) => reading(sql, visitors)),
+    ];
+  };
   return [
-    db.prepare(MARK).bind(null, batchId),
-    insertScansJson(db, json),
-    summed(FAST.counters, fast.counters),
-    summed(FAST.usage, fast.usage),
-    summed(FAST.days, fast.days),
-    summed(FAST.quarters, fast.quarters),
-    summed(FAST.dims, fast.dims),
-    summed(FAST.dimMonths, fast.dimMonths),
-    ...visitorStatements(VISITORS_FAST).map((sql) => summed(sql, fast.visitors)),
-    ...Object.values(PER_ROW).map(perRow),
-    ...visitorStatements(VISITORS_PER_ROW).map(perRow),
-    db.prepare(UNMARK).bind(null, batchId),
+    db.prepare(MARK).bind(batchId, unique.length),
+    reading(INSERT, json),
+    ...counting(),
+    db.prepare(UNMARK).bind(batchId),
   ];
+}
+
+/**
+ * Stores a batch of scans with their summaries, and runs `after` in the same transaction (its
+ * results end the returned list). Tried the fast way first; a batch holding a scan that was
+ * already stored (a redelivery) rolls back and is stored the exact way.
+ */
+export async function storeScans<T = unknown>(db: D1Database, rows: readonly ScanRow[], after: D1PreparedStatement[] = []): Promise<D1Result<T>[]> {
+  try {
+    return await db.batch<T>([...storeScansStatements(db, rows, crypto.randomUUID(), "fast"), ...after]);
+  } catch (err) {
+    if (!String(err).includes(ALL_SCANS_NEW)) throw err;
+    return await db.batch<T>([...storeScansStatements(db, rows, crypto.randomUUID(), "exact"), ...after]);
+  }
 }

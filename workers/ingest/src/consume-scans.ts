@@ -1,5 +1,5 @@
 import { newId } from "@qr3/core";
-import { stageScanEvents, storeScansStatements, type OutboxGroup } from "@qr3/db";
+import { stageScanEvents, storeScans, type OutboxGroup } from "@qr3/db";
 import { ScanMessageSchema, type ScanRow } from "@qr3/schema";
 import { enqueueDispatch, scanEvent } from "@qr3/webhooks";
 import { retryDelaySeconds } from "./retry.ts";
@@ -46,11 +46,8 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Prom
 
   let staged: string[];
   try {
-    const store = storeScansStatements(env.DB, valid.map((v) => v.row), crypto.randomUUID());
-    const results = await env.DB.batch<{ id: string }>([
-      ...store,
-      stageScanEvents(env.DB, outboxGroups(valid), new Date().toISOString()),
-    ]);
+    const stage = stageScanEvents(env.DB, outboxGroups(valid), new Date().toISOString());
+    const results = await storeScans<{ id: string }>(env.DB, valid.map((v) => v.row), [stage]);
     staged = results.at(-1)!.results.map((r) => r.id);
   } catch (err) {
     console.error(JSON.stringify({ event: "scan_store_failed", messages: valid.length, error: String(err) }));

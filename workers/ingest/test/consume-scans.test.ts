@@ -4,6 +4,8 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index.ts";
 import { scanMessage, seedCode, seedWorkspace } from "../../../test/fixtures.ts";
 import type { ScanMessage } from "@qr3/schema";
+import { ALL_SCANS_NEW, storeScans, storeScansStatements } from "@qr3/db";
+import { toScanRow } from "../src/scan-row.ts";
 
 type Code = Awaited<ReturnType<typeof seedCode>>;
 
@@ -84,6 +86,19 @@ describe("scan consumer", () => {
       .bind(code.workspace_id, month)
       .first<{ scans: number }>();
     expect(usage?.scans).toBe(3);
+  });
+
+  it("refuses the fast way for a batch holding a stored scan, rolling all of it back, and stores it the exact way", async () => {
+    const [first, second] = [scanMessage(code), scanMessage(code)];
+    await deliver([first]);
+    const rows = [first, second].map((m) => toScanRow(m));
+    const fast = env.DB.batch(storeScansStatements(env.DB, rows, crypto.randomUUID(), "fast"));
+    await expect(fast).rejects.toThrow(ALL_SCANS_NEW);
+    expect(await countScans(code.id)).toBe(1);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM ingest_marks").first("n")).toBe(0);
+    await storeScans(env.DB, rows);
+    expect(await countScans(code.id)).toBe(2);
+    expect(await totalScans(code.id)).toBe(2);
   });
 
   it("acks and logs invalid messages without failing their batch-mates", async () => {
