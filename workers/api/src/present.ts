@@ -1,11 +1,16 @@
 import type { AttemptRow, CodeRow, DeliveryRow, WebhookRow } from "@qr3/db";
 
+/** The printed link of a code: what its QR code encodes. */
+export function shortUrl(code: Pick<CodeRow, "short_code">, publicBaseUrl: string): string {
+  return `${publicBaseUrl.replace(/\/+$/, "")}/${code.short_code}`;
+}
+
 /** A code as the API shows it. */
 export function presentCode(code: CodeRow, publicBaseUrl: string) {
   return {
     id: code.id,
     short_code: code.short_code,
-    short_url: `${publicBaseUrl.replace(/\/+$/, "")}/${code.short_code}`,
+    short_url: shortUrl(code, publicBaseUrl),
     url: code.url,
     status: code.status,
     total_scans: code.total_scans,

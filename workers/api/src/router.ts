@@ -5,6 +5,7 @@ import { ApiError, notFound } from "./errors.ts";
 import type { ApiRequest, Handler } from "./context.ts";
 import { errorResponse } from "./respond.ts";
 import { exportScansRoute } from "./routes/export.ts";
+import { codeQrRoute } from "./routes/qr.ts";
 import { codeScansRoute } from "./routes/scans.ts";
 import { createCodeRoute, deleteCodeRoute, getCodeRoute, listCodesRoute, updateCodeRoute } from "./routes/codes.ts";
 import { listDeliveriesRoute, redeliverRoute } from "./routes/deliveries.ts";
@@ -30,6 +31,7 @@ export const ROUTES: ReadonlyArray<readonly [Method, string, Handler]> = [
   ["DELETE", "/v1/codes/:id", deleteCodeRoute],
   ["GET", "/v1/codes/:id/scans", codeScansRoute],
   ["GET", "/v1/codes/:id/scans/export", exportScansRoute],
+  ["GET", "/v1/codes/:id/qr.svg", codeQrRoute],
   ["GET", "/v1/workspaces/:id", getWorkspaceRoute],
   ["GET", "/v1/workspaces/:id/scans", workspaceScansRoute],
   ["POST", "/v1/webhooks", createWebhookRoute],

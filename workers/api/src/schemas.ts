@@ -42,6 +42,10 @@ export const ScanStatsQuery = z.object({
   ),
 });
 
+export const QrQuery = z.object({
+  ecc: z._default(z.enum(["L", "M", "Q", "H"]), "M"),
+});
+
 const webhookUrl = z.string().check(z.minLength(1), z.maxLength(LIMITS.url));
 const events = z.array(z.enum(EVENT_TYPES)).check(z.minLength(1, "must list at least one event"));
 const secret = z.string().check(z.minLength(MIN_SECRET_LENGTH), z.maxLength(MAX_SECRET_LENGTH));

@@ -35,4 +35,13 @@ describe("GET /v1/workspaces/:id", () => {
     const { key, workspace } = await seedKey("free");
     expect((await call(`/v1/workspaces/${workspace.id}`, { key })).json.data.scans_this_month).toBe(0);
   });
+
+  it("answers as `current` for the key's own workspace, which is how a client learns its id", async () => {
+    const { key, workspace } = await seedKey("pro", "Menu Co");
+    const res = await call("/v1/workspaces/current", { key });
+    expect(res.status).toBe(200);
+    expect(res.json.data).toMatchObject({ id: workspace.id, name: "Menu Co", plan: "pro", retention_days: 90 });
+    expect((await call("/v1/workspaces/current/scans?days=7", { key })).json.data.workspace_id).toBe(workspace.id);
+    expect((await call("/v1/workspaces/current")).status).toBe(401);
+  });
 });

@@ -12,7 +12,8 @@ const GENERATED_CODE_ATTEMPTS = 5;
 
 const isShortCodeTaken = (err: unknown) => String(err).includes("UNIQUE constraint failed: codes.short_code");
 
-async function findCode(request: ApiRequest, env: Env): Promise<CodeRow> {
+/** The code named by the path, in the caller's workspace (any other is a 404). */
+export async function findCode(request: ApiRequest, env: Env): Promise<CodeRow> {
   const code = await getCode(env.DB, request.auth.workspaceId, request.params.id!);
   if (!code) throw notFound("Code");
   return code;

@@ -7,9 +7,17 @@ import { notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { ok } from "../respond.ts";
 
+/**
+ * A key sees its own workspace only, by its id or as `current`; any other id is indistinguishable
+ * from one that does not exist.
+ */
+function assertOwnWorkspace(request: ApiRequest): void {
+  const id = request.params.id;
+  if (id !== "current" && id !== request.auth.workspaceId) throw notFound("Workspace");
+}
+
 export async function getWorkspaceRoute(request: ApiRequest, env: Env): Promise<Response> {
-  // A key sees its own workspace only; any other id is indistinguishable from one that does not exist.
-  if (request.params.id !== request.auth.workspaceId) throw notFound("Workspace");
+  assertOwnWorkspace(request);
   const workspace = await getWorkspace(env.DB, request.auth.workspaceId);
   if (!workspace) throw notFound("Workspace");
   const month = new Date().toISOString().slice(0, 7);
@@ -25,7 +33,7 @@ export async function getWorkspaceRoute(request: ApiRequest, env: Env): Promise<
 
 /** GET /v1/workspaces/:id/scans: the code aggregation over every code of the workspace, with top_codes. */
 export async function workspaceScansRoute(request: ApiRequest, env: Env): Promise<Response> {
-  if (request.params.id !== request.auth.workspaceId) throw notFound("Workspace");
+  assertOwnWorkspace(request);
   const query = parseScanQuery(request);
   const workspaceId = request.auth.workspaceId;
   const window = windowOf(query.tz, query.days, request.auth.retentionDays, Date.now());

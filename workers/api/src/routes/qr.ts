@@ -1,0 +1,27 @@
+import { renderSVG } from "uqr";
+import type { ApiRequest } from "../context.ts";
+import { shortUrl } from "../present.ts";
+import { QrQuery } from "../schemas.ts";
+import { parseWith } from "../validation.ts";
+import { findCode } from "./codes.ts";
+
+// The quiet zone the QR specification asks for around the symbol, in modules.
+const QUIET_ZONE = 4;
+
+/**
+ * GET /v1/codes/:id/qr.svg: the code's QR image, encoding its public short link. The link never
+ * changes with the destination, so a printed code keeps working; `ecc` trades size for damage
+ * tolerance (L 7%, M 15%, Q 25%, H 30% of the symbol recoverable).
+ */
+export async function codeQrRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const { ecc } = parseWith(QrQuery, request.query);
+  const code = await findCode(request, env);
+  const svg = renderSVG(shortUrl(code, env.PUBLIC_BASE_URL), { ecc, border: QUIET_ZONE });
+  return new Response(svg, {
+    headers: {
+      "content-type": "image/svg+xml; charset=utf-8",
+      "content-disposition": `inline; filename="qr3-${code.short_code}.svg"`,
+      "cache-control": "private, max-age=3600",
+    },
+  });
+}

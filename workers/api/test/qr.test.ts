@@ -1,0 +1,65 @@
+import { exports } from "cloudflare:workers";
+import jsQR from "jsqr";
+import { describe, expect, it } from "vitest";
+import { call, seedKey } from "./helpers.ts";
+
+const qr = (id: string, key: string, query = "") =>
+  exports.default.fetch(`https://api.qr3.test/v1/codes/${id}/qr.svg${query}`, { headers: { authorization: `Bearer ${key}` } });
+
+/** Paints the SVG's squares (`M x,y h s v s h -s z`) on a white RGBA canvas and reads it with a real decoder. */
+function decode(svg: string): string | null {
+  const [, width, height] = /viewBox="0 0 (\d+) (\d+)"/.exec(svg)!.map(Number) as [number, number, number];
+  const pixels = new Uint8ClampedArray(width * height * 4).fill(255);
+  for (const [, x, y, s] of svg.matchAll(/M(\d+),(\d+)h(\d+)v\d+h-\d+z/g).map((m) => m.map(Number))) {
+    for (let row = y!; row < y! + s!; row++) {
+      for (let col = x!; col < x! + s!; col++) pixels.fill(0, (row * width + col) * 4, (row * width + col) * 4 + 3);
+    }
+  }
+  return jsQR(pixels, width, height)?.data ?? null;
+}
+
+describe("GET /v1/codes/:id/qr.svg", () => {
+  it("is an SVG QR code that decodes to the code's public short link, with a quiet zone", async () => {
+    const { key } = await seedKey();
+    const code = (await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com/menu", short_code: "menu-qr" } })).json.data;
+    const res = await qr(code.id, key);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("image/svg+xml; charset=utf-8");
+    expect(res.headers.get("content-disposition")).toBe('inline; filename="qr3-menu-qr.svg"');
+    const svg = await res.text();
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 \d+ \d+">/);
+    expect(decode(svg)).toBe(code.short_url);
+    // Four light modules (10 px each) around the symbol: no square starts before 40 px.
+    const starts = [...svg.matchAll(/M(\d+),(\d+)/g)].flatMap((m) => [Number(m[1]), Number(m[2])]);
+    expect(Math.min(...starts)).toBe(40);
+  });
+
+  it("keeps encoding the short link after the destination changes", async () => {
+    const { key } = await seedKey();
+    const code = (await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com/a" } })).json.data;
+    const before = await (await qr(code.id, key)).text();
+    await call(`/v1/codes/${code.id}`, { method: "PATCH", key, body: { url: "https://example.com/b" } });
+    expect(await (await qr(code.id, key)).text()).toBe(before);
+  });
+
+  it("takes an error correction level, denser for more tolerance", async () => {
+    const { key } = await seedKey();
+    const code = (await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com" } })).json.data;
+    const size = async (ecc: string) => Number(/viewBox="0 0 (\d+)/.exec(await (await qr(code.id, key, `?ecc=${ecc}`)).text())![1]);
+    expect(await size("H")).toBeGreaterThan(await size("L"));
+    expect(decode(await (await qr(code.id, key, "?ecc=H")).text())).toBe(code.short_url);
+    const bad = await qr(code.id, key, "?ecc=X");
+    expect(bad.status).toBe(400);
+    expect((await bad.json<{ error: { message: string } }>()).error.message).toContain("ecc");
+  });
+
+  it("is a 404 for another workspace's code and a 401 without a key", async () => {
+    const mine = await seedKey();
+    const theirs = await seedKey();
+    const code = (await call("/v1/codes", { method: "POST", key: theirs.key, body: { url: "https://example.com" } })).json.data;
+    const res = await qr(code.id, mine.key);
+    expect(res.status).toBe(404);
+    expect((await res.json<{ error: { code: string } }>()).error.code).toBe("NOT_FOUND");
+    expect((await call(`/v1/codes/${code.id}/qr.svg`)).status).toBe(401);
+  });
+});
