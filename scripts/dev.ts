@@ -1,4 +1,6 @@
 // `pnpm dev`: the whole local stack on http://127.0.0.1:8787 with a demo workspace, key and code.
+import { watch } from "node:fs";
+import { buildDashboard, DASHBOARD } from "./build-dashboard.ts";
 import { startStack } from "./lib/stack.ts";
 
 const stack = await startStack();
@@ -9,6 +11,7 @@ const PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKi
 console.log(`
   qr3 is running on ${origin}
 
+  Dashboard      ${origin}/  (sign in with the demo API key)
   Demo API key   ${demo.api_key}
   Scan the demo  ${scanUrl}
                  (open it in a browser, or from a terminal as a phone would:
@@ -27,3 +30,18 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => void stack.stop().then(() => process.exit(0)));
 }
 stack.process.on("exit", (code) => process.exit(code ?? 0));
+
+// Edits to the dashboard are rebuilt at once; wrangler dev serves the new files on the next load.
+let rebuild: ReturnType<typeof setTimeout> | undefined;
+watch(DASHBOARD, { recursive: true }, (_event, file) => {
+  if (!file || file.startsWith("dist")) return;
+  clearTimeout(rebuild);
+  rebuild = setTimeout(() => {
+    try {
+      buildDashboard();
+      console.log("  dashboard rebuilt");
+    } catch (err) {
+      console.error(`  dashboard build failed: ${(err as Error).message}`);
+    }
+  }, 150);
+});

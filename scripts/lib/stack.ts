@@ -1,6 +1,7 @@
 // Starts the whole local stack: migrations, demo data, and the three workers behind the dev
 // gateway in one `wrangler dev` process. Used by `pnpm dev` and by the end-to-end tests.
 import { spawn, type ChildProcess } from "node:child_process";
+import { buildDashboard } from "../build-dashboard.ts";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -104,6 +105,8 @@ async function ensureDemoCode(origin: string, demo: Demo): Promise<{ code_id: st
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const persistTo = options.persistTo ?? join(ROOT, ".wrangler/state");
   const port = options.port ?? 8787;
+  // The test run builds the dashboard once, before any worker starts (vitest.config.ts).
+  if (!process.env.VITEST) buildDashboard();
   mkdirSync(persistTo, { recursive: true });
   applyLocalMigrations(persistTo);
   const demo = await ensureDemoAccount(persistTo);

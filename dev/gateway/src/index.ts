@@ -1,12 +1,18 @@
 import { devRequest } from "./dev-headers.ts";
 
-// Routes the local origin the way production routes the public domain: /v1/* to the API, the rest
-// to the redirector. The cron trigger is forwarded to the ingest worker, so
-// GET /cdn-cgi/handler/scheduled?cron=...&time=<ms> runs the ingest cron at that time.
+// Routes the local origin the way production routes the public domain: the API (/v1/*) and the
+// dashboard (/, /assets/*, /favicon.svg) to the API worker, the rest to the redirector. The cron
+// trigger is forwarded to the ingest worker, so GET /cdn-cgi/handler/scheduled?cron=...&time=<ms>
+// runs the ingest cron at that time.
+
+// No short code can take these paths: "v1" and "assets" are reserved, and "." is not allowed.
+const toApiWorker = (path: string) =>
+  path === "/" || path === "/index.html" || path === "/favicon.svg" || /^\/(v1|assets)(\/|$)/.test(path);
+
 export default {
   fetch(request, env) {
     const { pathname } = new URL(request.url);
-    if (pathname === "/v1" || pathname.startsWith("/v1/")) return env.API.fetch(request);
+    if (toApiWorker(pathname)) return env.API.fetch(request);
     return env.REDIRECT.fetch(devRequest(request));
   },
   async scheduled(controller, env) {

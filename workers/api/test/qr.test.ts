@@ -10,7 +10,7 @@ const qr = (id: string, key: string, query = "") =>
 function decode(svg: string): string | null {
   const [, width, height] = /viewBox="0 0 (\d+) (\d+)"/.exec(svg)!.map(Number) as [number, number, number];
   const pixels = new Uint8ClampedArray(width * height * 4).fill(255);
-  for (const [, x, y, s] of svg.matchAll(/M(\d+),(\d+)h(\d+)v\d+h-\d+z/g).map((m) => m.map(Number))) {
+  for (const [, x, y, s] of [...svg.matchAll(/M(\d+),(\d+)h(\d+)v\d+h-\d+z/g)].map((m) => m.map(Number))) {
     for (let row = y!; row < y! + s!; row++) {
       for (let col = x!; col < x! + s!; col++) pixels.fill(0, (row * width + col) * 4, (row * width + col) * 4 + 3);
     }

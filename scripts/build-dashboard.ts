@@ -1,0 +1,58 @@
+// Builds the dashboard (workers/api/dashboard) into the static assets the API worker serves:
+// dist/index.html and content-hashed dist/assets/app-*.js / app-*.css, bundled and minified by
+// esbuild, plus the files of dashboard/public as they are. Prints each file's size and the
+// first load's total, gzip-compressed.
+//
+//   pnpm build:dashboard
+import { buildSync } from "esbuild";
+import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { gzipSync } from "node:zlib";
+import { ROOT } from "./lib/d1.ts";
+
+export const DASHBOARD = join(ROOT, "workers/api/dashboard");
+export const DASHBOARD_DIST = join(DASHBOARD, "dist");
+
+export interface DashboardBuild {
+  /** Files of the first load (index.html, scripts, styles), with their gzip sizes in bytes. */
+  firstLoad: Array<{ file: string; bytes: number; gzip: number }>;
+}
+
+export function buildDashboard(): DashboardBuild {
+  rmSync(DASHBOARD_DIST, { recursive: true, force: true });
+  mkdirSync(DASHBOARD_DIST, { recursive: true });
+  cpSync(join(DASHBOARD, "public"), DASHBOARD_DIST, { recursive: true });
+  const result = buildSync({
+    entryPoints: { app: join(DASHBOARD, "src/main.ts") },
+    bundle: true,
+    minify: true,
+    format: "esm",
+    target: "es2022",
+    outdir: DASHBOARD_DIST,
+    entryNames: "assets/[name]-[hash]",
+    assetNames: "assets/[name]-[hash]",
+    metafile: true,
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  const outputs = Object.keys(result.metafile.outputs).map((f) => "/" + relative(DASHBOARD_DIST, join(ROOT, f)));
+  const script = outputs.find((f) => f.endsWith(".js"))!;
+  const style = outputs.find((f) => f.endsWith(".css"));
+  const tags = [style && `<link rel="stylesheet" href="${style}">`, `<script type="module" src="${script}"></script>`].filter(Boolean).join("\n    ");
+  const html = readFileSync(join(DASHBOARD, "index.html"), "utf8").replace("<!-- assets -->", tags);
+  writeFileSync(join(DASHBOARD_DIST, "index.html"), html);
+  const firstLoad = ["/index.html", ...outputs].map((file) => {
+    const content = readFileSync(join(DASHBOARD_DIST, file));
+    return { file, bytes: content.byteLength, gzip: gzipSync(content).byteLength };
+  });
+  return { firstLoad };
+}
+
+if (import.meta.main) {
+  const { firstLoad } = buildDashboard();
+  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`.padStart(10);
+  for (const f of firstLoad) console.log(`${f.file.padEnd(36)} ${kib(f.bytes)} ${kib(f.gzip)} gzip`);
+  const total = firstLoad.reduce((sum, f) => sum + f.gzip, 0);
+  console.log(`${"first load".padEnd(36)} ${" ".repeat(10)} ${kib(total)} gzip (budget 150 KiB)`);
+  console.log(`other files: ${readdirSync(join(DASHBOARD, "public")).join(", ") || "none"}`);
+}

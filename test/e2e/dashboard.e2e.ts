@@ -1,0 +1,220 @@
+// The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core) over
+// the real local stack: sign in, create a code, scan it through the redirector, see the scan in the
+// chart and the top lists, change the destination and see the redirect follow, create a webhook
+// and see its test delivery in the log. Screenshots of the main pages go to screenshots/.
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { gzipSync } from "node:zlib";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Stack } from "../../scripts/lib/stack.ts";
+import { Receiver } from "./receiver.ts";
+import { startTestStack } from "./helpers.ts";
+
+const run = promisify(execFile);
+const ROOT = new URL("../..", import.meta.url).pathname;
+const SHOTS = join(ROOT, "screenshots");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const PHONE_UA =
+  "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
+
+let stack: Stack;
+let persistTo: string;
+let cleanup: () => Promise<void>;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let key: string;
+const receiver = new Receiver();
+// Every request the page makes, to prove that nothing comes from another host.
+const requested: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
+  }
+  mkdirSync(SHOTS, { recursive: true });
+  ({ stack, persistTo, cleanup } = await startTestStack());
+  await receiver.start();
+  const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Corner Café", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
+  key = JSON.parse(stdout).api_key;
+  browser = await chromium.launch({ executablePath: CHROMIUM });
+  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  page = await context.newPage();
+  page.on("request", (request) => requested.push(request.url()));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await receiver.stop();
+  await cleanup?.();
+});
+
+/** Clicks a download button and reads what the browser saved. */
+async function download(button: string): Promise<{ name: string; bytes: Buffer }> {
+  const [file] = await Promise.all([page.waitForEvent("download"), page.getByRole("button", { name: button }).click()]);
+  return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) };
+}
+
+const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+const alert = () => page.getByRole("alert");
+
+/** A scan as a phone in Vienna would make it; answers the redirect's status and location. */
+async function scan(shortCode: string) {
+  const res = await fetch(`${stack.origin}/${shortCode}`, {
+    redirect: "manual",
+    headers: { "user-agent": PHONE_UA, "x-dev-country": "AT", "x-dev-city": "Vienna", "x-dev-ip": "203.0.113.7", "accept-language": "de-AT,de;q=0.9" },
+  });
+  return { status: res.status, location: res.headers.get("location") };
+}
+
+describe("the dashboard in a real browser", () => {
+  it("loads from this origin alone, within 150 KB compressed", async () => {
+    const html = await (await fetch(`${stack.origin}/`)).text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.some((a) => a.endsWith(".js"))).toBe(true);
+    let total = gzipSync(html).byteLength;
+    for (const asset of assets) {
+      const res = await fetch(`${stack.origin}${asset}`);
+      expect(res.status, asset).toBe(200);
+      total += gzipSync(Buffer.from(await res.arrayBuffer())).byteLength;
+    }
+    expect(total).toBeLessThan(150 * 1024);
+  });
+
+  it("refuses a wrong key in plain words, and signs in with the keyboard alone", async () => {
+    await page.goto(stack.origin);
+    await shot("sign-in");
+    const input = page.getByLabel("API key");
+    await input.fill("qr3_sk_not-a-real-key");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => alert().innerText()).toMatch(/key/i);
+
+    await input.fill("");
+    await input.focus();
+    await page.keyboard.type(key);
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Sign out" }).waitFor();
+    // The key lives in this tab's session only.
+    expect(await page.evaluate("[sessionStorage.length, localStorage.length, document.cookie]")).toEqual([1, 0, ""]);
+  });
+
+  it("shows the API's error when a code cannot be created", async () => {
+    await page.getByRole("link", { name: "Codes" }).click();
+    await page.getByLabel("Destination URL").fill("ftp://example.com/menu");
+    await page.getByRole("button", { name: "Create code" }).click();
+    await expect.poll(() => alert().innerText()).toMatch(/url/i);
+  });
+
+  it("creates a code and shows its QR code and short link", async () => {
+    await page.getByLabel("Destination URL").fill("https://example.com/spring-menu");
+    await page.getByLabel("Short code (optional)").fill("spring-menu");
+    await page.getByRole("button", { name: "Create code" }).click();
+    await page.getByRole("link", { name: "spring-menu" }).first().click();
+    await page.getByRole("heading", { level: 1, name: /spring-menu/ }).waitFor();
+    // The short link's origin is the API's PUBLIC_BASE_URL, whatever port this stack is on.
+    const qr = page.getByRole("img", { name: /^QR code for http:\/\/127\.0\.0\.1:\d+\/spring-menu$/ });
+    await qr.locator("img").waitFor();
+    const svg = await download("Download SVG");
+    expect(svg.name).toMatch(/spring-menu.*\.svg$/);
+    expect(svg.bytes.toString("utf8")).toMatch(/^<svg[^>]+viewBox/);
+    const png = await download("Download PNG");
+    expect(png.name).toMatch(/spring-menu.*\.png$/);
+    expect(png.bytes.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
+    await expect.poll(() => page.getByText(/no scans/i).count()).toBeGreaterThan(0);
+    await shot("code-empty");
+  });
+
+  it("shows a scan made through the redirector in the chart and the top lists, by itself", async () => {
+    expect(await scan("spring-menu")).toEqual({ status: 302, location: "https://example.com/spring-menu" });
+    // No reload: the page refreshes itself while open.
+    await page.getByText(/\b1 scan\b/).first().waitFor({ timeout: 30_000 });
+    const countries = page.getByRole("region", { name: "Countries" }).or(page.locator("section", { has: page.getByRole("heading", { name: "Countries" }) }));
+    await expect.poll(() => countries.first().innerText()).toMatch(/AT[\s\S]*1/);
+    const devices = page.locator("section", { has: page.getByRole("heading", { name: "Devices" }) });
+    await expect.poll(() => devices.first().innerText()).toMatch(/mobile[\s\S]*1/i);
+    // The chart has drawn today's scan: its data table (for screen readers) says so.
+    const chart = page.getByRole("region", { name: "Scans per day" });
+    await chart.locator("canvas").first().waitFor();
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: await page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") }).format(new Date());
+    await expect.poll(() => chart.locator("tr", { hasText: today }).innerText()).toMatch(/\b1\b/);
+    await shot("code-analytics");
+  });
+
+  it("changes the destination, and the redirect follows", async () => {
+    await page.getByLabel("New destination URL").fill("https://example.com/summer-menu");
+    await page.getByRole("button", { name: "Save destination" }).click();
+    await expect.poll(async () => (await scan("spring-menu")).location, { timeout: 10_000 }).toBe("https://example.com/summer-menu");
+  });
+
+  it("creates a webhook, shows its secret once, and shows the test delivery in the log", async () => {
+    await page.getByRole("link", { name: "Webhooks" }).click();
+    await page.getByLabel("Endpoint URL").fill(receiver.url);
+    await page.getByRole("button", { name: "Add webhook" }).click();
+    const secret = (await page.getByLabel("Signing secret").innerText()).trim();
+    expect(secret).toMatch(/^whsec_/);
+    receiver.setSecret(secret);
+    await shot("webhooks");
+
+    await page.getByRole("button", { name: "Send test event" }).first().click();
+    await expect.poll(() => receiver.accepted().size, { timeout: 20_000 }).toBe(1);
+    expect(receiver.rejected).toEqual([]);
+    await page.getByRole("link", { name: "Deliveries" }).or(page.getByRole("button", { name: "Deliveries" })).first().click();
+    const refresh = page.getByRole("button", { name: "Refresh" });
+    await expect
+      .poll(async () => {
+        await refresh.click();
+        return page.locator("body").innerText();
+      }, { timeout: 20_000 })
+      .toMatch(/succeeded[\s\S]*200/);
+    await shot("webhook-deliveries");
+  });
+
+  it("shows the workspace's scans this month and retention", async () => {
+    await page.getByRole("link", { name: "Workspace" }).click();
+    await page.getByText("Scans this month").waitFor();
+    await expect.poll(() => page.locator("body").innerText()).toMatch(/90 days/);
+    await shot("workspace");
+  });
+
+  it("disables, re-enables and deletes a code, with a confirmation", async () => {
+    await page.getByRole("link", { name: "Codes" }).click();
+    await page.getByRole("link", { name: "spring-menu" }).first().click();
+    await page.getByRole("button", { name: "Disable" }).click();
+    await expect.poll(async () => (await scan("spring-menu")).status, { timeout: 10_000 }).toBe(410);
+    await page.getByRole("button", { name: "Enable" }).click();
+    await expect.poll(async () => (await scan("spring-menu")).status, { timeout: 10_000 }).toBe(302);
+    await page.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("button", { name: "Yes, delete" }).click();
+    await page.getByLabel("Destination URL").waitFor();
+    await expect.poll(() => page.getByRole("link", { name: "spring-menu" }).count()).toBe(0);
+    await expect.poll(async () => (await scan("spring-menu")).status, { timeout: 10_000 }).toBe(404);
+  });
+
+  it("reads well on a phone: nothing wider than the screen", async () => {
+    const phone = await context.browser()!.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true });
+    const small = await phone.newPage();
+    await small.goto(stack.origin);
+    await small.getByLabel("API key").fill(key);
+    await small.getByRole("button", { name: "Sign in" }).click();
+    await small.getByRole("button", { name: "Sign out" }).waitFor();
+    await small.getByLabel("Destination URL").fill("https://example.com/phone");
+    await small.getByLabel("Short code (optional)").fill("phone-menu");
+    await small.getByRole("button", { name: "Create code" }).click();
+    await small.getByRole("link", { name: "phone-menu" }).first().click();
+    await small.getByRole("heading", { level: 1, name: /phone-menu/ }).waitFor();
+    expect(await small.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
+    await small.screenshot({ path: join(SHOTS, "code-phone.png"), fullPage: true });
+    await small.getByRole("button", { name: "Sign out" }).click();
+    await small.getByLabel("API key").waitFor();
+    expect(await small.evaluate("sessionStorage.length")).toBe(0);
+    await phone.close();
+  });
+
+  it("loaded nothing from any other host", () => {
+    const foreign = requested.filter((url) => !url.startsWith(stack.origin) && !url.startsWith("data:") && !url.startsWith("blob:"));
+    expect(foreign).toEqual([]);
+  });
+});

@@ -1,0 +1,77 @@
+// Local dates in IANA time zones, for the analytics window and its export.
+
+const DAY_MS = 86_400_000;
+
+/** The browser's own zone, or UTC when the browser cannot tell. */
+export function browserZone(): string {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+  } catch {
+    return "UTC";
+  }
+}
+
+/** A short list for the selector: the browser's zone first, then UTC and some common ones. */
+export function zoneChoices(): string[] {
+  const common = [
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "Europe/Vienna",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+  ];
+  return [...new Set([browserZone(), ...common])];
+}
+
+function partsIn(tz: string, instant: number): Record<string, number> {
+  const parts = new Intl.DateTimeFormat("en-US", {
+    timeZone: tz,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "2-digit",
+    day: "2-digit",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+  }).formatToParts(new Date(instant));
+  return Object.fromEntries(parts.filter((p) => p.type !== "literal").map((p) => [p.type, Number(p.value)]));
+}
+
+const pad = (n: number | undefined, width = 2) => String(n ?? 0).padStart(width, "0");
+
+/** YYYY-MM-DD of a UTC midnight in ms. */
+export const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** Today's local date in `tz`. */
+export function todayIn(tz: string, now = Date.now()): string {
+  const p = partsIn(tz, now);
+  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}`;
+}
+
+/** The last `days` local dates in `tz`, today included, oldest first. */
+export function windowDates(tz: string, days: number, now = Date.now()): string[] {
+  const today = Date.parse(`${todayIn(tz, now)}T00:00:00Z`);
+  return Array.from({ length: days }, (_, i) => isoDate(today - (days - 1 - i) * DAY_MS));
+}
+
+/** How far `tz` is ahead of UTC at `instant`, in ms. */
+function offsetAt(tz: string, instant: number): number {
+  const p = partsIn(tz, instant);
+  const asUtc = Date.UTC(p.year ?? 1970, (p.month ?? 1) - 1, p.day ?? 1, (p.hour ?? 0) % 24, p.minute ?? 0, p.second ?? 0);
+  return asUtc - Math.floor(instant / 1000) * 1000;
+}
+
+/** The instant a local date starts in `tz`. */
+export function localMidnight(tz: string, date: string): number {
+  const wall = Date.parse(`${date}T00:00:00Z`);
+  const first = wall - offsetAt(tz, wall);
+  return wall - offsetAt(tz, first);
+}

@@ -1,0 +1,184 @@
+// One code: its QR image, short link, destination, status, deletion and scan analytics.
+import { ApiError, enc, getJson, send } from "../api.ts";
+import { describe, showError, showNotice } from "../alerts.ts";
+import { busy, field, formError, formatDateTime, h, setTitle } from "../dom.ts";
+import { copyControl, saveBlob } from "../files.ts";
+import { go, href } from "../nav.ts";
+import { loadQr, svgToPng, type QrImage } from "../qr.ts";
+import type { Code, Envelope } from "../types.ts";
+import { analyticsSection } from "./analytics.ts";
+import { confirmDialog } from "./confirm.ts";
+import { badge, setBadge } from "./status.ts";
+
+const STATUS_TEXT = {
+  active: "Active: scans are redirected to the destination and recorded.",
+  disabled: "Disabled: scans get a “this code is disabled” page and are not recorded.",
+};
+
+function qrCard(code: Code, signal: AbortSignal): HTMLElement {
+  const box = h("div", { class: "qr-box", role: "img", "aria-label": `QR code for ${code.short_url}` }, h("p", { class: "muted small" }, "Loading QR code…"));
+  const svgButton = h("button", { type: "button", class: "secondary", disabled: true }, "Download SVG");
+  const pngButton = h("button", { type: "button", class: "secondary", disabled: true }, "Download PNG");
+  let image: QrImage | null = null;
+
+  loadQr(code.id, signal)
+    .then((qr) => {
+      image = qr;
+      const url = URL.createObjectURL(qr.blob);
+      signal.addEventListener("abort", () => URL.revokeObjectURL(url), { once: true });
+      box.replaceChildren(h("img", { src: url, alt: "", width: 240, height: 240 }));
+      svgButton.disabled = false;
+      pngButton.disabled = false;
+    })
+    .catch((err) => {
+      if (signal.aborted) return;
+      box.replaceChildren(h("p", { class: "muted small" }, "The QR code could not be loaded."));
+      showError(err);
+    });
+
+  svgButton.addEventListener("click", () => {
+    if (image) saveBlob(image.blob, image.filename ?? `qr3-${code.short_code}.svg`);
+  });
+  pngButton.addEventListener("click", () =>
+    void busy(pngButton, async () => {
+      if (!image) return;
+      try {
+        saveBlob(await svgToPng(image.svg, 1024), `qr3-${code.short_code}.png`);
+      } catch (err) {
+        showError(new Error(`the PNG could not be made (${err instanceof Error ? err.message : String(err)}). Download the SVG instead.`));
+      }
+    }),
+  );
+
+  return h(
+    "section",
+    { class: "card qr-card", "aria-labelledby": "qr-heading" },
+    h("h2", { id: "qr-heading" }, "QR code"),
+    box,
+    h("div", { class: "actions" }, svgButton, pngButton),
+    h("p", { class: "hint" }, "The image encodes the short link, so a printed code keeps working when you change the destination. PNG: 1024 × 1024 pixels."),
+  );
+}
+
+function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, signal: AbortSignal): void {
+  heading.textContent = code.short_code;
+  setTitle(code.short_code);
+
+  const statusBadge = badge(code.status);
+  const destination = h("a", { href: code.url, rel: "noopener noreferrer", target: "_blank", class: "wrap" }, code.url);
+  const summary = h("p", { class: "summary" }, statusBadge, " ", h("span", { class: "muted" }, `Created ${formatDateTime(code.created_at)}`));
+
+  // Short link and copy.
+  // The card's heading is the visible label of this field.
+  const linkInput = h("input", { type: "text", readonly: true, value: code.short_url, class: "mono", "aria-label": "Short link" });
+  const copy = copyControl("Copy link", () => code.short_url, () => linkInput.select());
+  const linkCard = h(
+    "section",
+    { class: "card", "aria-labelledby": "link-heading" },
+    h("h2", { id: "link-heading" }, "Short link"),
+    h("div", { class: "inline-field" }, linkInput, copy.button),
+    copy.status,
+  );
+
+  // Destination.
+  const urlInput = h("input", { type: "url", name: "url", required: true, value: code.url, autocomplete: "url", spellcheck: "false" });
+  const urlError = formError(urlInput);
+  const save = h("button", { type: "submit" }, "Save destination");
+  const form = h("form", { class: "stack", novalidate: true }, field("New destination URL", urlInput), urlError.el, h("div", { class: "actions" }, save));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    urlError.clear();
+    void busy(save, async () => {
+      try {
+        const { data } = await send<Envelope<Code>>("PATCH", `/v1/codes/${enc(code.id)}`, { url: urlInput.value.trim() }, { signal, fields: { url: "destination URL" } });
+        code = data;
+        destination.href = data.url;
+        destination.textContent = data.url;
+        showNotice(`Destination saved. ${data.short_url} now sends people to ${data.url}.`);
+      } catch (err) {
+        if (signal.aborted) return;
+        showError(err);
+        urlError.show(describe(err), err instanceof ApiError && err.field === "url" ? urlInput : null);
+        urlInput.focus();
+      }
+    });
+  });
+  const destinationCard = h(
+    "section",
+    { class: "card", "aria-labelledby": "destination-heading" },
+    h("h2", { id: "destination-heading" }, "Destination"),
+    h("p", null, "Scans currently go to ", destination, "."),
+    form,
+  );
+
+  // Status: disable / enable.
+  const statusText = h("p", null, STATUS_TEXT[code.status]);
+  const toggle = h("button", { type: "button", class: "secondary" }, code.status === "active" ? "Disable" : "Enable");
+  toggle.addEventListener("click", () =>
+    void busy(toggle, async () => {
+      const status = code.status === "active" ? "disabled" : "active";
+      try {
+        const { data } = await send<Envelope<Code>>("PATCH", `/v1/codes/${enc(code.id)}`, { status }, { signal });
+        code = data;
+        setBadge(statusBadge, data.status);
+        statusText.textContent = STATUS_TEXT[data.status];
+        toggle.textContent = data.status === "active" ? "Disable" : "Enable";
+        showNotice(data.status === "active" ? `${data.short_code} is enabled again.` : `${data.short_code} is disabled.`);
+      } catch (err) {
+        if (!signal.aborted) showError(err);
+      }
+    }),
+  );
+
+  // Delete, after a confirmation.
+  const remove = h("button", { type: "button", class: "danger" }, "Delete");
+  remove.addEventListener("click", () =>
+    confirmDialog({
+      title: `Delete ${code.short_code}?`,
+      message: `${code.short_url} stops working at once, printed QR codes with it included, and the code's scans are deleted. This cannot be undone.`,
+      confirm: "Yes, delete",
+      action: async () => {
+        await send<void>("DELETE", `/v1/codes/${enc(code.id)}`, undefined, { signal });
+        go(href.codes, { notice: `Code ${code.short_code} deleted.`, replace: true });
+      },
+    }),
+  );
+  const statusCard = h(
+    "section",
+    { class: "card", "aria-labelledby": "status-heading" },
+    h("h2", { id: "status-heading" }, "Status"),
+    statusText,
+    h("div", { class: "actions" }, toggle),
+    h("h3", null, "Delete this code"),
+    h("p", { class: "muted" }, "Frees the short code and deletes the code's scans."),
+    h("div", { class: "actions" }, remove),
+  );
+
+  main.append(
+    summary,
+    h("div", { class: "code-grid" }, qrCard(code, signal), h("div", { class: "stack" }, linkCard, destinationCard, statusCard)),
+    analyticsSection(code, signal),
+  );
+}
+
+export function codeView(main: HTMLElement, signal: AbortSignal, id: string): void {
+  setTitle("Code");
+  const heading = h("h1", { tabindex: -1 }, "Code");
+  const loading = h("p", { class: "muted" }, "Loading…");
+  main.replaceChildren(heading, loading);
+  getJson<Envelope<Code>>(`/v1/codes/${enc(id)}`, { signal })
+    .then(({ data }) => {
+      loading.remove();
+      render(main, heading, data, signal);
+    })
+    .catch((err) => {
+      if (signal.aborted) return;
+      if (err instanceof ApiError && err.status === 404) {
+        heading.textContent = "Code not found";
+        loading.replaceChildren("This code does not exist in your workspace; it may have been deleted. ", h("a", { href: href.codes }, "Back to the list"), ".");
+      } else {
+        loading.textContent = "The code could not be loaded.";
+      }
+      showError(err);
+    });
+}
