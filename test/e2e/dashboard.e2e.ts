@@ -143,6 +143,33 @@ describe("the dashboard in a real browser", () => {
     await shot("code-analytics");
   });
 
+  it("asks the API for the window and time zone chosen", async () => {
+    const asked = (days: string, tz: string) =>
+      page.waitForResponse((r) => {
+        const url = new URL(r.url());
+        return url.pathname.endsWith("/scans") && url.searchParams.get("days") === days && url.searchParams.get("tz") === tz && r.status() === 200;
+      });
+    const zone = await page.getByLabel("Time zone").inputValue();
+    await Promise.all([asked("7", zone), page.getByLabel("Window").selectOption("7")]);
+    await Promise.all([asked("7", "Asia/Kolkata"), page.getByLabel("Time zone").selectOption("Asia/Kolkata")]);
+    await page.getByText(/\b1 scan\b/).first().waitFor();
+    await Promise.all([asked("30", "Asia/Kolkata"), page.getByLabel("Window").selectOption("30")]);
+  });
+
+  it("copies the short link", async () => {
+    await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.origin });
+    await page.getByRole("button", { name: "Copy link" }).click();
+    await page.getByText(/copied/i).first().waitFor();
+    expect(await page.evaluate("navigator.clipboard.readText()")).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/spring-menu$/);
+  });
+
+  it("labels every control", async () => {
+    const unlabelled = await page.evaluate(`[...document.querySelectorAll("input, select, textarea, button, a[href]")]
+      .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby") || el.textContent.trim()))
+      .map((el) => el.outerHTML.slice(0, 80))`);
+    expect(unlabelled).toEqual([]);
+  });
+
   it("changes the destination, and the redirect follows", async () => {
     await page.getByLabel("New destination URL").fill("https://example.com/summer-menu");
     await page.getByRole("button", { name: "Save destination" }).click();
@@ -170,6 +197,11 @@ describe("the dashboard in a real browser", () => {
       }, { timeout: 20_000 })
       .toMatch(/succeeded[\s\S]*200/);
     await shot("webhook-deliveries");
+
+    await page.getByRole("button", { name: "Disable" }).click();
+    await page.getByRole("button", { name: "Enable" }).waitFor();
+    const listed = (await (await fetch(`${stack.origin}/v1/webhooks`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: Array<{ status: string }> };
+    expect(listed.data.map((w) => w.status)).toEqual(["disabled"]);
   });
 
   it("shows the workspace's scans this month and retention", async () => {
@@ -179,8 +211,23 @@ describe("the dashboard in a real browser", () => {
     await shot("workspace");
   });
 
-  it("disables, re-enables and deletes a code, with a confirmation", async () => {
+  it("lists codes with destination, status and total scans", async () => {
     await page.getByRole("link", { name: "Codes" }).click();
+    const row = page.locator("tr, li", { has: page.getByRole("link", { name: "spring-menu" }) }).first();
+    await expect.poll(() => row.innerText()).toMatch(/https:\/\/example\.com\/summer-menu/);
+    // Each scan made above counted: the one shown and the ones that followed the destination.
+    const codes = (await (await fetch(`${stack.origin}/v1/codes`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+      data: Array<{ short_code: string; total_scans: number }>;
+    };
+    const total = codes.data.find((c) => c.short_code === "spring-menu")!.total_scans;
+    expect(total).toBeGreaterThanOrEqual(2);
+    const text = (await row.innerText()).trim();
+    expect(text).toMatch(/active/i);
+    expect(text).toMatch(new RegExp(`\\s${total}$`));
+    await shot("codes");
+  });
+
+  it("disables, re-enables and deletes a code, with a confirmation", async () => {
     await page.getByRole("link", { name: "spring-menu" }).first().click();
     await page.getByRole("button", { name: "Disable" }).click();
     await expect.poll(async () => (await scan("spring-menu")).status, { timeout: 10_000 }).toBe(410);
