@@ -204,11 +204,17 @@ describe("the dashboard in a real browser", () => {
     expect(listed.data.map((w) => w.status)).toEqual(["disabled"]);
   });
 
-  it("shows the workspace's scans this month and retention", async () => {
+  it("shows the workspace's scans this month, retention, and the scans of all its codes", async () => {
     await page.getByRole("link", { name: "Workspace" }).click();
     await page.getByText("Scans this month").waitFor();
     await expect.poll(() => page.locator("body").innerText()).toMatch(/90 days/);
+    // Scans of every code, with the most scanned codes linking to their pages.
+    const top = page.locator("section", { has: page.getByRole("heading", { name: "Most scanned codes" }) });
+    await top.getByRole("link", { name: "spring-menu" }).waitFor();
+    await page.getByRole("region", { name: "Scans per day" }).locator("canvas").first().waitFor();
     await shot("workspace");
+    await top.getByRole("link", { name: "spring-menu" }).click();
+    await page.getByRole("heading", { level: 1, name: /spring-menu/ }).waitFor();
   });
 
   it("lists codes with destination, status and total scans", async () => {

@@ -34,9 +34,8 @@ export interface TopEntry {
   count: number;
 }
 
+/** The aggregation of one code, or of a whole workspace (which adds `top_codes`). */
 export interface ScanStats {
-  code_id: string;
-  short_code: string;
   total_scans: number;
   period_days: number;
   tz: string;
@@ -54,6 +53,18 @@ export interface ScanStats {
 }
 
 export type TopListField = Extract<keyof ScanStats, `top_${string}`>;
+
+/** A code among the workspace's most scanned. */
+export interface TopCode {
+  value: string; // the code's id
+  short_code: string;
+  count: number;
+}
+
+export interface WorkspaceScanStats extends ScanStats {
+  workspace_id: string;
+  top_codes: TopCode[];
+}
 
 export interface Workspace {
   id: string;

@@ -1,12 +1,13 @@
-// The scan analytics of one code: window, time zone and bot controls, totals, scans per day,
-// top lists and exports. Refreshes itself every 10 seconds while the page is visible.
+// Scan analytics, of one code or of the whole workspace: window, time zone and bot controls,
+// totals, scans per day, top lists and (for a code) exports. Refreshes itself every 10 seconds
+// while the page is visible.
 import { enc, getFile, getJson } from "../api.ts";
 import { showError } from "../alerts.ts";
 import { busy, fill, formatClock, formatNumber, h, newId, plural } from "../dom.ts";
 import { saveBlob } from "../files.ts";
 import { poll } from "../poll.ts";
 import { browserZone, localMidnight, windowDates, zoneChoices } from "../timezones.ts";
-import type { Code, Envelope, ScanStats, TopListField } from "../types.ts";
+import type { Code, Envelope, ScanStats, TopCode, TopListField, WorkspaceScanStats } from "../types.ts";
 import { dayChart } from "./chart.ts";
 
 const REFRESH_MS = 10_000;
@@ -40,7 +41,45 @@ function total(): { el: HTMLLIElement; set(text: string, sub: string): void } {
   };
 }
 
-export function analyticsSection(code: Code, signal: AbortSignal): HTMLElement {
+/** What the section shows: where its figures come from, and the words around them. */
+interface AnalyticsSource {
+  title: string;
+  /** The aggregation endpoint, without its query. */
+  path: string;
+  lifetime: string;
+  emptyHint: Array<Node | string>;
+  /** The export of a code's raw scans. */
+  exportOf?: Code;
+}
+
+/** The analytics of one code. */
+export function codeAnalytics(code: Code, signal: AbortSignal): HTMLElement {
+  return analyticsSection(
+    {
+      title: "Scan analytics",
+      path: `/v1/codes/${enc(code.id)}/scans`,
+      lifetime: "since the code was created",
+      emptyHint: ["Scan the QR code with a phone camera, or open the short link ", h("code", null, code.short_url), " in a browser. Scans show up here within seconds."],
+      exportOf: code,
+    },
+    signal,
+  );
+}
+
+/** The analytics of every code of the workspace, with its most scanned codes. */
+export function workspaceAnalytics(signal: AbortSignal): HTMLElement {
+  return analyticsSection(
+    {
+      title: "Scans across all codes",
+      path: "/v1/workspaces/current/scans",
+      lifetime: "all codes, since they were created",
+      emptyHint: ["Scans of every code of the workspace show up here within seconds."],
+    },
+    signal,
+  );
+}
+
+function analyticsSection(source: AnalyticsSource, signal: AbortSignal): HTMLElement {
   // Controls.
   const windowSelect = h("select", { name: "days" }, WINDOWS.map((d) => h("option", { value: d, selected: d === 30 }, `Last ${d} days`)));
   const own = browserZone();
@@ -68,7 +107,7 @@ export function analyticsSection(code: Code, signal: AbortSignal): HTMLElement {
     "div",
     { class: "empty", hidden: true },
     h("p", { class: "empty-title" }, "No scans in this period yet"),
-    h("p", null, "Scan the QR code with a phone camera, or open the short link ", h("code", null, code.short_url), " in a browser. Scans show up here within seconds."),
+    h("p", null, ...source.emptyHint),
   );
 
   // Chart and its numbers as a table.
@@ -90,11 +129,16 @@ export function analyticsSection(code: Code, signal: AbortSignal): HTMLElement {
     ),
   );
 
-  // Top lists.
+  // Top lists; a workspace's also ranks its codes, each a link to the code's page.
+  const codesHeading = newId("top");
+  const codesList = h("ol", { class: "top-list top_codes" });
+  const codesNone = h("p", { class: "muted small", hidden: true }, "Nothing recorded.");
+  const codesSection = h("section", { class: "top", "aria-labelledby": codesHeading, hidden: true }, h("h3", { id: codesHeading }, "Most scanned codes"), codesList, codesNone);
   const lists = new Map<TopListField, { list: HTMLOListElement; none: HTMLParagraphElement }>();
   const topGrid = h(
     "div",
     { class: "top-grid" },
+    codesSection,
     TOP_LISTS.map(([fieldName, title]) => {
       const headingId = newId("top");
       const list = h("ol", { class: `top-list ${fieldName}` });
@@ -118,20 +162,37 @@ export function analyticsSection(code: Code, signal: AbortSignal): HTMLElement {
   const section = h(
     "section",
     { class: "card analytics", "aria-labelledby": "scans-heading" },
-    h("h2", { id: "scans-heading" }, "Scan analytics"),
+    h("h2", { id: "scans-heading" }, source.title),
     controls,
     totals,
     empty,
     results,
-    exportBox,
+    source.exportOf ? exportBox : null,
   );
+
+  /** A ranked entry: its name (text or a link), its count and a bar as long as its share of the first. */
+  const ranked = (name: Node | string, count: number, max: number) => {
+    const bar = h("span", { class: "bar", "aria-hidden": "true" });
+    bar.style.width = `${Math.round((count / max) * 100)}%`;
+    return h("li", null, h("span", { class: "name" }, name), " ", h("span", { class: "count" }, formatNumber(count)), bar);
+  };
+
+  function renderCodes(codes: TopCode[] | undefined): void {
+    codesSection.hidden = codes === undefined;
+    if (!codes) return;
+    const max = Math.max(1, ...codes.map((c) => c.count));
+    fill(codesList, codes.map((c) => ranked(h("a", { href: `#/codes/${enc(c.value)}` }, c.short_code), c.count, max)));
+    codesList.hidden = codes.length === 0;
+    codesNone.hidden = codes.length > 0;
+  }
 
   function render(stats: ScanStats, days: number, tz: string, includeBots: boolean): void {
     period.set(plural(stats.period_scans, "scan", "scans"), `in the last ${days} days`);
     unique.set(`${formatNumber(stats.period_unique_scans)} unique`, "visitors, counted per day");
     if (includeBots) botTotal.set("Bots included", "link previews and crawlers count as scans");
     else botTotal.set(`${plural(stats.bot_scans, "bot scan", "bot scans")} excluded`, "link previews and crawlers");
-    lifetime.set(`${formatNumber(stats.total_scans)} all time`, "since the code was created");
+    lifetime.set(`${formatNumber(stats.total_scans)} all time`, source.lifetime);
+    renderCodes((stats as Partial<WorkspaceScanStats>).top_codes);
 
     const isEmpty = stats.period_scans === 0;
     empty.hidden = !isEmpty;
@@ -152,14 +213,7 @@ export function analyticsSection(code: Code, signal: AbortSignal): HTMLElement {
       const entries = stats[fieldName] ?? [];
       const { list, none } = lists.get(fieldName)!;
       const max = Math.max(1, ...entries.map((e) => e.count));
-      fill(
-        list,
-        entries.map((entry) => {
-          const bar = h("span", { class: "bar", "aria-hidden": "true" });
-          bar.style.width = `${Math.round((entry.count / max) * 100)}%`;
-          return h("li", null, h("span", { class: "name" }, entry.value ?? "Unknown"), " ", h("span", { class: "count" }, formatNumber(entry.count)), bar);
-        }),
-      );
+      fill(list, entries.map((entry) => ranked(entry.value ?? "Unknown", entry.count, max)));
       list.hidden = entries.length === 0;
       none.hidden = entries.length > 0;
     }
@@ -177,7 +231,7 @@ export function analyticsSection(code: Code, signal: AbortSignal): HTMLElement {
     if (byUser) section.setAttribute("aria-busy", "true");
     try {
       const query = `days=${days}&tz=${enc(tz)}&include_bots=${includeBots}`;
-      const { data } = await getJson<Envelope<ScanStats>>(`/v1/codes/${enc(code.id)}/scans?${query}`, { signal, fields: { tz: "time zone" } });
+      const { data } = await getJson<Envelope<ScanStats>>(`${source.path}?${query}`, { signal, fields: { tz: "time zone" } });
       if (id !== latest || signal.aborted) return;
       render(data, days, tz, includeBots);
       updated.textContent = `Updated ${formatClock(new Date())}`;
@@ -195,7 +249,7 @@ export function analyticsSection(code: Code, signal: AbortSignal): HTMLElement {
 
   for (const control of [windowSelect, zoneSelect, bots]) control.addEventListener("change", () => void load(true));
 
-  async function exportScans(format: "csv" | "ndjson"): Promise<void> {
+  async function exportScans(code: Code, format: "csv" | "ndjson"): Promise<void> {
     const days = Number(windowSelect.value);
     const tz = zoneSelect.value;
     // The window's first local midnight, as a UTC time; the export runs to now.
@@ -208,8 +262,11 @@ export function analyticsSection(code: Code, signal: AbortSignal): HTMLElement {
       if (!signal.aborted) showError(err);
     }
   }
-  csv.addEventListener("click", () => void busy(csv, () => exportScans("csv")));
-  json.addEventListener("click", () => void busy(json, () => exportScans("ndjson")));
+  const code = source.exportOf;
+  if (code) {
+    csv.addEventListener("click", () => void busy(csv, () => exportScans(code, "csv")));
+    json.addEventListener("click", () => void busy(json, () => exportScans(code, "ndjson")));
+  }
 
   signal.addEventListener("abort", () => chart.destroy(), { once: true });
   void load(true);

@@ -6,7 +6,7 @@ import { copyControl, saveBlob } from "../files.ts";
 import { go, href } from "../nav.ts";
 import { loadQr, svgToPng, type QrImage } from "../qr.ts";
 import type { Code, Envelope } from "../types.ts";
-import { analyticsSection } from "./analytics.ts";
+import { codeAnalytics } from "./analytics.ts";
 import { confirmDialog } from "./confirm.ts";
 import { badge, setBadge } from "./status.ts";
 
@@ -157,7 +157,7 @@ function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, sign
   main.append(
     summary,
     h("div", { class: "code-grid" }, qrCard(code, signal), h("div", { class: "stack" }, linkCard, destinationCard, statusCard)),
-    analyticsSection(code, signal),
+    codeAnalytics(code, signal),
   );
 }
 

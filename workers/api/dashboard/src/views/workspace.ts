@@ -2,14 +2,15 @@ import { getJson } from "../api.ts";
 import { showError } from "../alerts.ts";
 import { fill, formatDate, formatNumber, h, setTitle } from "../dom.ts";
 import type { Envelope, Workspace } from "../types.ts";
+import { workspaceAnalytics } from "./analytics.ts";
 
 const retentionText = (days: number) => `Scans are kept for ${formatNumber(days)} ${days === 1 ? "day" : "days"}.`;
 
-/** The workspace of the key: name, plan, usage and retention. */
+/** The workspace of the key: name, plan, usage and retention, and the scans of all its codes. */
 export function workspaceView(main: HTMLElement, signal: AbortSignal): void {
   setTitle("Workspace");
   const details = h("div", { class: "card" }, h("p", { class: "muted" }, "Loading…"));
-  main.replaceChildren(h("h1", { tabindex: -1 }, "Workspace"), details);
+  main.replaceChildren(h("h1", { tabindex: -1 }, "Workspace"), details, workspaceAnalytics(signal));
 
   getJson<Envelope<Workspace>>("/v1/workspaces/current", { signal })
     .then(({ data }) => {
