@@ -58,6 +58,9 @@ async function download(button: string): Promise<{ name: string; bytes: Buffer }
   return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) };
 }
 
+/** Test events the receiver accepted, each verified with the secret it was given. */
+const testEvents = () => [...receiver.accepted().values()].filter((r) => r.event.type === "webhook.test").length;
+
 const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 const alert = () => page.getByRole("alert");
 
@@ -176,17 +179,17 @@ describe("the dashboard in a real browser", () => {
     await expect.poll(async () => (await scan("spring-menu")).location, { timeout: 10_000 }).toBe("https://example.com/summer-menu");
   });
 
-  it("creates a webhook, shows its secret once, and shows the test delivery in the log", async () => {
+  it("creates a webhook, shows its secret once, shows the test delivery in the log, and rotates the secret", async () => {
     await page.getByRole("link", { name: "Webhooks" }).click();
     await page.getByLabel("Endpoint URL").fill(receiver.url);
     await page.getByRole("button", { name: "Add webhook" }).click();
-    const secret = (await page.getByLabel("Signing secret").innerText()).trim();
+    const secret = (await page.getByLabel("Signing secret", { exact: true }).innerText()).trim();
     expect(secret).toMatch(/^whsec_/);
     receiver.setSecret(secret);
     await shot("webhooks");
 
     await page.getByRole("button", { name: "Send test event" }).first().click();
-    await expect.poll(() => receiver.accepted().size, { timeout: 20_000 }).toBe(1);
+    await expect.poll(testEvents, { timeout: 20_000 }).toBe(1);
     expect(receiver.rejected).toEqual([]);
     await page.getByRole("link", { name: "Deliveries" }).or(page.getByRole("button", { name: "Deliveries" })).first().click();
     const refresh = page.getByRole("button", { name: "Refresh" });
@@ -197,6 +200,17 @@ describe("the dashboard in a real browser", () => {
       }, { timeout: 20_000 })
       .toMatch(/succeeded[\s\S]*200/);
     await shot("webhook-deliveries");
+
+    // A rotated secret is shown once, and signs the next event.
+    await page.getByRole("button", { name: "Rotate secret" }).click();
+    await page.getByRole("button", { name: "Yes, rotate" }).click();
+    const rotated = (await page.getByLabel("Signing secret", { exact: true }).innerText()).trim();
+    expect(rotated).toMatch(/^whsec_/);
+    expect(rotated).not.toBe(secret);
+    receiver.setSecret(rotated);
+    await page.getByRole("button", { name: "Send test event" }).click();
+    await expect.poll(testEvents, { timeout: 20_000 }).toBe(2);
+    expect(receiver.rejected).toEqual([]);
 
     await page.getByRole("button", { name: "Disable" }).click();
     await page.getByRole("button", { name: "Enable" }).waitFor();

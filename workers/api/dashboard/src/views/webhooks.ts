@@ -63,15 +63,21 @@ function webhookControls(initial: Webhook, signal: AbortSignal, onChange?: (w: W
   return { status: h("p", { class: "summary" }, statusBadge, " ", reason), test, toggle, result };
 }
 
-/** The secret of a new webhook, shown this once. */
-function secretPanel(webhook: Webhook, secret: string): HTMLElement {
+/**
+ * A secret shown this once: a new webhook's, or a rotated one's (`previousUntil`: until when the
+ * previous secret also signs).
+ */
+function secretPanel(webhook: Webhook, secret: string, previousUntil?: string): HTMLElement {
   const value = h("code", { class: "secret", "aria-label": "Signing secret" }, secret);
   const copy = copyControl("Copy secret", () => secret, () => getSelection()?.selectAllChildren(value));
+  const signed = previousUntil
+    ? [" are now signed with this secret (Standard Webhooks), and until ", time(previousUntil), " also with the previous one, so your endpoint can switch over without missing an event."]
+    : [" are signed with this secret (Standard Webhooks)."];
   const panel = h(
     "section",
     { class: "card secret-panel", "aria-labelledby": "secret-heading" },
-    h("h2", { id: "secret-heading" }, "Secret of the new webhook"),
-    h("p", null, "Requests to ", h("span", { class: "wrap" }, webhook.url), " are signed with this secret (Standard Webhooks). Copy it now: ", h("strong", null, "you will not see it again.")),
+    h("h2", { id: "secret-heading" }, previousUntil ? "New secret of this webhook" : "Secret of the new webhook"),
+    h("p", null, "Requests to ", h("span", { class: "wrap" }, webhook.url), ...signed, " Copy it now: ", h("strong", null, "you will not see it again.")),
     value,
     h("div", { class: "actions" }, copy.button, h("button", { type: "button", class: "secondary", onclick: () => panel.remove() }, "Done")),
     copy.status,
@@ -221,6 +227,7 @@ export function webhookView(main: HTMLElement, signal: AbortSignal, id: string):
   const refresh = h("button", { type: "button", class: "secondary" }, "Refresh");
   const more = h("button", { type: "button", class: "secondary", hidden: true }, "Show older");
   const controlsSlot = h("div");
+  const secretSlot = h("div");
   let cursor: string | null = null;
   let loaded: Delivery[] = [];
 
@@ -284,6 +291,7 @@ export function webhookView(main: HTMLElement, signal: AbortSignal, id: string):
     heading,
     intro,
     controlsSlot,
+    secretSlot,
     h(
       "section",
       { "aria-labelledby": "log-heading" },
@@ -297,6 +305,23 @@ export function webhookView(main: HTMLElement, signal: AbortSignal, id: string):
   getJson<Envelope<Webhook>>(`/v1/webhooks/${enc(id)}`, { signal })
     .then(({ data }) => {
       const controls = webhookControls(data, signal, () => void reload(false));
+      const rotate = h("button", { type: "button", class: "secondary" }, "Rotate secret");
+      rotate.addEventListener("click", () =>
+        confirmDialog({
+          title: "Rotate the signing secret?",
+          message: "A new secret signs every request from now on. For 24 hours requests also carry a signature made with the current secret, so your endpoint can switch over without missing an event.",
+          confirm: "Yes, rotate",
+          action: async () => {
+            const { data: rotated } = await send<Envelope<Webhook & { secret: string; previous_secret_expires_at: string }>>(
+              "POST",
+              `/v1/webhooks/${enc(id)}/rotate-secret`,
+              undefined,
+              { signal },
+            );
+            fill(secretSlot, secretPanel(rotated, rotated.secret, rotated.previous_secret_expires_at));
+          },
+        }),
+      );
       const remove = h("button", { type: "button", class: "danger" }, "Delete");
       remove.addEventListener("click", () =>
         confirmDialog({
@@ -310,7 +335,7 @@ export function webhookView(main: HTMLElement, signal: AbortSignal, id: string):
         }),
       );
       fill(intro, "Endpoint ", h("span", { class: "wrap strong" }, data.url), ` · events: ${data.events.join(", ")}`);
-      fill(controlsSlot, controls.status, h("div", { class: "actions" }, controls.test, controls.toggle, remove), controls.result);
+      fill(controlsSlot, controls.status, h("div", { class: "actions" }, controls.test, controls.toggle, rotate, remove), controls.result);
     })
     .catch((err) => {
       if (signal.aborted) return;
