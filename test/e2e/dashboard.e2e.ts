@@ -138,6 +138,9 @@ describe("the dashboard in a real browser", () => {
     await expect.poll(() => countries.first().innerText()).toMatch(/AT[\s\S]*1/);
     const devices = page.locator("section", { has: page.getByRole("heading", { name: "Devices" }) });
     await expect.poll(() => devices.first().innerText()).toMatch(/mobile[\s\S]*1/i);
+    // A scan from a printed code has no referrer: the rest of the window's scans are named so.
+    const referrers = page.locator("section", { has: page.getByRole("heading", { name: "Referrers" }) });
+    await expect.poll(() => referrers.first().innerText()).toMatch(/Direct \(no referrer\)\s*1/);
     // The chart has drawn today's scan: its data table (for screen readers) says so.
     const chart = page.getByRole("region", { name: "Scans per day" });
     await chart.locator("canvas").first().waitFor();

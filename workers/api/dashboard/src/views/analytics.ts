@@ -12,14 +12,17 @@ import { dayChart } from "./chart.ts";
 
 const REFRESH_MS = 10_000;
 const WINDOWS = [7, 30, 90, 365];
-const TOP_LISTS: Array<[TopListField, string]> = [
-  ["top_countries", "Countries"],
-  ["top_devices", "Devices"],
-  ["top_os", "Operating systems"],
-  ["top_browsers", "Browsers"],
-  ["top_referers", "Referrers"],
-  ["top_languages", "Languages"],
-  ["top_cities", "Cities"],
+// Each top list, its title, how many entries the API lists at most, and what the scans it does
+// not name are called: the API leaves unknown values (null) out, so when a list is shorter than
+// its cap, the rest of the window's scans are exactly the unknown ones.
+const TOP_LISTS: Array<[TopListField, string, number, string]> = [
+  ["top_countries", "Countries", 8, "Unknown"],
+  ["top_devices", "Devices", 5, "Unknown"],
+  ["top_os", "Operating systems", 5, "Unknown"],
+  ["top_browsers", "Browsers", 5, "Unknown"],
+  ["top_referers", "Referrers", 5, "Direct (no referrer)"],
+  ["top_languages", "Languages", 5, "Unknown"],
+  ["top_cities", "Cities", 8, "Unknown"],
 ];
 
 
@@ -209,11 +212,14 @@ function analyticsSection(source: AnalyticsSource, signal: AbortSignal): HTMLEle
         : stats.scans_by_day.map((d) => h("tr", null, h("td", null, h("time", { datetime: d.date }, d.date)), h("td", { class: "num" }, formatNumber(d.count)), h("td", { class: "num" }, formatNumber(d.unique)))),
     );
 
-    for (const [fieldName] of TOP_LISTS) {
-      const entries = stats[fieldName] ?? [];
+    for (const [fieldName, , cap, unknown] of TOP_LISTS) {
+      const named = stats[fieldName] ?? [];
+      const rest = stats.period_scans - named.reduce((sum, e) => sum + e.count, 0);
+      const entries = [...named];
+      if (rest > 0) entries.push({ value: named.length < cap ? unknown : "Others and unknown", count: rest });
       const { list, none } = lists.get(fieldName)!;
       const max = Math.max(1, ...entries.map((e) => e.count));
-      fill(list, entries.map((entry) => ranked(entry.value ?? "Unknown", entry.count, max)));
+      fill(list, entries.map((entry) => ranked(entry.value ?? unknown, entry.count, max)));
       list.hidden = entries.length === 0;
       none.hidden = entries.length > 0;
     }
