@@ -1,9 +1,10 @@
 // Aggregation latency: GET /v1/codes/:id/scans for a code with 1,000,000 scans spread over a
 // year, served by the API worker from summaries, against the same answer counted from the raw
-// rows inside workerd in the same run. Target: p50 under 20 ms for days=365 and at least 20 times
+// rows inside workerd in the same run, both timed inside workerd (workers/fetch-driver.js). Target: p50 under 20 ms for days=365 and at least 20 times
 // faster than the raw computation, with identical answers.
 //
 //   pnpm bench:aggregation [--scans 1000000] [--requests 30]
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { newApiKey, newId } from "@qr3/core";
 import { rebuildSummaries } from "@qr3/db";
@@ -57,11 +58,17 @@ const mf = miniflare({
       bindings: { PUBLIC_BASE_URL: "https://qr3.app", WEBHOOK_ALLOW_LOOPBACK: "false" },
     },
     { name: "raw", modules: true, script: RAW_WORKER, compatibilityDate: "2026-08-01", d1Databases: { DB: "bench-aggregation" } },
+    {
+      name: "driver",
+      modules: true,
+      scriptPath: join(import.meta.dirname, "workers/fetch-driver.js"),
+      compatibilityDate: "2026-08-01",
+      serviceBindings: { API: "api", RAW: "raw" },
+    },
   ],
 } as never);
 const db = (await mf.getD1Database("DB", "api")) as unknown as D1Database;
-const api = await mf.getWorker("api");
-const raw = await mf.getWorker("raw");
+const driver = await mf.getWorker("driver");
 await migrate(db);
 
 // Seed: a business workspace (a year of retention), its key, one code, and a year of scans.
@@ -106,43 +113,30 @@ await rebuildSummaries(db, codeId);
 seedSeconds = (performance.now() - seedSeconds) / 1000;
 const summaryRows = (await db.prepare("SELECT (SELECT count(*) FROM scan_days WHERE scope = ?1) + (SELECT count(*) FROM scan_dims WHERE scope = ?1) AS n").bind(codeId).first<{ n: number }>())!.n;
 
-async function time<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const started = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - started, value };
+/** `count` requests to one of the workers, each timed inside workerd; the last answer's body. */
+async function timed(target: "API" | "RAW", url: string, init: RequestInit, count: number): Promise<{ times: number[]; body: string }> {
+  const res = await driver.fetch("https://driver/", { method: "POST", body: JSON.stringify({ target, url, init, count }) });
+  const out = (await res.json()) as { times: number[]; status: number; body: string };
+  if (out.status !== 200) throw new Error(`${target} answered ${out.status}: ${out.body}`);
+  return out;
 }
 
-const fromSummaries = (days: number) =>
-  time(async () => {
-    const res = await api.fetch(`https://api.qr3.test/v1/codes/${codeId}/scans?days=${days}`, { headers: { authorization: `Bearer ${key}` } });
-    if (res.status !== 200) throw new Error(`API answered ${res.status}: ${await res.text()}`);
-    return ((await res.json()) as { data: Record<string, unknown> }).data;
-  });
-const fromRaw = (days: number) =>
-  time(async () => {
-    const since = new Date(Math.floor(NOW / 86_400_000) * 86_400_000 - (days - 1) * 86_400_000).toISOString();
-    const res = await raw.fetch("https://raw/", { method: "POST", body: JSON.stringify({ code: codeId, since }) });
-    return (await res.json()) as Record<string, unknown>;
-  });
+const fromSummaries = async (days: number, count: number) => {
+  const { times, body } = await timed("API", `https://api.qr3.test/v1/codes/${codeId}/scans?days=${days}`, { headers: { authorization: `Bearer ${key}` } }, count);
+  return { times, value: (JSON.parse(body) as { data: Record<string, unknown> }).data };
+};
+const fromRaw = async (days: number, count: number) => {
+  const since = new Date(Math.floor(NOW / 86_400_000) * 86_400_000 - (days - 1) * 86_400_000).toISOString();
+  const { times, body } = await timed("RAW", "https://raw/", { method: "POST", body: JSON.stringify({ code: codeId, since }) }, count);
+  return { times, value: JSON.parse(body) as Record<string, unknown> };
+};
 
 const rows: Array<Array<string | number>> = [];
 let allMet = true;
 for (const days of [365, 30, 1]) {
-  await fromSummaries(days); // warm-up
-  const summaryTimes: number[] = [];
-  let answer: Record<string, unknown> = {};
-  for (let i = 0; i < REQUESTS; i++) {
-    const r = await fromSummaries(days);
-    summaryTimes.push(r.ms);
-    answer = r.value;
-  }
-  const rawTimes: number[] = [];
-  let rawAnswer: Record<string, unknown> = {};
-  for (let i = 0; i < 3; i++) {
-    const r = await fromRaw(days);
-    rawTimes.push(r.ms);
-    rawAnswer = r.value;
-  }
+  await fromSummaries(days, 3); // warm-up
+  const { times: summaryTimes, value: answer } = await fromSummaries(days, REQUESTS);
+  const { times: rawTimes, value: rawAnswer } = await fromRaw(days, 3);
   // The same answer both ways.
   const expected = {
     period_scans: rawAnswer.period_scans,
