@@ -30,6 +30,7 @@ let key: string;
 const receiver = new Receiver();
 // Every request the page makes, to prove that nothing comes from another host.
 const requested: string[] = [];
+const pageErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -44,6 +45,11 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on("request", (request) => requested.push(request.url()));
+  // Script errors and CSP violations; failed API calls log "Failed to load resource" by design.
+  page.on("pageerror", (err) => pageErrors.push(String(err)));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
+  });
 });
 
 afterAll(async () => {
@@ -281,6 +287,10 @@ describe("the dashboard in a real browser", () => {
     await small.getByLabel("API key").waitFor();
     expect(await small.evaluate("sessionStorage.length")).toBe(0);
     await phone.close();
+  });
+
+  it("ran without script errors or content security policy violations", () => {
+    expect(pageErrors).toEqual([]);
   });
 
   it("loaded nothing from any other host", () => {

@@ -122,7 +122,8 @@ const visitorStatements = (b: string) => [
       first_quarter = min(first_quarter, excluded.first_quarter), last_quarter = max(last_quarter, excluded.last_quarter)`,
 ];
 
-// Totals over the batch computed by the worker, added when every scan of it was new.
+// Totals over the batch computed by the worker, added when every scan of it was new. (`WHERE true`
+// keeps SQLite from reading the upsert's ON CONFLICT as a join constraint of the FROM clause.)
 const FAST = {
   counters: `UPDATE codes SET total_scans = total_scans + (d.value ->> 'humans'), bot_scans = bot_scans + (d.value ->> 'bots')
     FROM json_each(?2) AS d WHERE codes.id = d.value ->> 'key'`,
