@@ -5,7 +5,10 @@ import { scanRow, storeScans } from "./scan-rows.ts";
 
 const DAY = 86_400_000;
 const today = Date.parse(new Date().toISOString().slice(0, 10));
-const at = (daysAgo: number, minute = 0) => new Date(today - daysAgo * DAY + 12 * 3600_000 + minute * 60_000).toISOString();
+// Scans at the same time of day as far as noon, but never later today than now: the export runs
+// to now, so a scan later today would not be in it yet.
+const timeOfDay = Math.max(0, Math.min(12 * 3600_000, Date.now() - today - 60_000));
+const at = (daysAgo: number, minute = 0) => new Date(today - daysAgo * DAY + timeOfDay + minute * 60_000).toISOString();
 const date = (daysAgo: number) => new Date(today - daysAgo * DAY).toISOString().slice(0, 10);
 
 let key: string;
