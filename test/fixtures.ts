@@ -1,6 +1,6 @@
 // Rows and messages for the workerd test projects, built through the same functions the workers use.
 import { newId } from "@qr3/core";
-import { insertCode, insertWorkspace, storeScans } from "@qr3/db";
+import { foldScans, insertCode, insertWorkspace, storeScans } from "@qr3/db";
 import { retentionDaysFor, type Plan, type ScanMessage, type ScanRow } from "@qr3/schema";
 
 export async function seedWorkspace(db: D1Database, plan: Plan = "pro", name = "Test workspace", enterpriseRetentionDays = 730) {
@@ -71,9 +71,13 @@ export function scanRow(code: { id: string; workspace_id: string }, scanned_at: 
   };
 }
 
-/** Stores rows exactly as the ingest worker does: scans and their summaries, 100 per batch. */
-export async function storeScanRows(db: D1Database, rows: readonly ScanRow[]): Promise<void> {
+/**
+ * Stores rows exactly as the ingest worker does, 100 per batch, then folds them into the summaries
+ * unless `fold` is false (reads fold whatever waits).
+ */
+export async function storeScanRows(db: D1Database, rows: readonly ScanRow[], { fold = true } = {}): Promise<void> {
   for (let i = 0; i < rows.length; i += 100) {
     await storeScans(db, rows.slice(i, i + 100));
   }
+  if (fold) await foldScans(db);
 }

@@ -4,15 +4,16 @@
 // 90% of the throughput without them. Batches reach the consumer from a driver worker in the same
 // workerd (workers/queue-driver.js), as the local Queues broker delivers them.
 //
-//   pnpm bench:ingest [--batches 60] [--rounds 3]
+//   pnpm bench:ingest [--batches 60] [--rounds 4]
 import { parseArgs } from "node:util";
 import { newId } from "@qr3/core";
+import { FOLD_SQL } from "@qr3/db";
 import { join } from "node:path";
 import { buildWorker } from "../build.ts";
 import { COMPATIBILITY_DATE, machine, median, migrate, miniflare, table } from "./lib.ts";
 
 const { values } = parseArgs({
-  options: { batches: { type: "string", default: "60" }, rounds: { type: "string", default: "3" }, concurrency: { type: "string", default: "4" } },
+  options: { batches: { type: "string", default: "60" }, rounds: { type: "string", default: "4" }, concurrency: { type: "string", default: "4" } },
 });
 const CONCURRENCY = Number(values.concurrency);
 const BATCHES = Number(values.batches);
@@ -43,6 +44,7 @@ const mf = miniflare({
       modules: true,
       scriptPath: join(import.meta.dirname, "workers/queue-driver.js"),
       serviceBindings: { CONSUMER: "ingest" },
+      d1Databases: { DB: "bench-ingest" },
     },
     {
       name: "ingest",
@@ -62,11 +64,15 @@ const worker = await mf.getWorker("ingest");
 await migrate(db as unknown as D1Database);
 
 type Batch = ReturnType<typeof batch>;
-/** Delivers the batches to the consumer, `inFlight` at a time: each one's time and the elapsed ms. */
-async function deliver(batches: Batch[], inFlight = 1): Promise<{ times: number[]; elapsed: number }> {
-  const response = await mf.dispatchFetch("http://driver/", { method: "POST", body: JSON.stringify({ queue: "qr3-scans", batches, inFlight }) });
+/**
+ * Delivers the batches to the consumer, `inFlight` at a time, then folds the scans still waiting
+ * into the summaries: each batch's time, the final fold's and the elapsed ms (fold included).
+ */
+async function deliver(batches: Batch[], inFlight = 1): Promise<{ times: number[]; foldMs: number; elapsed: number }> {
+  const body = JSON.stringify({ queue: "qr3-scans", batches, inFlight, fold: FOLD_SQL });
+  const response = await mf.dispatchFetch("http://driver/", { method: "POST", body });
   if (!response.ok) throw new Error(`driver: ${response.status} ${await response.text()}`);
-  return response.json() as Promise<{ times: number[]; elapsed: number }>;
+  return response.json() as Promise<{ times: number[]; foldMs: number; elapsed: number }>;
 }
 
 async function seed(name: string, subscriptions: number): Promise<Scenario> {
@@ -124,18 +130,23 @@ const three = await seed("three", 3);
 // Warm-up: first invocations compile code and grow the database file.
 await deliver([none, three, none, three, none, three].map(batch));
 
-// The two scenarios alternate batch by batch, so that drift on this machine (database growth,
-// WAL checkpoints, other load) falls on both alike.
+// Each round stores a block of batches for each scenario, the first one alternating from round to
+// round, so that drift on this machine (database growth, WAL checkpoints, other load) falls on both
+// alike. A block's time is its batches' (the folds the consumer ran among them included) plus the
+// final fold of the scans its last batches left waiting.
 const times: Record<string, number[]> = { none: [], three: [] };
+const blockMs: Record<string, number[]> = { none: [], three: [] };
 for (let round = 0; round < ROUNDS; round++) {
-  const order = Array.from({ length: BATCHES }, (_, i) => ((round + i) % 2 ? [three, none] : [none, three])).flat();
-  const { times: took } = await deliver(order.map(batch));
-  order.forEach((s, i) => times[s.name]!.push(took[i]!));
+  for (const s of round % 2 ? [three, none] : [none, three]) {
+    const { times: took, foldMs } = await deliver(Array.from({ length: BATCHES }, () => batch(s)));
+    times[s.name]!.push(...took);
+    blockMs[s.name]!.push(took.reduce((a, b) => a + b, 0) + foldMs);
+  }
 }
-const rate = (ms: number[]) => (ms.length * BATCH_SIZE) / (ms.reduce((a, b) => a + b, 0) / 1000);
+const rate = (ms: number[]) => (ms.length * BATCHES * BATCH_SIZE) / (ms.reduce((a, b) => a + b, 0) / 1000);
 const rates = {
-  none: Array.from({ length: ROUNDS }, (_, r) => rate(times.none!.slice(r * BATCHES, (r + 1) * BATCHES))),
-  three: Array.from({ length: ROUNDS }, (_, r) => rate(times.three!.slice(r * BATCHES, (r + 1) * BATCHES))),
+  none: blockMs.none!.map((ms) => rate([ms])),
+  three: blockMs.three!.map((ms) => rate([ms])),
 };
 
 // Throughput as Queues runs a consumer: several invocations in flight (max_concurrency), which
@@ -175,10 +186,10 @@ const dispatchSeconds = (performance.now() - dispatchStarted) / 1000;
 const created = (await db.prepare("SELECT count(*) AS n FROM webhook_deliveries").first<{ n: number }>())!.n;
 if (created !== expected * 3) throw new Error(`dispatch created ${created} deliveries, expected ${expected * 3}`);
 
-const base = rate(times.none!);
-const withSubs = rate(times.three!);
+const base = rate(blockMs.none!);
+const withSubs = rate(blockMs.three!);
 const p50 = (ms: number[]) => median(ms).toFixed(1);
-console.log(`\nIngest throughput: ${ROUNDS} rounds × ${BATCHES} batches × ${BATCH_SIZE} scans per scenario, alternating batch by batch, one consumer at a time`);
+console.log(`\nIngest throughput: ${ROUNDS} rounds × ${BATCHES} batches × ${BATCH_SIZE} scans per scenario, in alternating blocks, one consumer at a time, folds included`);
 console.log(`Machine: ${await machine()}\n`);
 console.log(
   table(

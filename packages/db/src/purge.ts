@@ -81,7 +81,7 @@ export async function purgeScansOfDeleted(db: D1Database, kind: keyof typeof DEL
   return result.meta.changes;
 }
 
-/** Tombstones whose scans and summaries are all gone. */
+/** Tombstones whose scans and summaries are all gone, none of them still waiting to be folded. */
 export async function clearFinishedDeletions(db: D1Database): Promise<number> {
   const result = await db
     .prepare(
@@ -91,7 +91,8 @@ export async function clearFinishedDeletions(db: D1Database): Promise<number> {
          AND NOT EXISTS (SELECT 1 FROM scan_quarters WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_dims WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_dim_months WHERE scope = deletions.id)
-         AND NOT EXISTS (SELECT 1 FROM scan_visitors WHERE scope = deletions.id)`,
+         AND NOT EXISTS (SELECT 1 FROM scan_visitors WHERE scope = deletions.id)
+         AND NOT EXISTS (SELECT 1 FROM scan_tail WHERE code_id = deletions.id OR workspace_id = deletions.id)`,
     )
     .run();
   return result.meta.changes;

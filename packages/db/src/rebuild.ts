@@ -1,10 +1,11 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
-import { refererHost } from "./summaries.ts";
+import { foldStatements, refererHost } from "./summaries.ts";
 
 // Rebuilds the summaries of one scope (a code, or a workspace with all its codes) from its raw
 // scans: for data stored before the summaries existed, to repair, and to check the incremental
 // path against. Each statement reads the whole scope, so on D1 it suits scopes whose scans one
-// query can read within 30 s.
+// query can read within 30 s. The scans waiting to be folded are folded first, in the same
+// transaction that recounts the scope, so that none counts twice.
 
 const QUARTER = "CAST(strftime('%s', scanned_at) AS INTEGER) / 900";
 
@@ -13,6 +14,7 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
   const where = `${column} = ?1`;
   const dims = scope.startsWith("ws_") ? [...DIMENSION_NAMES.filter((d) => d !== "referer"), "code_id"] : DIMENSION_NAMES.filter((d) => d !== "referer");
   const statements = [
+    ...foldStatements(db),
     ...["scan_days", "scan_quarters", "scan_dims", "scan_dim_months", "scan_visitors"].map((t) => db.prepare(`DELETE FROM ${t} WHERE scope = ?1`).bind(scope)),
     db
       .prepare(

@@ -1,15 +1,35 @@
-import { SCAN_COLUMNS } from "@qr3/schema";
+import { SCAN_COLUMNS, type ScanRow } from "@qr3/schema";
+import { refererHost } from "./summaries.ts";
 
-// The whole queue batch goes in as ONE bound JSON array and ONE statement: D1 caps a statement at
-// 100 bound parameters (7 rows of 14 columns), and one statement per row costs a round of the
-// query engine each. INSERT OR IGNORE on the primary key makes redelivered messages no-ops, and the
-// EXISTS guard drops scans whose code was deleted (or whose workspace does not own it) meanwhile.
-/** The insert of the rows that `source` (a json_each table) yields; objects may carry more fields. */
-export const insertScansSql = (source: string): string => `
-INSERT OR IGNORE INTO scans (${SCAN_COLUMNS.join(", ")})
-SELECT ${SCAN_COLUMNS.map((c) => `j.value ->> '${c}'`).join(", ")}
-FROM ${source} AS j
-WHERE EXISTS (
-  SELECT 1 FROM codes c WHERE c.id = j.value ->> 'code_id' AND c.workspace_id = j.value ->> 'workspace_id'
-)`;
+// A batch of scans goes in as ONE statement with ONE bound JSON array: D1 caps a statement at 100
+// bound parameters, and every statement of a batch costs a round of the query engine. Each row is
+// an array of the scan's columns followed by its referer host, which is smaller and quicker for
+// SQLite to read than an object. The scan_intake view's trigger (migrations/0006_scan_tail.sql)
+// skips a scan that is already stored or whose code is gone, and stores any other with its
+// counters and its row in the tail that the summaries are folded from.
+const INTAKE_COLUMNS = [...SCAN_COLUMNS, "referer_host"] as const;
+const INTAKE = `INSERT INTO scan_intake (${INTAKE_COLUMNS.join(", ")})
+  SELECT ${INTAKE_COLUMNS.map((_, i) => `j.value ->> ${i}`).join(", ")} FROM json_each(?1) AS j`;
+const WAITING = "SELECT count(*) AS waiting FROM scan_tail";
 
+/** The statement that stores a batch of scans with their counters, leaving them to be folded. */
+export function storeScansStatement(db: D1Database, rows: readonly ScanRow[]): D1PreparedStatement {
+  const values = rows.map((r) => [...SCAN_COLUMNS.map((c) => r[c]), refererHost(r.referer)]);
+  return db.prepare(INTAKE).bind(JSON.stringify(values));
+}
+
+export interface StoredScans<T> {
+  /** The results of the `after` statements, in order. */
+  after: D1Result<T>[];
+  /** Scans waiting to be folded into the summaries once the batch was stored. */
+  waiting: number;
+}
+
+/**
+ * Stores a batch of scans with their counters, and runs `after` in the same transaction. The
+ * scans are left waiting for foldScans; the answer says how many wait.
+ */
+export async function storeScans<T = unknown>(db: D1Database, rows: readonly ScanRow[], after: D1PreparedStatement[] = []): Promise<StoredScans<T>> {
+  const results = await db.batch<T>([storeScansStatement(db, rows), ...after, db.prepare(WAITING)]);
+  return { after: results.slice(1, -1), waiting: (results.at(-1)!.results[0] as { waiting: number }).waiting };
+}

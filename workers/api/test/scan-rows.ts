@@ -4,4 +4,5 @@ import { scanRow, storeScanRows } from "../../../test/fixtures.ts";
 
 export { scanRow };
 
-export const storeScans = (rows: ScanRow[]) => storeScanRows(env.DB, rows);
+/** Stores rows as the ingest worker does; folded into the summaries unless `fold` is false. */
+export const storeScans = (rows: ScanRow[], options?: { fold?: boolean }) => storeScanRows(env.DB, rows, options);

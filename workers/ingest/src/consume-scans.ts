@@ -1,7 +1,8 @@
 import { newId } from "@qr3/core";
-import { stageScanEvents, storeScans, type OutboxGroup } from "@qr3/db";
+import { FOLD_AT, foldScans, stageScanEvents, storeScans, type OutboxGroup } from "@qr3/db";
 import { ScanMessageSchema, type ScanRow } from "@qr3/schema";
 import { enqueueDispatch, scanEvent } from "@qr3/webhooks";
+import { SCANS_BATCH_SIZE } from "./queues.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import { toScanRow } from "./scan-row.ts";
 
@@ -24,10 +25,14 @@ function outboxGroups(valid: readonly Valid[]): OutboxGroup[] {
 }
 
 /**
- * Validates each message on its own, then stores the valid ones, their summaries and the webhook
- * events that announce them, in one D1 batch. Nothing is acked before it is stored: a failed write retries
- * every valid message with backoff, while an invalid message (it could never succeed) is logged
- * and acked so it cannot hold up its batch-mates.
+ * Validates each message on its own, then stores the valid ones, their counters and the webhook
+ * events that announce them, in one D1 batch. Nothing is acked before it is stored: a failed write
+ * retries every valid message with backoff, while an invalid message (it could never succeed) is
+ * logged and acked so it cannot hold up its batch-mates.
+ *
+ * The summaries are folded in afterwards once enough scans wait, or whenever the batch was not
+ * full (the queue has caught up), so that they stay current when traffic is light; every read
+ * folds whatever still waits first.
  */
 export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   const valid: Valid[] = [];
@@ -45,10 +50,12 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Prom
   if (valid.length === 0) return;
 
   let staged: string[];
+  let waiting: number;
   try {
     const stage = stageScanEvents(env.DB, outboxGroups(valid), new Date().toISOString());
-    const results = await storeScans<{ id: string }>(env.DB, valid.map((v) => v.row), [stage]);
-    staged = results.at(-1)!.results.map((r) => r.id);
+    const stored = await storeScans<{ id: string }>(env.DB, valid.map((v) => v.row), [stage]);
+    staged = stored.after[0]!.results.map((r) => r.id);
+    waiting = stored.waiting;
   } catch (err) {
     console.error(JSON.stringify({ event: "scan_store_failed", messages: valid.length, error: String(err) }));
     for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
@@ -57,10 +64,20 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Prom
   for (const { message } of valid) message.ack();
 
   // The events are stored; should this send fail, the cron's sweep enqueues them later.
-  if (staged.length === 0) return;
-  try {
-    await enqueueDispatch(env.WEBHOOKS, staged);
-  } catch (err) {
-    console.error(JSON.stringify({ event: "dispatch_enqueue_failed", outbox_rows: staged.length, error: String(err) }));
+  if (staged.length > 0) {
+    try {
+      await enqueueDispatch(env.WEBHOOKS, staged);
+    } catch (err) {
+      console.error(JSON.stringify({ event: "dispatch_enqueue_failed", outbox_rows: staged.length, error: String(err) }));
+    }
+  }
+
+  // The summaries: should this fold fail, the next batch, read or cron folds what still waits.
+  if (waiting >= FOLD_AT || (waiting > 0 && batch.messages.length < SCANS_BATCH_SIZE)) {
+    try {
+      await foldScans(env.DB);
+    } catch (err) {
+      console.error(JSON.stringify({ event: "summary_fold_failed", waiting, error: String(err) }));
+    }
   }
 }

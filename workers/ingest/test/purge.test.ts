@@ -149,4 +149,22 @@ describe("the crons", () => {
     expect(await scansOf(code.id)).toEqual([]);
     expect(await scansOf(kept.id)).toHaveLength(1);
   });
+
+  it("folds the scans still waiting first, so a deleted code leaves no summary behind", async () => {
+    const { code } = await codeOn("free");
+    await storeScanRows(env.DB, [row(code, NOW - 1000), row(code, NOW - 2000)], { fold: false });
+    const waiting = async () => env.DB.prepare("SELECT count(*) AS n FROM scan_tail WHERE code_id = ?1").bind(code.id).first("n");
+    expect(await waiting()).toBe(2);
+    await env.DB.batch([
+      env.DB.prepare("DELETE FROM codes WHERE id = ?1").bind(code.id),
+      env.DB.prepare("INSERT INTO deletions (kind, id, deleted_at) VALUES ('code', ?1, ?2)").bind(code.id, new Date(NOW).toISOString()),
+    ]);
+    await worker.scheduled(createScheduledController({ scheduledTime: NOW, cron: "*/5 * * * *" }), { ...env, WEBHOOKS: recordingQueue().queue });
+    expect(await waiting()).toBe(0);
+    expect(await scansOf(code.id)).toEqual([]);
+    for (const table of ["scan_days", "scan_quarters", "scan_dims", "scan_dim_months", "scan_visitors"]) {
+      expect(await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE scope = ?1`).bind(code.id).first("n"), table).toBe(0);
+    }
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM deletions WHERE id = ?1").bind(code.id).first("n")).toBe(0);
+  });
 });

@@ -3,6 +3,7 @@ import {
   dayRows,
   dimTotals,
   edgeScans,
+  foldStatements,
   quarterGroups,
   refererHost,
   topValues,
@@ -55,11 +56,20 @@ function finish(days: Map<string, { count: number; unique: number; bots: number 
   };
 }
 
+/**
+ * Runs the reads in one D1 batch after folding any scans still waiting into the summaries, so
+ * that the figures are exact; their results, in order.
+ */
+async function readFolded<T>(db: D1Database, reads: D1PreparedStatement[]): Promise<D1Result<T>[]> {
+  const fold = foldStatements(db);
+  return (await db.batch<T>([...fold, ...reads])).slice(fold.length);
+}
+
 /** Whole UTC days: a row per day and the top lists straight from the day summaries. */
 async function utcAggregation(db: D1Database, w: Window, o: Options): Promise<Aggregation> {
   const fromDay = utcDate(w.start);
   const dims = dimsOf(o.scope);
-  const [dayResult, ...tops] = await db.batch<DayRow | CountEntry>([
+  const [dayResult, ...tops] = await readFolded<DayRow | CountEntry>(db, [
     dayRows(db, o.scope, fromDay),
     ...dims.map((dim) => topValues(db, o.scope, dim, fromDay, limitOf(dim), o.includeBots)),
   ]);
@@ -98,7 +108,7 @@ async function zonedAggregation(db: D1Database, w: Window, o: Options): Promise<
     dimTotals(db, o.scope, dimsFrom, utcDate(w.now)),
     ...(edge.partial ? [edgeScans(db, o.scope, new Date(edgeRange[0]!).toISOString(), new Date(edgeRange[1]!).toISOString())] : []),
   ];
-  const results = await db.batch<QuarterGroupRow | DimTotalRow | EdgeScanRow>(statements);
+  const results = await readFolded<QuarterGroupRow | DimTotalRow | EdgeScanRow>(db, statements);
 
   const days = new Map<string, { count: number; unique: number; bots: number }>();
   const nowUtcDay = utcDate(w.now);
