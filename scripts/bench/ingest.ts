@@ -162,7 +162,7 @@ const stored = async (s: Scenario) =>
   (await db.prepare("SELECT count(*) AS n FROM scans WHERE workspace_id = ?1").bind(s.workspaceId).first<{ n: number }>())!.n;
 const staged = async (s: Scenario) =>
   (await db
-    .prepare("SELECT coalesce(sum(json_array_length(events)), 0) AS n FROM webhook_outbox WHERE workspace_id = ?1")
+    .prepare("SELECT coalesce(sum(json_array_length(scan_ids)), 0) AS n FROM webhook_outbox WHERE workspace_id = ?1")
     .bind(s.workspaceId)
     .first<{ n: number }>())!.n;
 const expected = (3 + ROUNDS * BATCHES) * BATCH_SIZE;

@@ -1,14 +1,8 @@
-/** One event waiting in the outbox. */
-export interface OutboxEvent {
-  event_id: string;
-  scan_id: string;
-  payload: string;
-}
-
+/** The qr.scanned events of one batch's scans of one workspace, named by their scans. */
 export interface OutboxGroup {
   id: string;
   workspace_id: string;
-  events: OutboxEvent[];
+  scan_ids: string[];
 }
 
 /**
@@ -18,40 +12,77 @@ export interface OutboxGroup {
 export function stageScanEvents(db: D1Database, groups: readonly OutboxGroup[], now: string): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO webhook_outbox (id, workspace_id, events, due_at, created_at)
-       SELECT j.value ->> 'id', j.value ->> 'workspace_id', j.value ->> 'events', ?2, ?2
+      `INSERT INTO webhook_outbox (id, workspace_id, scan_ids, due_at, created_at)
+       SELECT j.value ->> 'id', j.value ->> 'workspace_id', j.value -> 'scan_ids', ?2, ?2
        FROM json_each(?1) AS j
        WHERE EXISTS (
          SELECT 1 FROM webhooks w, json_each(w.events) AS e
          WHERE w.workspace_id = j.value ->> 'workspace_id' AND w.status = 'enabled' AND e.value = 'qr.scanned')
        RETURNING id`,
     )
-    .bind(JSON.stringify(groups.map((g) => ({ ...g, events: JSON.stringify(g.events) }))), now);
+    .bind(JSON.stringify(groups), now);
+}
+
+/** What a qr.scanned event tells of its scan. */
+export interface OutboxScan {
+  scan_id: string;
+  code_id: string;
+  short_code: string;
+  country: string | null;
+  device_type: string | null;
+  os: string | null;
+  scanned_at: string;
 }
 
 /**
- * Turns an outbox row into one pending delivery per event and enabled subscription, and deletes
- * the row, in one transaction. Events whose scan was not stored (its code was deleted) are
- * skipped; an event already dispatched (a redelivered scan message) hits the unique
- * (webhook, event) index and adds nothing. Returns the deliveries created.
+ * The stored scans an outbox row names, with their codes' short codes. A scan that was not stored
+ * (its code was deleted first) or whose code has since been deleted is left out.
  */
-export function dispatchOutbox(db: D1Database, outboxId: string, now: string): D1PreparedStatement[] {
+export async function outboxScans(db: D1Database, outboxId: string): Promise<{ found: boolean; scans: OutboxScan[] }> {
+  const [row, scans] = await db.batch([
+    db.prepare("SELECT 1 FROM webhook_outbox WHERE id = ?1").bind(outboxId),
+    db
+      .prepare(
+        `SELECT s.id AS scan_id, s.code_id, c.short_code, s.country, s.device_type, s.os, s.scanned_at
+         FROM webhook_outbox o
+         -- CROSS JOIN keeps this order: by scan id, not through all of the workspace's scans.
+         CROSS JOIN json_each(o.scan_ids) AS i
+         CROSS JOIN scans s ON s.id = i.value AND s.workspace_id = o.workspace_id
+         JOIN codes c ON c.id = s.code_id
+         WHERE o.id = ?1`,
+      )
+      .bind(outboxId),
+  ]);
+  return { found: row!.results.length > 0, scans: scans!.results as OutboxScan[] };
+}
+
+/**
+ * Turns an outbox row's events into one pending delivery per event and enabled subscription, and
+ * deletes the row, in one transaction. An event already dispatched (a redelivered scan message, or
+ * the same row dispatched twice) hits the unique (webhook, event) index and adds nothing. Returns
+ * the deliveries created.
+ */
+export function dispatchOutbox(
+  db: D1Database,
+  outboxId: string,
+  events: ReadonlyArray<{ event_id: string; payload: string }>,
+  now: string,
+): D1PreparedStatement[] {
   return [
     db
       .prepare(
         `INSERT OR IGNORE INTO webhook_deliveries
            (id, webhook_id, workspace_id, event_id, event_type, payload, state, attempts, next_attempt_at, created_at, updated_at)
          SELECT 'dlv_' || substr(e.value ->> 'event_id', 5, 10) || lower(hex(randomblob(8))),
-                w.id, w.workspace_id, e.value ->> 'event_id', 'qr.scanned', e.value ->> 'payload', 'pending', 0, ?2, ?2, ?2
+                w.id, w.workspace_id, e.value ->> 'event_id', 'qr.scanned', e.value ->> 'payload', 'pending', 0, ?3, ?3, ?3
          FROM webhook_outbox o
-         JOIN json_each(o.events) AS e
+         JOIN json_each(?2) AS e
          JOIN webhooks w ON w.workspace_id = o.workspace_id AND w.status = 'enabled'
          WHERE o.id = ?1
            AND EXISTS (SELECT 1 FROM json_each(w.events) AS t WHERE t.value = 'qr.scanned')
-           AND EXISTS (SELECT 1 FROM scans s WHERE s.id = e.value ->> 'scan_id')
          RETURNING id, webhook_id`,
       )
-      .bind(outboxId, now),
+      .bind(outboxId, JSON.stringify(events), now),
     db.prepare("DELETE FROM webhook_outbox WHERE id = ?1").bind(outboxId),
   ];
 }

@@ -1,7 +1,7 @@
 import { newId } from "@qr3/core";
 import { FOLD_AT, foldScans, stageScanEvents, storeScans, type OutboxGroup } from "@qr3/db";
 import { ScanMessageSchema, type ScanRow } from "@qr3/schema";
-import { enqueueDispatch, scanEvent } from "@qr3/webhooks";
+import { enqueueDispatch } from "@qr3/webhooks";
 import { SCANS_BATCH_SIZE } from "./queues.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import { toScanRow } from "./scan-row.ts";
@@ -9,16 +9,14 @@ import { toScanRow } from "./scan-row.ts";
 interface Valid {
   message: Message<unknown>;
   row: ScanRow;
-  shortCode: string;
 }
 
 /** The batch's qr.scanned events, one outbox group per workspace. */
 function outboxGroups(valid: readonly Valid[]): OutboxGroup[] {
   const groups = new Map<string, OutboxGroup>();
-  for (const { row, shortCode } of valid) {
-    const event = scanEvent({ ...row, scan_id: row.id, short_code: shortCode });
-    const group = groups.get(row.workspace_id) ?? { id: newId("obx"), workspace_id: row.workspace_id, events: [] };
-    group.events.push({ event_id: event.id, scan_id: row.id, payload: JSON.stringify(event) });
+  for (const { row } of valid) {
+    const group = groups.get(row.workspace_id) ?? { id: newId("obx"), workspace_id: row.workspace_id, scan_ids: [] };
+    group.scan_ids.push(row.id);
     groups.set(row.workspace_id, group);
   }
   return [...groups.values()];
@@ -39,7 +37,7 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Prom
   for (const message of batch.messages) {
     const parsed = ScanMessageSchema.safeParse(message.body);
     if (parsed.success) {
-      valid.push({ message, row: toScanRow(parsed.data), shortCode: parsed.data.short_code });
+      valid.push({ message, row: toScanRow(parsed.data) });
     } else {
       // Field paths and issue codes only: a body of unknown origin may hold anything.
       const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.code}`);

@@ -90,6 +90,20 @@ describe("webhook fan-out of stored scans", () => {
     expect(await deliveryRows(webhook.id)).toHaveLength(0);
   });
 
+  it("skips the events of a code deleted between storing and dispatch, and dispatches a row once", async () => {
+    const ws = await seedWorkspace(env.DB);
+    const [kept, deleted] = [await seedCode(env.DB, ws.id), await seedCode(env.DB, ws.id)];
+    const webhook = await seedWebhook(ws.id);
+    const { sent } = await deliverScans([scanMessage(kept), scanMessage(deleted)]);
+    await env.DB.prepare("DELETE FROM codes WHERE id = ?1").bind(deleted.id).run();
+    await runWebhookQueue(sent.map((s) => s.body));
+    const rows = await deliveryRows(webhook.id);
+    expect(rows.map((r) => JSON.parse(r.payload as string).data.code_id)).toEqual([kept.id]);
+    // The dispatch message again (a redelivery): the row is gone, nothing more is created.
+    expect((await runWebhookQueue(sent.map((s) => s.body))).sent).toEqual([]);
+    expect(await deliveryRows(webhook.id)).toHaveLength(1);
+  });
+
   it("keeps the scans and staged events when enqueueing fails: the sweep sends them later", async () => {
     const ws = await seedWorkspace(env.DB);
     const code = await seedCode(env.DB, ws.id);

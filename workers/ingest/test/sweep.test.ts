@@ -18,7 +18,7 @@ describe("webhook sweep", () => {
     const recent = new Date(now - 60_000).toISOString();
     const [outboxId, staleDelivery, freshDelivery] = [newId("obx"), newId("dlv"), newId("dlv")];
     await env.DB.batch([
-      env.DB.prepare("INSERT INTO webhook_outbox (id, workspace_id, events, due_at, created_at) VALUES (?1, ?2, '[]', ?3, ?3)").bind(outboxId, ws.id, longAgo),
+      env.DB.prepare("INSERT INTO webhook_outbox (id, workspace_id, scan_ids, due_at, created_at) VALUES (?1, ?2, '[]', ?3, ?3)").bind(outboxId, ws.id, longAgo),
       ...[
         [staleDelivery, longAgo, 2],
         [freshDelivery, recent, 0],

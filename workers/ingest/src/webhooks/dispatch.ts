@@ -1,13 +1,22 @@
-import { dispatchOutbox } from "@qr3/db";
+import { dispatchOutbox, outboxScans } from "@qr3/db";
 import type { DispatchMessage } from "@qr3/schema";
-import { enqueueDeliveries } from "@qr3/webhooks";
+import { enqueueDeliveries, scanEvent } from "@qr3/webhooks";
 
 /**
  * Fans an outbox row out into one delivery per event and subscription, then enqueues their first
- * attempts. Should that send fail, the deliveries are stored and pending: the sweep enqueues them.
+ * attempts. The events are built here from the stored scans. Should the send fail, the
+ * deliveries are stored and pending: the sweep enqueues them.
  */
 export async function dispatchMessage(env: Env, message: DispatchMessage, now: number): Promise<void> {
-  const [created] = await env.DB.batch<{ id: string; webhook_id: string }>(dispatchOutbox(env.DB, message.outbox_id, new Date(now).toISOString()));
+  const { found, scans } = await outboxScans(env.DB, message.outbox_id);
+  if (!found) return; // dispatched already
+  const events = scans.map((scan) => {
+    const event = scanEvent(scan);
+    return { event_id: event.id, payload: JSON.stringify(event) };
+  });
+  const [created] = await env.DB.batch<{ id: string; webhook_id: string }>(
+    dispatchOutbox(env.DB, message.outbox_id, events, new Date(now).toISOString()),
+  );
   const deliveries = created!.results;
   if (deliveries.length === 0) return;
   try {
