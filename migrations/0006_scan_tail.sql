@@ -42,7 +42,9 @@ CREATE TABLE scan_fold_visitors (
   day     TEXT NOT NULL,
   ip_hash TEXT NOT NULL,
   mn      INTEGER NOT NULL, -- first and last quarter of the visitor's scans in the tail
-  mx      INTEGER NOT NULL
+  mx      INTEGER NOT NULL,
+  f       INTEGER, -- first and last quarter known before the fold; null for a new visitor
+  l       INTEGER
 );
 
 -- What the ingest worker inserts: a scan with the host its referer is counted by (which only the

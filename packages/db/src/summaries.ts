@@ -11,7 +11,9 @@ import { DIMENSION_NAMES } from "@qr3/schema";
 // UNION. Referers are counted by host; every other dimension by its stored value; and at the
 // workspace scope, codes are a dimension too.
 const DIMS = `(SELECT value AS dim FROM json_each('${JSON.stringify(DIMENSION_NAMES)}'))`;
-const DIM_VALUE = `CASE d.dim ${DIMENSION_NAMES.map((dim) => `WHEN '${dim}' THEN ${dim === "referer" ? "referer_host" : dim}`).join(" ")} END`;
+const dimColumn = (dim: string) => (dim === "referer" ? "referer_host" : dim);
+const DIM_COLUMNS = DIMENSION_NAMES.map(dimColumn).join(", ");
+const DIM_VALUE = `CASE d.dim ${DIMENSION_NAMES.map((dim) => `WHEN '${dim}' THEN ${dimColumn(dim)}`).join(" ")} END`;
 
 /** Human and bot scans per key, for each code and each workspace. */
 const bothScopes = (key: string) => `
@@ -28,14 +30,18 @@ export const FOLD_SQL = [
   `INSERT INTO scan_quarters (scope, quarter, scans, bot_scans) ${bothScopes("quarter")}
     ON CONFLICT (scope, quarter) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
 
-  // Dimension values per scope and UTC day, once for the day rows and the month rows.
+  // Dimension values per scope and UTC day, once for the day rows and the month rows: scans that
+  // share every value (one code's scans mostly do) are grouped first, then each value counted.
   `INSERT INTO scan_fold_dims (scope, dim, day, value, scans, bot_scans)
-    WITH g AS MATERIALIZED (
-      SELECT code_id, workspace_id, d.dim, day, ${DIM_VALUE} AS value, sum(is_bot = 0) AS h, sum(is_bot) AS b
-      FROM scan_tail, ${DIMS} AS d WHERE value IS NOT NULL GROUP BY code_id, workspace_id, d.dim, day, value)
+    WITH c AS MATERIALIZED (
+      SELECT code_id, workspace_id, day, ${DIM_COLUMNS}, sum(is_bot = 0) AS h, sum(is_bot) AS b
+      FROM scan_tail GROUP BY code_id, day, ${DIM_COLUMNS}),
+    g AS MATERIALIZED (
+      SELECT code_id, workspace_id, d.dim, day, ${DIM_VALUE} AS value, sum(h) AS h, sum(b) AS b
+      FROM c, ${DIMS} AS d WHERE value IS NOT NULL GROUP BY code_id, d.dim, day, value)
     SELECT code_id, dim, day, value, h, b FROM g
     UNION ALL SELECT workspace_id, dim, day, value, sum(h), sum(b) FROM g GROUP BY workspace_id, dim, day, value
-    UNION ALL SELECT workspace_id, 'code', day, code_id, sum(is_bot = 0), sum(is_bot) FROM scan_tail GROUP BY workspace_id, day, code_id`,
+    UNION ALL SELECT workspace_id, 'code', day, code_id, sum(h), sum(b) FROM c GROUP BY workspace_id, day, code_id`,
   `INSERT INTO scan_dims (scope, dim, day, value, scans, bot_scans)
     SELECT scope, dim, day, value, scans, bot_scans FROM scan_fold_dims WHERE true
     ON CONFLICT (scope, dim, day, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
@@ -44,35 +50,34 @@ export const FOLD_SQL = [
     GROUP BY scope, dim, month, value
     ON CONFLICT (scope, dim, month, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
 
-  // Each human visitor's first and last quarter in the tail, per scope and UTC day.
-  `INSERT INTO scan_fold_visitors (scope, day, ip_hash, mn, mx)
+  // Each human visitor's first and last quarter in the tail, per scope and UTC day, beside the
+  // first and last quarter known before (f, l; null for a new visitor).
+  `INSERT INTO scan_fold_visitors (scope, day, ip_hash, mn, mx, f, l)
     WITH c AS MATERIALIZED (
       SELECT code_id, workspace_id, day, ip_hash, min(quarter) AS mn, max(quarter) AS mx FROM scan_tail
-      WHERE is_bot = 0 AND ip_hash IS NOT NULL GROUP BY code_id, workspace_id, day, ip_hash)
-    SELECT code_id, day, ip_hash, mn, mx FROM c
-    UNION ALL SELECT workspace_id, day, ip_hash, min(mn), max(mx) FROM c GROUP BY workspace_id, day, ip_hash`,
+      WHERE is_bot = 0 AND ip_hash IS NOT NULL GROUP BY code_id, day, ip_hash),
+    b AS (
+      SELECT code_id AS scope, day, ip_hash, mn, mx FROM c
+      UNION ALL SELECT workspace_id, day, ip_hash, min(mn), max(mx) FROM c GROUP BY workspace_id, day, ip_hash)
+    SELECT b.*, sv.first_quarter, sv.last_quarter FROM b
+    LEFT JOIN scan_visitors sv ON sv.scope = b.scope AND sv.day = b.day AND sv.ip_hash = b.ip_hash`,
   // Unique visitors: first_visits / last_visits moved to the tail's first and last quarters of
-  // each visitor, against what was known before; a new visitor counted in its day's uniques; and
-  // the visitor's own row. In this order, as each reads what the one before it has not yet changed.
-  `WITH o AS (SELECT b.*, sv.first_quarter AS f, sv.last_quarter AS l FROM scan_fold_visitors b
-          LEFT JOIN scan_visitors sv ON sv.scope = b.scope AND sv.day = b.day AND sv.ip_hash = b.ip_hash)
-    INSERT INTO scan_quarters (scope, quarter, first_visits, last_visits)
+  // each visitor, a new visitor counted in its day's uniques, and the visitor's own row.
+  `INSERT INTO scan_quarters (scope, quarter, first_visits, last_visits)
     SELECT scope, quarter, sum(df), sum(dl) FROM (
-      -- k: 0, 1 a new visitor's first and last; 2, 3 a later last (-1 old, +1 new); 4, 5 an earlier first.
-      SELECT o.scope,
-        CASE k.value WHEN 0 THEN mn WHEN 1 THEN mx WHEN 2 THEN l WHEN 3 THEN mx WHEN 4 THEN f ELSE mn END AS quarter,
-        CASE k.value WHEN 0 THEN 1 WHEN 4 THEN -1 WHEN 5 THEN 1 ELSE 0 END AS df,
-        CASE k.value WHEN 1 THEN 1 WHEN 2 THEN -1 WHEN 3 THEN 1 ELSE 0 END AS dl
-      FROM o, json_each('[0,1,2,3,4,5]') AS k
-      WHERE (k.value IN (0, 1) AND f IS NULL)
-         OR (k.value IN (2, 3) AND f IS NOT NULL AND mx > l)
-         OR (k.value IN (4, 5) AND f IS NOT NULL AND mn < f)
+      -- A new visitor: +1 first at mn, +1 last at mx.
+      SELECT scope, mn AS quarter, 1 AS df, 0 AS dl FROM scan_fold_visitors WHERE f IS NULL
+      UNION ALL SELECT scope, mx, 0, 1 FROM scan_fold_visitors WHERE f IS NULL
+      -- A later last scan: -1 last at l, +1 at mx.
+      UNION ALL SELECT scope, CASE k.value WHEN 0 THEN l ELSE mx END, 0, CASE k.value WHEN 0 THEN -1 ELSE 1 END
+        FROM scan_fold_visitors, json_each('[0,1]') AS k WHERE f IS NOT NULL AND mx > l
+      -- An earlier first scan: -1 first at f, +1 at mn.
+      UNION ALL SELECT scope, CASE k.value WHEN 0 THEN f ELSE mn END, CASE k.value WHEN 0 THEN -1 ELSE 1 END, 0
+        FROM scan_fold_visitors, json_each('[0,1]') AS k WHERE f IS NOT NULL AND mn < f
     ) WHERE true GROUP BY scope, quarter
     ON CONFLICT (scope, quarter) DO UPDATE SET first_visits = first_visits + excluded.first_visits, last_visits = last_visits + excluded.last_visits`,
   `INSERT INTO scan_days (scope, day, uniques)
-    SELECT scope, day, count(*) FROM scan_fold_visitors b
-    WHERE NOT EXISTS (SELECT 1 FROM scan_visitors sv WHERE sv.scope = b.scope AND sv.day = b.day AND sv.ip_hash = b.ip_hash)
-    GROUP BY scope, day
+    SELECT scope, day, count(*) FROM scan_fold_visitors WHERE f IS NULL GROUP BY scope, day
     ON CONFLICT (scope, day) DO UPDATE SET uniques = uniques + excluded.uniques`,
   `INSERT INTO scan_visitors (scope, day, ip_hash, first_quarter, last_quarter)
     SELECT scope, day, ip_hash, mn, mx FROM scan_fold_visitors WHERE true
