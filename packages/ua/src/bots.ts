@@ -1,4 +1,7 @@
 import { isbot } from "isbot";
+import { memoize } from "./memo.ts";
+
+const isBotUserAgent = memoize(isbot);
 
 export interface BotSignals {
   user_agent: string | null;
@@ -15,5 +18,5 @@ export interface BotSignals {
 export function isBotScan(signals: BotSignals): boolean {
   if (signals.method === "HEAD") return true;
   if (signals.purpose && /\bprefetch\b/i.test(signals.purpose)) return true;
-  return isbot(signals.user_agent ?? "");
+  return isBotUserAgent(signals.user_agent ?? "");
 }

@@ -1,5 +1,6 @@
 import UAParser from "ua-parser-js";
 import type { DeviceType } from "@qr3/schema";
+import { memoize } from "./memo.ts";
 
 export interface ParsedUserAgent {
   device_type: DeviceType | null;
@@ -37,19 +38,11 @@ function deviceType(type: string | undefined, os: string | null): DeviceType | n
   }
 }
 
-// Scans repeat the same few hundred user agents (one phone model and OS version scans many
-// codes), and parsing one costs about 40 µs: a small per-isolate cache saves most of it.
-const CACHE_SIZE = 2000;
-const cache = new Map<string, ParsedUserAgent>();
+const parseCached = memoize(parse);
 
 export function parseUserAgent(ua: string | null): ParsedUserAgent {
   if (!ua) return { device_type: null, os: null, browser: null };
-  const hit = cache.get(ua);
-  if (hit) return hit;
-  const parsed = parse(ua);
-  if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  cache.set(ua, parsed);
-  return parsed;
+  return parseCached(ua);
 }
 
 function parse(ua: string): ParsedUserAgent {
