@@ -26,7 +26,7 @@ export async function seedCode(db: D1Database, workspaceId: string, shortCode = 
 }
 
 export function scanMessage(
-  code: { id: string; workspace_id: string; short_code: string; url: string },
+  code: { id: string; workspace_id: string; url: string },
   overrides: Partial<ScanMessage> = {},
 ): ScanMessage {
   const scannedAt = overrides.scanned_at ?? new Date().toISOString();
@@ -34,7 +34,6 @@ export function scanMessage(
     scan_id: newId("scn", Date.parse(scannedAt)),
     code_id: code.id,
     workspace_id: code.workspace_id,
-    short_code: code.short_code,
     scanned_at: scannedAt,
     country: "AT",
     region: "Vienna",

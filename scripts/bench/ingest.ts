@@ -109,7 +109,6 @@ function batch(s: Scenario) {
         scan_id: newId("scn", now),
         code_id: code.id,
         workspace_id: s.workspaceId,
-        short_code: code.short_code,
         scanned_at: new Date(now).toISOString(),
         country: COUNTRIES[sequence % COUNTRIES.length],
         region: null,

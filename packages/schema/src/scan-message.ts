@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { ID_PATTERN, SHORT_CODE_PATTERN } from "@qr3/core";
+import { ID_PATTERN } from "@qr3/core";
 
 // The message the redirector sends for every recorded scan and the ingest worker consumes. The two
 // deploy separately, so the consumer validates every body against this schema; the redirector,
@@ -19,7 +19,6 @@ export const ScanMessageSchema = z.object({
   scan_id: z.string().check(z.regex(ID_PATTERN), z.startsWith("scn_")),
   code_id: z.string().check(z.regex(ID_PATTERN), z.startsWith("qr_")),
   workspace_id: z.string().check(z.regex(ID_PATTERN), z.startsWith("ws_")),
-  short_code: z.string().check(z.regex(SHORT_CODE_PATTERN)),
   scanned_at: z.iso.datetime({ precision: 3 }),
   country: text(8),
   region: text(LIMITS.geo),

@@ -33,7 +33,7 @@ async function recordScan(request: Request, env: Env, link: LinkRecord, shortCod
     const ip = request.headers.get("cf-connecting-ip");
     salts ??= new DailySalt(env.SALTS);
     const ipHash = ip ? await hashIp(ip, salts.cachedFor(now) ?? (await salts.get(now))) : null;
-    const message = buildScanMessage(request, link, shortCode, now, ipHash);
+    const message = buildScanMessage(request, link, now, ipHash);
     scanIds = [message.scan_id];
     const batch = sendScan(env.SCANS, message);
     if (batch) {

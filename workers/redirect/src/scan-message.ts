@@ -26,7 +26,6 @@ export function firstLanguage(acceptLanguage: string | null): string | null {
 export function buildScanMessage(
   request: Request,
   link: LinkRecord,
-  shortCode: string,
   now: number,
   ipHash: string | null,
 ): ScanMessage {
@@ -35,7 +34,6 @@ export function buildScanMessage(
     scan_id: newId("scn", now),
     code_id: link.code_id,
     workspace_id: link.workspace_id,
-    short_code: shortCode,
     scanned_at: new Date(now).toISOString(),
     country: cfText(cf?.country),
     region: cfText(cf?.region),

@@ -46,7 +46,6 @@ describe("redirect", () => {
       scan_id: expect.stringMatching(/^scn_[0-9a-z]{26}$/),
       code_id: link.code_id,
       workspace_id: link.workspace_id,
-      short_code: "spring26",
       scanned_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
       country: "AT",
       region: "Vienna",
