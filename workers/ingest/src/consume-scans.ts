@@ -28,11 +28,11 @@ function outboxGroups(valid: readonly Valid[]): OutboxGroup[] {
  * retries every valid message with backoff, while an invalid message (it could never succeed) is
  * logged and acked so it cannot hold up its batch-mates.
  *
- * The summaries are folded in afterwards once enough scans wait, or whenever the batch was not
- * full (the queue has caught up), so that they stay current when traffic is light; every read
+ * Once the batch is acked, the staged events go on to the dispatch step and the summaries are
+ * folded in when enough scans wait (both within the invocation, through waitUntil); every read
  * folds whatever still waits first.
  */
-export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+export async function consumeScans(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
   const valid: Valid[] = [];
   for (const message of batch.messages) {
     const parsed = ScanMessageSchema.safeParse(message.body);
@@ -61,21 +61,30 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env): Prom
   }
   for (const { message } of valid) message.ack();
 
-  // The events are stored; should this send fail, the cron's sweep enqueues them later.
-  if (staged.length > 0) {
-    try {
-      await enqueueDispatch(env.WEBHOOKS, staged);
-    } catch (err) {
-      console.error(JSON.stringify({ event: "dispatch_enqueue_failed", outbox_rows: staged.length, error: String(err) }));
-    }
-  }
+  // What follows needs no answer before the batch is acked, and each part is retried elsewhere.
+  const full = batch.messages.length >= SCANS_BATCH_SIZE;
+  ctx.waitUntil(Promise.all([dispatch(env, staged), fold(env, waiting, full)]));
+}
 
-  // The summaries: should this fold fail, the next batch, read or cron folds what still waits.
-  if (waiting >= FOLD_AT || (waiting > 0 && batch.messages.length < SCANS_BATCH_SIZE)) {
-    try {
-      await foldScans(env.DB);
-    } catch (err) {
-      console.error(JSON.stringify({ event: "summary_fold_failed", waiting, error: String(err) }));
-    }
+/** Sends the staged events on to the dispatch step; should this fail, the cron's sweep sends them. */
+async function dispatch(env: Env, staged: string[]): Promise<void> {
+  if (staged.length === 0) return;
+  try {
+    await enqueueDispatch(env.WEBHOOKS, staged);
+  } catch (err) {
+    console.error(JSON.stringify({ event: "dispatch_enqueue_failed", outbox_rows: staged.length, error: String(err) }));
+  }
+}
+
+/**
+ * Folds the waiting scans into the summaries once enough wait, or whenever the batch was not full
+ * (the queue has caught up). Should this fail, the next batch, read or cron folds them.
+ */
+async function fold(env: Env, waiting: number, full: boolean): Promise<void> {
+  if (waiting < FOLD_AT && (waiting === 0 || full)) return;
+  try {
+    await foldScans(env.DB);
+  } catch (err) {
+    console.error(JSON.stringify({ event: "summary_fold_failed", waiting, error: String(err) }));
   }
 }

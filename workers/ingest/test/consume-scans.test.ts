@@ -31,7 +31,7 @@ async function deliver(bodies: unknown[], testEnv: Env = env, attempts = 1) {
     };
   }
   const ctx = createExecutionContext();
-  await worker.queue(batch, testEnv);
+  await worker.queue(batch, testEnv, ctx);
   return { ...(await getQueueResult(batch, ctx)), delays };
 }
 

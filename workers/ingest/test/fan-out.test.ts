@@ -8,7 +8,7 @@ import { deliveryRows, recordingQueue, runWebhookQueue, seedWebhook } from "./we
 async function deliverScans(bodies: unknown[], queue = recordingQueue()) {
   const batch = createMessageBatch("qr3-scans", bodies.map((body, i) => ({ id: `m${i}`, timestamp: new Date(), attempts: 1, body })));
   const ctx = createExecutionContext();
-  await worker.queue(batch, { ...env, WEBHOOKS: queue.queue });
+  await worker.queue(batch, { ...env, WEBHOOKS: queue.queue }, ctx);
   return { result: await getQueueResult(batch, ctx), sent: queue.sent };
 }
 

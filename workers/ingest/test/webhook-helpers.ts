@@ -57,6 +57,6 @@ export async function runWebhookQueue(bodies: unknown[], queue = recordingQueue(
   const { default: worker } = await import("../src/index.ts");
   const batch = createMessageBatch("qr3-webhooks", bodies.map((body, i) => ({ id: `w${i}`, timestamp: new Date(), attempts: 1, body })));
   const ctx = createExecutionContext();
-  await worker.queue(batch, { ...testEnv, WEBHOOKS: queue.queue });
+  await worker.queue(batch, { ...testEnv, WEBHOOKS: queue.queue }, ctx);
   return { result: await getQueueResult(batch, ctx), sent: queue.sent };
 }
