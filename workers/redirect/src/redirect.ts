@@ -18,7 +18,7 @@ export async function handleRedirect(request: Request, env: Env, ctx: ExecutionC
   if (link === null) return notFoundResponse(request);
   if (link.status !== "active") return goneResponse(request);
 
-  ctx.waitUntil(recordScan(request, env, link, shortCode, now));
+  ctx.waitUntil(recordScan(request, env, link, now));
   return new Response(null, {
     status: 302,
     headers: { location: link.url, "cache-control": "private, no-store" },
@@ -27,12 +27,12 @@ export async function handleRedirect(request: Request, env: Env, ctx: ExecutionC
 
 // Runs after the response is sent. A failure here must never reach the visitor, and the log line
 // names the scans and the error only: never the IP.
-async function recordScan(request: Request, env: Env, link: LinkRecord, shortCode: string, now: number) {
+async function recordScan(request: Request, env: Env, link: LinkRecord, now: number) {
   let scanIds: string[] = [];
   try {
     const ip = request.headers.get("cf-connecting-ip");
     salts ??= new DailySalt(env.SALTS);
-    const ipHash = ip ? await hashIp(ip, salts.cachedFor(now) ?? (await salts.get(now))) : null;
+    const ipHash = ip ? hashIp(ip, salts.cachedFor(now) ?? (await salts.get(now))) : null;
     const message = buildScanMessage(request, link, now, ipHash);
     scanIds = [message.scan_id];
     const batch = sendScan(env.SCANS, message);
