@@ -1,3 +1,5 @@
+import type { ScanEventSource } from "@qr3/webhooks";
+
 /** The qr.scanned events of one batch's scans of one workspace, named by their scans. */
 export interface OutboxGroup {
   id: string;
@@ -23,22 +25,11 @@ export function stageScanEvents(db: D1Database, groups: readonly OutboxGroup[], 
     .bind(JSON.stringify(groups), now);
 }
 
-/** What a qr.scanned event tells of its scan. */
-export interface OutboxScan {
-  scan_id: string;
-  code_id: string;
-  short_code: string;
-  country: string | null;
-  device_type: string | null;
-  os: string | null;
-  scanned_at: string;
-}
-
 /**
  * The stored scans an outbox row names, with their codes' short codes. A scan that was not stored
  * (its code was deleted first) or whose code has since been deleted is left out.
  */
-export async function outboxScans(db: D1Database, outboxId: string): Promise<{ found: boolean; scans: OutboxScan[] }> {
+export async function outboxScans(db: D1Database, outboxId: string): Promise<{ found: boolean; scans: ScanEventSource[] }> {
   const [row, scans] = await db.batch([
     db.prepare("SELECT 1 FROM webhook_outbox WHERE id = ?1").bind(outboxId),
     db
@@ -53,7 +44,7 @@ export async function outboxScans(db: D1Database, outboxId: string): Promise<{ f
       )
       .bind(outboxId),
   ]);
-  return { found: row!.results.length > 0, scans: scans!.results as OutboxScan[] };
+  return { found: row!.results.length > 0, scans: scans!.results as ScanEventSource[] };
 }
 
 /**
