@@ -3,6 +3,7 @@
 // no wrangler proxy) in the same run. Target: at least 0.8 of the bare worker's throughput.
 //
 //   pnpm bench:redirect [--seconds 10] [--connections 50]
+import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { linkKey, newId } from "@qr3/core";
 import { buildWorker } from "../build.ts";
@@ -36,14 +37,43 @@ const targets = [
   ["redirect worker", `${(await redirect.ready).origin}/bench1`],
 ] as const;
 
+/**
+ * CPU seconds used so far by every workerd process (Linux /proc; null elsewhere). Only the worker
+ * under load works during a slice, so the difference over a slice is that worker's CPU time, free
+ * of the load generator's share of this machine.
+ */
+function workerdCpuSeconds(): number | null {
+  try {
+    let ticks = 0;
+    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      } catch {
+        continue;
+      }
+      if (!stat.includes("(workerd)")) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    }
+    return ticks / 100; // USER_HZ
+  } catch {
+    return null;
+  }
+}
+
 // Warm both up, then measure them in turn, in four slices of alternating order, so that drift on
 // this machine falls on both alike.
 const SLICES = 4;
 for (const [, url] of targets) await runLoad({ url, connections: CONNECTIONS, durationMs: 2000, headers: { "user-agent": IPHONE } });
 const results = new Map<string, Awaited<ReturnType<typeof runLoad>>[]>();
+const cpu = new Map<string, number>();
 for (let slice = 0; slice < SLICES; slice++) {
   for (const [name, url] of slice % 2 ? [...targets].reverse() : targets) {
+    const before = workerdCpuSeconds();
     const r = await runLoad({ url, connections: CONNECTIONS, durationMs: (SECONDS * 1000) / SLICES, headers: { "user-agent": IPHONE, "cf-connecting-ip": "203.0.113.9" } });
+    const after = workerdCpuSeconds();
+    if (before !== null && after !== null) cpu.set(name, (cpu.get(name) ?? 0) + after - before);
     results.set(name, [...(results.get(name) ?? []), r]);
   }
 }
@@ -54,18 +84,23 @@ const summary = [...results.entries()].map(([name, runs]) => {
   const latencies = runs.flatMap((r) => r.latenciesMs);
   const errors = runs.reduce((s, r) => s + r.errors, 0);
   const non302 = runs.reduce((s, r) => s + [...r.statuses].filter(([c]) => c !== 302).reduce((n, [, k]) => n + k, 0), 0);
-  return { name, rps: requests / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: errors + non302 };
+  const cpuUs = cpu.has(name) ? (cpu.get(name)! / requests) * 1e6 : NaN;
+  return { name, rps: requests / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: errors + non302, cpuUs };
 });
 const base = summary[0]!.rps;
 console.log(`\nRedirect: ${CONNECTIONS} connections, ${SECONDS} s per worker (${SLICES} alternating slices), loopback HTTP keep-alive`);
 console.log(`Machine: ${await machine()}\n`);
 console.log(
   table(
-    ["worker", "req/s", "p50 ms", "p99 ms", "errors", "ratio"],
-    summary.map((s) => [s.name, Math.round(s.rps), s.p50.toFixed(1), s.p99.toFixed(1), s.errors, (s.rps / base).toFixed(2)]),
+    ["worker", "req/s", "p50 ms", "p99 ms", "errors", "ratio", "workerd CPU µs/request"],
+    summary.map((s) => [s.name, Math.round(s.rps), s.p50.toFixed(1), s.p99.toFixed(1), s.errors, (s.rps / base).toFixed(2), s.cpuUs.toFixed(0)]),
   ),
 );
 const ratio = summary[1]!.rps / base;
 console.log(`\nTarget: at least 0.8 of the bare worker → ${ratio >= 0.8 ? "met" : "NOT met"} (${ratio.toFixed(2)})`);
+if (cpu.size === 2) {
+  const cpuRatio = summary[0]!.cpuUs / summary[1]!.cpuUs;
+  console.log(`workerd CPU per request, bare / redirect: ${cpuRatio.toFixed(2)} (the load generator shares this machine; this ratio leaves its share out)`);
+}
 await bare.dispose();
 await redirect.dispose();
