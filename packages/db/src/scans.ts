@@ -13,7 +13,7 @@ const INTAKE = `INSERT INTO scan_intake (${INTAKE_COLUMNS.join(", ")})
 const WAITING = "SELECT count(*) AS waiting FROM scan_tail";
 
 /** The statement that stores a batch of scans with their counters, leaving them to be folded. */
-export function storeScansStatement(db: D1Database, rows: readonly ScanRow[]): D1PreparedStatement {
+function storeScansStatement(db: D1Database, rows: readonly ScanRow[]): D1PreparedStatement {
   const values = rows.map((r) => [...SCAN_COLUMNS.map((c) => r[c]), refererHost(r.referer)]);
   return db.prepare(INTAKE).bind(JSON.stringify(values));
 }
