@@ -1,5 +1,6 @@
 // A closed-loop HTTP load generator: `connections` clients, each sending its next request as soon
-// as the previous answer arrives, for `durationMs`. Requests go to loopback addresses only.
+// as the previous answer arrives, for `durationMs` or until `requests` have been sent. Requests go
+// to loopback addresses only.
 import { Agent, request } from "node:http";
 
 export interface LoadResult {
@@ -10,7 +11,13 @@ export interface LoadResult {
   latenciesMs: number[];
 }
 
-export async function runLoad(options: { url: string; connections: number; durationMs: number; headers?: Record<string, string> }): Promise<LoadResult> {
+export async function runLoad(options: {
+  url: string;
+  connections: number;
+  durationMs?: number;
+  requests?: number;
+  headers?: Record<string, string>;
+}): Promise<LoadResult> {
   const target = new URL(options.url);
   if (!["127.0.0.1", "localhost", "[::1]"].includes(target.hostname)) throw new Error("load is only ever sent to this machine");
   const agent = new Agent({ keepAlive: true, maxSockets: options.connections });
@@ -18,7 +25,8 @@ export async function runLoad(options: { url: string; connections: number; durat
   const latenciesMs: number[] = [];
   let errors = 0;
   const started = performance.now();
-  const deadline = started + options.durationMs;
+  const deadline = started + (options.durationMs ?? Infinity);
+  let remaining = options.requests ?? Infinity;
 
   const once = () =>
     new Promise<void>((resolve) => {
@@ -41,7 +49,7 @@ export async function runLoad(options: { url: string; connections: number; durat
 
   await Promise.all(
     Array.from({ length: options.connections }, async () => {
-      while (performance.now() < deadline) await once();
+      while (performance.now() < deadline && remaining-- > 0) await once();
     }),
   );
   agent.destroy();

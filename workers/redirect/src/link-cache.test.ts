@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { getLink } from "./link-cache.ts";
+import { cachedLink, readLink } from "./link-cache.ts";
 
 function countingKv(value: unknown) {
   let reads = 0;
@@ -12,21 +12,28 @@ function countingKv(value: unknown) {
   return { kv, reads: () => reads };
 }
 
-describe("getLink", () => {
-  it("reuses a record for the cache's lifetime, then reads KV again", async () => {
+describe("link cache", () => {
+  it("keeps a record read from KV for the cache's lifetime", async () => {
     const link = { code_id: "qr_1", workspace_id: "ws_1", url: "https://example.com", status: "active" };
     const { kv, reads } = countingKv(link);
-    expect(await getLink(kv, "cache1", 5, 1000)).toEqual(link);
-    expect(await getLink(kv, "cache1", 5, 5999)).toEqual(link);
+    expect(cachedLink("cache1", 1000)).toBeUndefined();
+    expect(await readLink(kv, "cache1", 5, 1000)).toEqual(link);
+    expect(cachedLink("cache1", 5999)).toEqual(link);
+    expect(cachedLink("cache1", 6000)).toBeUndefined();
     expect(reads()).toBe(1);
-    await getLink(kv, "cache1", 5, 6000);
-    expect(reads()).toBe(2);
   });
 
-  it("reads KV every time when the cache is off", async () => {
-    const { kv, reads } = countingKv(null);
-    await getLink(kv, "cache2", 0, 1000);
-    await getLink(kv, "cache2", 0, 1000);
+  it("keeps an unknown code as null, so it is not read again at once", async () => {
+    const { kv } = countingKv(null);
+    await readLink(kv, "cache2", 5, 1000);
+    expect(cachedLink("cache2", 1001)).toBeNull();
+  });
+
+  it("keeps nothing when the cache is off", async () => {
+    const { kv, reads } = countingKv({ code_id: "qr_1" });
+    await readLink(kv, "cache3", 0, 1000);
+    await readLink(kv, "cache3", 0, 1000);
+    expect(cachedLink("cache3", 1000)).toBeUndefined();
     expect(reads()).toBe(2);
   });
 });

@@ -13,11 +13,14 @@ interface Entry {
 
 const entries = new Map<string, Entry>();
 
-export async function getLink(kv: KVNamespace, shortCode: string, ttlSeconds: number, now: number): Promise<LinkRecord | null> {
-  if (ttlSeconds > 0) {
-    const hit = entries.get(shortCode);
-    if (hit && now < hit.until) return hit.link;
-  }
+/** The cached record (null: the code does not exist), or undefined when KV must be read. */
+export function cachedLink(shortCode: string, now: number): LinkRecord | null | undefined {
+  const hit = entries.get(shortCode);
+  return hit && now < hit.until ? hit.link : undefined;
+}
+
+/** Reads a code record from KV, and caches it for `ttlSeconds` (not at all when 0). */
+export async function readLink(kv: KVNamespace, shortCode: string, ttlSeconds: number, now: number): Promise<LinkRecord | null> {
   const link = await kv.get<LinkRecord>(linkKey(shortCode), "json");
   if (ttlSeconds > 0) {
     if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);

@@ -1,48 +1,49 @@
 import type { ScanMessage } from "@qr3/schema";
 
-// Scan messages are sent in small batches: what accumulated over FLUSH_MS (or 100 of them,
-// Queues' batch limit) goes out in one sendBatch. The request that opened a batch keeps its
-// waitUntil open until the batch is sent (the timer and the send run in its context); the others
-// only add their message. Fewer queue operations, and fewer requests held open, cost less and
-// keep the redirect path fast under load.
-const FLUSH_MS = 100;
+// Scan messages are sent in small batches: what accumulates over SCAN_BATCH_MS (100 ms), or 100 of
+// them (Queues' batch limit), goes out in one sendBatch. Fewer queue operations, and fewer requests
+// working after their response, keep the redirect path fast under load.
+//
+// A send runs in the context of the request that makes it, and that request keeps it alive with
+// waitUntil: a request's outgoing I/O is cancelled once its response and its waitUntil work are
+// done, so a batch must never be sent on behalf of a request that is not waiting for it. Two
+// requests send: the one that opened a batch, when its timer fires (unless the batch was sent
+// already), and the one whose message filled it.
 const MAX_BATCH = 100;
 
-export interface Pending {
+export interface Send {
+  /** The messages the request answers for, should the send fail. */
   messages: ScanMessage[];
   done: Promise<void>;
 }
 
 // The batch being filled, per queue binding.
-const pending = new Map<Queue, Pending & { flush: () => void }>();
+const filling = new Map<Queue, ScanMessage[]>();
 
 /**
- * Adds a scan message to the batch being filled. Returns the batch, for the request that opened
- * it to wait on its send (and to log a failure for all of it); null for the others.
+ * Adds a scan message to the batch being filled. Returns the send this request must keep alive
+ * (ctx.waitUntil) and answer for, or null when another request does.
  */
-export function sendScan(queue: Queue, message: ScanMessage): Pending | null {
-  let batch = pending.get(queue);
-  let opened = false;
+export function sendScan(queue: Queue, message: ScanMessage, batchMs: number): Send | null {
+  const batch = filling.get(queue);
   if (!batch) {
-    opened = true;
-    let flush!: () => void;
-    const started = new Promise<void>((resolve) => (flush = resolve));
-    const created: Pending & { flush: () => void } = {
-      messages: [],
-      flush,
-      done: started.then(async () => {
-        if (pending.get(queue) === created) pending.delete(queue);
-        await queue.sendBatch(created.messages.map((body) => ({ body, contentType: "json" })));
+    const opened = [message];
+    filling.set(queue, opened);
+    return {
+      messages: opened,
+      done: new Promise((resolve) => setTimeout(resolve, batchMs)).then(() => {
+        if (filling.get(queue) !== opened) return; // it filled up, and was sent then
+        filling.delete(queue);
+        return sendBatch(queue, opened);
       }),
     };
-    pending.set(queue, created);
-    setTimeout(() => created.flush(), FLUSH_MS);
-    batch = created;
   }
-  batch.messages.push(message);
-  if (batch.messages.length >= MAX_BATCH) {
-    pending.delete(queue);
-    batch.flush();
-  }
-  return opened ? batch : null;
+  batch.push(message);
+  if (batch.length < MAX_BATCH) return null;
+  filling.delete(queue);
+  return { messages: batch, done: sendBatch(queue, batch) };
+}
+
+async function sendBatch(queue: Queue, messages: ScanMessage[]): Promise<void> {
+  await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" })));
 }
