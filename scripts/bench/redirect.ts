@@ -2,57 +2,99 @@
 // against a bare worker that answers a fixed 302, on the same runtime (workerd through Miniflare,
 // no wrangler proxy) in the same run. Target: at least 0.8 of the bare worker's throughput.
 //
-//   pnpm bench:redirect [--seconds 10] [--connections 50]
+//   pnpm bench:redirect [--seconds 20] [--connections 50] [--slices 10]
+//
+// Both workers run in one workerd process, behind the same Miniflare entry worker, and are told
+// apart by host name; they are loaded in turn, in alternating order, so that drift on this machine
+// falls on both alike. On Linux with two or more cores, the load generator (this process) and
+// workerd are pinned to separate cores (taskset), so that the generator's own work does not
+// compete with the worker under test: what is measured is the worker.
+import { execFileSync } from "node:child_process";
+import { cpus } from "node:os";
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { linkKey, newId } from "@qr3/core";
+import { linkKey, newId, saltKey, utcDate } from "@qr3/core";
 import { buildWorker } from "../build.ts";
-import { machine, miniflare, table } from "./lib.ts";
-import { percentile, runLoad } from "./load.ts";
+import { machine, median, miniflare, table } from "./lib.ts";
+import { percentile, runLoad, type LoadResult } from "./load.ts";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "20" }, connections: { type: "string", default: "50" } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "20" },
+    connections: { type: "string", default: "50" },
+    slices: { type: "string", default: "10" },
+  },
+});
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
+const SLICES = Number(values.slices);
 const IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
-const bare = miniflare({
+const mf = miniflare({
   host: "127.0.0.1",
   port: 0,
-  script: `export default { fetch() { return new Response(null, { status: 302, headers: { location: "https://example.com/", "cache-control": "private, no-store" } }); } };`,
-});
-const redirect = miniflare({
-  host: "127.0.0.1",
-  port: 0,
-  scriptPath: buildWorker("redirect"),
-  kvNamespaces: { LINKS: "bench-links", SALTS: "bench-salts" },
-  queueProducers: { SCANS: "qr3-scans" },
-  bindings: { LINK_CACHE_SECONDS: "5" },
-});
-const links = await redirect.getKVNamespace("LINKS");
+  workers: [
+    {
+      name: "bare",
+      modules: true,
+      routes: ["bare.bench/*"],
+      script: `export default { fetch() { return new Response(null, { status: 302, headers: { location: "https://example.com/", "cache-control": "private, no-store" } }); } };`,
+    },
+    {
+      name: "redirect",
+      modules: true,
+      routes: ["redirect.bench/*"],
+      scriptPath: buildWorker("redirect"),
+      kvNamespaces: { LINKS: "bench-links", SALTS: "bench-salts" },
+      queueProducers: { SCANS: "qr3-scans" },
+      bindings: { LINK_CACHE_SECONDS: "5", SCAN_BATCH_MS: "100" },
+    },
+  ],
+} as Parameters<typeof miniflare>[0]);
+const origin = (await mf.ready).origin;
+const links = await mf.getKVNamespace("LINKS", "redirect");
 await links.put(linkKey("bench1"), JSON.stringify({ code_id: newId("qr"), workspace_id: newId("ws"), url: "https://example.com/", status: "active" }));
+// Today's salt, as the ingest cron writes it a day ahead.
+const salts = await mf.getKVNamespace("SALTS", "redirect");
+await salts.put(saltKey(utcDate(Date.now())), "5a".repeat(32));
 
 const targets = [
-  ["bare 302 worker", `${(await bare.ready).origin}/bench1`],
-  ["redirect worker", `${(await redirect.ready).origin}/bench1`],
+  ["bare 302 worker", "bare.bench"],
+  ["redirect worker", "redirect.bench"],
 ] as const;
+const headers = (host: string) => ({ host, "user-agent": IPHONE, "cf-connecting-ip": "203.0.113.9", "accept-language": "de-AT,de;q=0.9" });
 
-/**
- * CPU seconds used so far by every workerd process (Linux /proc; null elsewhere). Only the worker
- * under load works during a slice, so the difference over a slice is that worker's CPU time, free
- * of the load generator's share of this machine.
- */
+function workerdPids(): string[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
+      } catch {
+        return false;
+      }
+    });
+}
+
+/** Pins this process to the first core and workerd to the second; false where that is not possible. */
+function pinCores(): boolean {
+  if (process.platform !== "linux" || cpus().length < 2) return false;
+  try {
+    execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
+    for (const pid of workerdPids()) execFileSync("taskset", ["-a", "-p", "-c", "1", pid], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** CPU seconds used so far by workerd (Linux /proc; null elsewhere). */
 function workerdCpuSeconds(): number | null {
   try {
     let ticks = 0;
-    for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      } catch {
-        continue;
-      }
-      if (!stat.includes("(workerd)")) continue;
+    for (const pid of workerdPids()) {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
     }
@@ -62,23 +104,23 @@ function workerdCpuSeconds(): number | null {
   }
 }
 
-// Warm both up, then measure them in turn, in four slices of alternating order, so that drift on
-// this machine falls on both alike.
-const SLICES = 4;
-for (const [, url] of targets) await runLoad({ url, connections: CONNECTIONS, durationMs: 2000, headers: { "user-agent": IPHONE } });
-const results = new Map<string, Awaited<ReturnType<typeof runLoad>>[]>();
+const pinned = pinCores();
+for (const [, host] of targets) await runLoad({ url: `${origin}/bench1`, connections: CONNECTIONS, durationMs: 2000, headers: headers(host) });
+
+const results = new Map<string, LoadResult[]>();
 const cpu = new Map<string, number>();
 for (let slice = 0; slice < SLICES; slice++) {
-  for (const [name, url] of slice % 2 ? [...targets].reverse() : targets) {
+  for (const [name, host] of slice % 2 ? [...targets].reverse() : targets) {
     const before = workerdCpuSeconds();
-    const r = await runLoad({ url, connections: CONNECTIONS, durationMs: (SECONDS * 1000) / SLICES, headers: { "user-agent": IPHONE, "cf-connecting-ip": "203.0.113.9" } });
+    const r = await runLoad({ url: `${origin}/bench1`, connections: CONNECTIONS, durationMs: (SECONDS * 1000) / SLICES, headers: headers(host) });
     const after = workerdCpuSeconds();
     if (before !== null && after !== null) cpu.set(name, (cpu.get(name) ?? 0) + after - before);
     results.set(name, [...(results.get(name) ?? []), r]);
   }
 }
 
-const summary = [...results.entries()].map(([name, runs]) => {
+const summary = targets.map(([name]) => {
+  const runs = results.get(name)!;
   const requests = runs.reduce((s, r) => s + r.requests, 0);
   const seconds = runs.reduce((s, r) => s + r.seconds, 0);
   const latencies = runs.flatMap((r) => r.latenciesMs);
@@ -88,7 +130,12 @@ const summary = [...results.entries()].map(([name, runs]) => {
   return { name, rps: requests / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), errors: errors + non302, cpuUs };
 });
 const base = summary[0]!.rps;
-console.log(`\nRedirect: ${CONNECTIONS} connections, ${SECONDS} s per worker (${SLICES} alternating slices), loopback HTTP keep-alive`);
+const sliceRatios = results.get(targets[1][0])!.map((r, i) => r.requests / r.seconds / (results.get(targets[0][0])![i]!.requests / results.get(targets[0][0])![i]!.seconds));
+
+console.log(
+  `\nRedirect: ${CONNECTIONS} connections, ${SECONDS} s per worker in ${SLICES} alternating slices, loopback HTTP keep-alive, one workerd for both` +
+    (pinned ? "; load generator and workerd pinned to separate cores" : ""),
+);
 console.log(`Machine: ${await machine()}\n`);
 console.log(
   table(
@@ -98,9 +145,8 @@ console.log(
 );
 const ratio = summary[1]!.rps / base;
 console.log(`\nTarget: at least 0.8 of the bare worker → ${ratio >= 0.8 ? "met" : "NOT met"} (${ratio.toFixed(2)})`);
-if (cpu.size === 2) {
-  const cpuRatio = summary[0]!.cpuUs / summary[1]!.cpuUs;
-  console.log(`workerd CPU per request, bare / redirect: ${cpuRatio.toFixed(2)} (the load generator shares this machine; this ratio leaves its share out)`);
-}
-await bare.dispose();
-await redirect.dispose();
+console.log(
+  `Ratio per pair of slices: median ${median(sliceRatios).toFixed(2)}, ${Math.min(...sliceRatios).toFixed(2)}-${Math.max(...sliceRatios).toFixed(2)}`,
+);
+if (cpu.size === 2) console.log(`workerd CPU per request, bare / redirect: ${(summary[0]!.cpuUs / summary[1]!.cpuUs).toFixed(2)}`);
+await mf.dispose();
