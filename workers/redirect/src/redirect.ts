@@ -1,7 +1,8 @@
 import { DailySalt, hashIp, isShortCode, type LinkRecord } from "@qr3/core";
+import type { ScanMessage } from "@qr3/schema";
 import { cachedLink, readLink } from "./link-cache.ts";
 import { goneResponse, notFoundResponse } from "./pages.ts";
-import { buildScanMessage } from "./scan-message.ts";
+import { buildScanMessage, readScan, type Scan } from "./scan-message.ts";
 import { sendScan, type Send } from "./scan-sender.ts";
 
 let salts: DailySalt | undefined;
@@ -31,47 +32,32 @@ function answer(request: Request, env: Env, ctx: ExecutionContext, link: LinkRec
   });
 }
 
-// Records the scan without holding up the answer: the message joins the batch being filled, and
-// only a request that sends a batch (or that must first read the day's salt) keeps working after
-// its response, through waitUntil. A failure here never reaches the visitor, and the log
-// line names the scans and the error only: never the IP.
+// Records the scan without holding up the answer: its facts join the batch being filled, and
+// only a request that sends a batch keeps working after its response, through waitUntil. A
+// failure here never reaches the visitor, and the log line names the scans and the error only:
+// never the IP.
 function recordScan(request: Request, env: Env, ctx: ExecutionContext, link: LinkRecord, now: number): void {
   try {
-    salts ??= new DailySalt(env.SALTS);
-    const salt = salts.cachedFor(now);
-    if (salt === undefined) {
-      ctx.waitUntil(
-        salts.get(now).then(
-          (read) => enqueue(request, env, ctx, link, now, read),
-          (err: unknown) => logFailure([], err),
-        ),
-      );
-    } else {
-      enqueue(request, env, ctx, link, now, salt);
-    }
+    const send = sendScan(env.SCANS, readScan(request, link, now), Number(env.SCAN_BATCH_MS), (scans) => buildMessages(env, scans));
+    if (send) ctx.waitUntil(send.done.catch((err: unknown) => logFailure(send, err)));
   } catch (err) {
-    logFailure([], err);
+    logFailure(null, err);
   }
 }
 
-function enqueue(request: Request, env: Env, ctx: ExecutionContext, link: LinkRecord, now: number, salt: string): void {
-  let scanIds: string[] = [];
-  try {
-    const ip = request.headers.get("cf-connecting-ip");
-    const message = buildScanMessage(request, link, now, ip ? hashIp(ip, salt) : null);
-    scanIds = [message.scan_id];
-    const send = sendScan(env.SCANS, message, Number(env.SCAN_BATCH_MS));
-    if (send) ctx.waitUntil(awaitSend(send));
-  } catch (err) {
-    logFailure(scanIds, err);
+/** A batch's messages: each IP hashed with the salt of its scan's UTC day. */
+async function buildMessages(env: Env, scans: Scan[]): Promise<ScanMessage[]> {
+  salts ??= new DailySalt(env.SALTS);
+  const messages: ScanMessage[] = [];
+  for (const scan of scans) {
+    const salt = salts.cachedFor(scan.now) ?? (await salts.get(scan.now));
+    messages.push(buildScanMessage(scan, scan.ip ? hashIp(scan.ip, salt) : null));
   }
+  return messages;
 }
 
-// The request that sends a batch waits for it, and answers for all of it.
-function awaitSend(send: Send): Promise<void> {
-  return send.done.catch((err: unknown) => logFailure(send.messages.map((m) => m.scan_id), err));
-}
-
-function logFailure(scanIds: string[], err: unknown): void {
-  console.error(JSON.stringify({ event: "scan_enqueue_failed", scan_ids: scanIds, error: String(err) }));
+/** `send` is null when the scan could not even join a batch. */
+function logFailure(send: Send | null, err: unknown): void {
+  const failed = { event: "scan_enqueue_failed", scans: send?.scans.length ?? 1, scan_ids: send?.messages.map((m) => m.scan_id) ?? [] };
+  console.error(JSON.stringify({ ...failed, error: String(err) }));
 }

@@ -22,29 +22,58 @@ export function firstLanguage(acceptLanguage: string | null): string | null {
   return first && /^[a-z]{2,8}$/.test(first) ? first : null;
 }
 
-/** The one place a scan event is built. The raw IP is not an input: only its salted hash is. */
-export function buildScanMessage(
-  request: Request,
-  link: LinkRecord,
-  now: number,
-  ipHash: string | null,
-): ScanMessage {
+/**
+ * What a scan message is built from, read from the request as it is answered. It holds the raw
+ * IP until its batch is sent; it never leaves this worker.
+ */
+export interface Scan {
+  link: LinkRecord;
+  now: number;
+  ip: string | null;
+  country: string | null;
+  region: string | null;
+  city: string | null;
+  userAgent: string | null;
+  referer: string | null;
+  acceptLanguage: string | null;
+  method: "GET" | "HEAD";
+  purpose: string | null;
+}
+
+export function readScan(request: Request, link: LinkRecord, now: number): Scan {
   const cf = request.cf as { country?: unknown; region?: unknown; city?: unknown } | undefined;
   return {
-    scan_id: newId("scn", now),
-    code_id: link.code_id,
-    workspace_id: link.workspace_id,
-    scanned_at: new Date(now).toISOString(),
+    link,
+    now,
+    ip: request.headers.get("cf-connecting-ip"),
     country: cfText(cf?.country),
     region: cfText(cf?.region),
     city: cfText(cf?.city),
-    user_agent: header(request, "user-agent", MAX_USER_AGENT),
+    userAgent: header(request, "user-agent", MAX_USER_AGENT),
     referer: header(request, "referer", MAX_REFERER),
-    language: firstLanguage(request.headers.get("accept-language")),
-    redirected_to: link.url,
-    ip_hash: ipHash,
+    acceptLanguage: request.headers.get("accept-language"),
     // Raw signals only: the consumer decides what is a bot, so this worker stays small.
     method: request.method === "HEAD" ? "HEAD" : "GET",
     purpose: header(request, "sec-purpose", 64) ?? header(request, "purpose", 64),
+  };
+}
+
+/** The one place a scan event is built. It carries the IP's salted hash, never the IP. */
+export function buildScanMessage(scan: Omit<Scan, "ip">, ipHash: string | null): ScanMessage {
+  return {
+    scan_id: newId("scn", scan.now),
+    code_id: scan.link.code_id,
+    workspace_id: scan.link.workspace_id,
+    scanned_at: new Date(scan.now).toISOString(),
+    country: scan.country,
+    region: scan.region,
+    city: scan.city,
+    user_agent: scan.userAgent,
+    referer: scan.referer,
+    language: firstLanguage(scan.acceptLanguage),
+    redirected_to: scan.link.url,
+    ip_hash: ipHash,
+    method: scan.method,
+    purpose: scan.purpose,
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ScanMessage } from "@qr3/schema";
+import type { Scan } from "./scan-message.ts";
 import { sendScan } from "./scan-sender.ts";
 
 function recorder(fail = false) {
@@ -13,38 +14,54 @@ function recorder(fail = false) {
   return { queue, batches };
 }
 
-const message = (i: number) => ({ scan_id: `scn_${i}` }) as unknown as ScanMessage;
+// A scan stands for itself here: its "message" is its number.
+const scan = (i: number) => ({ now: i }) as Scan;
+const build = async (scans: Scan[]) => scans.map((s) => ({ scan_id: `scn_${s.now}` }) as ScanMessage);
 
 describe("sendScan", () => {
   it("sends a full batch of 100 from the request that filled it, the rest from the opener's timer", async () => {
     const { queue, batches } = recorder();
-    const returned = Array.from({ length: 250 }, (_, i) => sendScan(queue, message(i), 100));
+    const returned = Array.from({ length: 250 }, (_, i) => sendScan(queue, scan(i), 100, build));
     const senders = returned.flatMap((send, i) => (send ? [i] : []));
     // Openers of the three batches (0, 100, 200) and the fillers of the first two (99, 199).
     expect(senders).toEqual([0, 99, 100, 199, 200]);
-    // The full batches leave at once, before any timer.
-    await Promise.resolve();
+    await Promise.all([returned[99]!.done, returned[199]!.done]);
+    // The full batches left at once, before any timer.
     expect(batches.map((b) => b.length)).toEqual([100, 100]);
     expect(batches[0]![0]).toBe("scn_0");
     expect(batches[1]![99]).toBe("scn_199");
     await Promise.all(returned.map((send) => send?.done));
     expect(batches.map((b) => b.length)).toEqual([100, 100, 50]);
-    expect(returned[199]!.messages).toHaveLength(100);
+    // The opener of a batch that filled up answers for nothing; the filler for all of it.
+    expect(returned[0]!.scans).toHaveLength(0);
+    expect(returned[99]!.scans).toHaveLength(100);
+    expect(returned[200]!.scans).toHaveLength(50);
 
-    await sendScan(queue, message(251), 100)!.done;
+    await sendScan(queue, scan(251), 100, build)!.done;
     expect(batches.map((b) => b.length)).toEqual([100, 100, 50, 1]);
   });
 
-  it("lets the request that sends a batch see its failure, with every message of the batch", async () => {
+  it("lets the request that sends a batch see its failure, with every scan of the batch", async () => {
     const { queue } = recorder(true);
-    const send = sendScan(queue, message(1), 100)!;
-    expect(sendScan(queue, message(2), 100)).toBeNull();
+    const send = sendScan(queue, scan(1), 100, build)!;
+    expect(sendScan(queue, scan(2), 100, build)).toBeNull();
     await expect(send.done).rejects.toThrow("queue unavailable");
+    expect(send.scans).toHaveLength(2);
     expect(send.messages.map((m) => m.scan_id)).toEqual(["scn_1", "scn_2"]);
 
-    const full = Array.from({ length: 100 }, (_, i) => sendScan(queue, message(i), 100));
+    const full = Array.from({ length: 100 }, (_, i) => sendScan(queue, scan(i), 100, build));
     await expect(full[99]!.done).rejects.toThrow("queue unavailable");
     expect(full[99]!.messages).toHaveLength(100);
     await full[0]!.done; // its batch was sent by the filler: nothing left to fail
+  });
+
+  it("reports a failure to build the messages as the send's", async () => {
+    const { queue, batches } = recorder();
+    const send = sendScan(queue, scan(1), 100, async () => {
+      throw new Error("salt unavailable");
+    })!;
+    await expect(send.done).rejects.toThrow("salt unavailable");
+    expect(send.scans).toHaveLength(1);
+    expect(batches).toHaveLength(0);
   });
 });

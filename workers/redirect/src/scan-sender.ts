@@ -1,49 +1,61 @@
 import type { ScanMessage } from "@qr3/schema";
+import type { Scan } from "./scan-message.ts";
 
-// Scan messages are sent in small batches: what accumulates over SCAN_BATCH_MS (100 ms), or 100 of
-// them (Queues' batch limit), goes out in one sendBatch. Fewer queue operations, and fewer requests
-// working after their response, keep the redirect path fast under load.
+// Scans are sent in small batches: what accumulates over SCAN_BATCH_MS (100 ms), or 100 scans
+// (Queues' batch limit), goes out in one sendBatch. A batch's messages are built when it is sent,
+// in one loop (the salted hashes, ids and timestamps of up to a hundred scans at once), which
+// costs a request less than building its own message as it is answered. Fewer queue operations,
+// and fewer requests working after their response, keep the redirect path fast under load.
 //
 // A send runs in the context of the request that makes it, and that request keeps it alive with
 // waitUntil: a request's outgoing I/O is cancelled once its response and its waitUntil work are
 // done, so a batch must never be sent on behalf of a request that is not waiting for it. Two
 // requests send: the one that opened a batch, when its timer fires (unless the batch was sent
-// already), and the one whose message filled it.
+// already), and the one whose scan filled it.
 const MAX_BATCH = 100;
 
+export type BuildMessages = (scans: Scan[]) => Promise<ScanMessage[]>;
+
 export interface Send {
-  /** The messages the request answers for, should the send fail. */
+  /** The scans this request answers for, should the send fail... */
+  scans: Scan[];
+  /** ...and their messages, once built. */
   messages: ScanMessage[];
   done: Promise<void>;
 }
 
 // The batch being filled, per queue binding.
-const filling = new Map<Queue, ScanMessage[]>();
+const filling = new Map<Queue, Scan[]>();
 
 /**
- * Adds a scan message to the batch being filled. Returns the send this request must keep alive
+ * Adds a scan to the batch being filled. Returns the send this request must keep alive
  * (ctx.waitUntil) and answer for, or null when another request does.
  */
-export function sendScan(queue: Queue, message: ScanMessage, batchMs: number): Send | null {
+export function sendScan(queue: Queue, scan: Scan, batchMs: number, build: BuildMessages): Send | null {
   const batch = filling.get(queue);
   if (!batch) {
-    const opened = [message];
+    const opened = [scan];
     filling.set(queue, opened);
-    return {
-      messages: opened,
-      done: new Promise((resolve) => setTimeout(resolve, batchMs)).then(() => {
-        if (filling.get(queue) !== opened) return; // it filled up, and was sent then
-        filling.delete(queue);
-        return sendBatch(queue, opened);
-      }),
-    };
+    const send: Send = { scans: opened, messages: [], done: Promise.resolve() };
+    send.done = new Promise((resolve) => setTimeout(resolve, batchMs)).then(() => {
+      if (filling.get(queue) !== opened) {
+        send.scans = []; // it filled up, and the request that filled it sent it
+        return;
+      }
+      filling.delete(queue);
+      return deliver(queue, send, build);
+    });
+    return send;
   }
-  batch.push(message);
+  batch.push(scan);
   if (batch.length < MAX_BATCH) return null;
   filling.delete(queue);
-  return { messages: batch, done: sendBatch(queue, batch) };
+  const send: Send = { scans: batch, messages: [], done: Promise.resolve() };
+  send.done = deliver(queue, send, build);
+  return send;
 }
 
-async function sendBatch(queue: Queue, messages: ScanMessage[]): Promise<void> {
-  await queue.sendBatch(messages.map((body) => ({ body, contentType: "json" })));
+async function deliver(queue: Queue, send: Send, build: BuildMessages): Promise<void> {
+  send.messages = await build(send.scans);
+  await queue.sendBatch(send.messages.map((body) => ({ body, contentType: "json" })));
 }

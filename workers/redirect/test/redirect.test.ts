@@ -136,7 +136,7 @@ describe("redirect", () => {
     expect(response.status).toBe(302);
     expect(errors).toHaveBeenCalledTimes(1);
     const logged = String(errors.mock.calls[0]![0]);
-    expect(logged).toContain("scan_enqueue_failed");
+    expect(JSON.parse(logged)).toMatchObject({ event: "scan_enqueue_failed", scans: 1, scan_ids: [expect.stringMatching(/^scn_/)] });
     expect(logged).not.toContain("192.0.2.55");
     errors.mockRestore();
   });
