@@ -3,15 +3,17 @@ import type { ScanMessage } from "@qr3/schema";
 import type { Scan } from "./scan-message.ts";
 import { sendScan } from "./scan-sender.ts";
 
-function recorder(fail = false) {
+/** A queue whose first `failures` sends fail (all of them with `Infinity`). */
+function recorder(failures = 0) {
   const batches: string[][] = [];
+  let attempts = 0;
   const queue = {
     async sendBatch(messages: Array<{ body: ScanMessage }>) {
-      if (fail) throw new Error("queue unavailable");
+      if (++attempts <= failures) throw new Error("queue unavailable");
       batches.push(messages.map((m) => m.body.scan_id));
     },
   } as unknown as Queue;
-  return { queue, batches };
+  return { queue, batches, attempts: () => attempts };
 }
 
 // A scan stands for itself here: its "message" is its number.
@@ -41,11 +43,20 @@ describe("sendScan", () => {
     expect(batches.map((b) => b.length)).toEqual([100, 100, 50, 1]);
   });
 
+  it("tries a failed send again with the same messages", async () => {
+    const { queue, batches, attempts } = recorder(2);
+    const send = sendScan(queue, scan(1), 10, build)!;
+    await send.done;
+    expect(attempts()).toBe(3);
+    expect(batches).toEqual([["scn_1"]]);
+  });
+
   it("lets the request that sends a batch see its failure, with every scan of the batch", async () => {
-    const { queue } = recorder(true);
+    const { queue, attempts } = recorder(Infinity);
     const send = sendScan(queue, scan(1), 100, build)!;
     expect(sendScan(queue, scan(2), 100, build)).toBeNull();
     await expect(send.done).rejects.toThrow("queue unavailable");
+    expect(attempts()).toBe(3);
     expect(send.scans).toHaveLength(2);
     expect(send.messages.map((m) => m.scan_id)).toEqual(["scn_1", "scn_2"]);
 
@@ -55,13 +66,21 @@ describe("sendScan", () => {
     await full[0]!.done; // its batch was sent by the filler: nothing left to fail
   });
 
-  it("reports a failure to build the messages as the send's", async () => {
+  it("tries building the messages again (the day's salt is read there), then reports the failure as the send's", async () => {
     const { queue, batches } = recorder();
-    const send = sendScan(queue, scan(1), 100, async () => {
+    let builds = 0;
+    const failing = async () => {
+      builds++;
       throw new Error("salt unavailable");
-    })!;
+    };
+    const send = sendScan(queue, scan(1), 10, failing)!;
     await expect(send.done).rejects.toThrow("salt unavailable");
+    expect(builds).toBe(3);
     expect(send.scans).toHaveLength(1);
     expect(batches).toHaveLength(0);
+
+    let flaky = 0;
+    await sendScan(queue, scan(2), 10, async (scans) => (++flaky === 1 ? failing() : build(scans)))!.done;
+    expect(batches).toEqual([["scn_2"]]);
   });
 });

@@ -13,6 +13,10 @@ import type { Scan } from "./scan-message.ts";
 // requests send: the one that opened a batch, when its timer fires (unless the batch was sent
 // already), and the one whose scan filled it.
 const MAX_BATCH = 100;
+// A failed salt read or queue send is tried again, twice, 100 then 200 ms later, within the
+// sending request's waitUntil; only then is the batch logged as lost.
+const ATTEMPTS = 3;
+const RETRY_MS = 100;
 
 export type BuildMessages = (scans: Scan[]) => Promise<ScanMessage[]>;
 
@@ -56,6 +60,20 @@ export function sendScan(queue: Queue, scan: Scan, batchMs: number, build: Build
 }
 
 async function deliver(queue: Queue, send: Send, build: BuildMessages): Promise<void> {
-  send.messages = await build(send.scans);
-  await queue.sendBatch(send.messages.map((body) => ({ body, contentType: "json" })));
+  send.messages = await retried(() => build(send.scans));
+  // The same messages each time: a send that failed but reached the queue is then delivered
+  // twice, with the same scan ids, and the consumer stores each scan once.
+  const batch = send.messages.map((body) => ({ body, contentType: "json" as const }));
+  await retried(() => queue.sendBatch(batch));
+}
+
+async function retried<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let n = 1; ; n++) {
+    try {
+      return await attempt();
+    } catch (err) {
+      if (n >= ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, RETRY_MS * n));
+    }
+  }
 }
