@@ -1,7 +1,8 @@
 // Aggregation latency: GET /v1/codes/:id/scans for a code with 1,000,000 scans spread over a
 // year, served by the API worker from summaries, against the same answer counted from the raw
 // rows inside workerd in the same run, both timed inside workerd (workers/fetch-driver.js). Target: p50 under 20 ms for days=365 and at least 20 times
-// faster than the raw computation, with identical answers.
+// faster than the raw computation, with identical answers. All three workers run at the
+// compatibility date and flags of wrangler.api.toml.
 //
 //   pnpm bench:aggregation [--scans 1000000] [--requests 30]
 import { join } from "node:path";
@@ -10,7 +11,7 @@ import { newApiKey, newId } from "@qr3/core";
 import { FOLD_AT, rebuildSummaries, storeScans } from "@qr3/db";
 import { DIMENSIONS, DIMENSION_NAMES, type ScanRow } from "@qr3/schema";
 import { buildWorker } from "../build.ts";
-import { machine, median, migrate, miniflare, table } from "./lib.ts";
+import { compatibilityOf, compatibilityReport, machine, median, migrate, miniflare, table } from "./lib.ts";
 
 const { values } = parseArgs({ options: { scans: { type: "string", default: "1000000" }, requests: { type: "string", default: "30" } } });
 const SCANS = Number(values.scans);
@@ -45,28 +46,27 @@ export default {
   },
 };`;
 
+const api = compatibilityOf("api");
 const mf = miniflare({
   workers: [
     {
       name: "api",
-      modules: true,
+      compatibility: api,
       scriptPath: buildWorker("api"),
-      compatibilityDate: "2026-08-01",
       d1Databases: { DB: "bench-aggregation" },
       kvNamespaces: { LINKS: "bench-links" },
       queueProducers: { WEBHOOKS: "qr3-webhooks" },
       bindings: { PUBLIC_BASE_URL: "https://qr3.app", WEBHOOK_ALLOW_LOOPBACK: "false" },
     },
-    { name: "raw", modules: true, script: RAW_WORKER, compatibilityDate: "2026-08-01", d1Databases: { DB: "bench-aggregation" } },
+    { name: "raw", compatibility: api, script: RAW_WORKER, d1Databases: { DB: "bench-aggregation" } },
     {
       name: "driver",
-      modules: true,
+      compatibility: api,
       scriptPath: join(import.meta.dirname, "workers/fetch-driver.js"),
-      compatibilityDate: "2026-08-01",
       serviceBindings: { API: "api", RAW: "raw" },
     },
   ],
-} as never);
+});
 const db = (await mf.getD1Database("DB", "api")) as unknown as D1Database;
 const driver = await mf.getWorker("driver");
 await migrate(db);
@@ -188,7 +188,8 @@ const waitingP95 = [...waitingTimes].sort((a, b) => a - b)[Math.floor(waitingTim
 rows.push([`days=30, ${WAITING} scans waiting`, waitingP50.toFixed(1), waitingP95.toFixed(1), "", "", "", "(worst case)"]);
 
 console.log(`\nAggregation: one code with ${SCANS.toLocaleString("en")} scans over 365 days (seeded and summarised in ${seedSeconds.toFixed(0)} s; ${summaryRows.toLocaleString("en")} day and dimension summary rows)`);
-console.log(`Machine: ${await machine()}\n`);
+console.log(`Machine: ${await machine()}`);
+console.log(`${compatibilityReport(mf)}\n`);
 console.log(table(["window", "summaries p50 ms", "p95 ms", "raw rows p50 ms", "speed-up", "period_scans", "target"], rows));
 console.log(`\nAnswers from summaries and from raw rows are identical. Target: p50 < 20 ms and >= 20× the raw computation → ${allMet ? "met" : "NOT met"}`);
 console.log(`The last row: each request first folds ${WAITING} scans stored since the last fold (the most a busy consumer leaves), and the answer then equals the raw rows'.`);

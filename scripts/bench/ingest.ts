@@ -2,7 +2,9 @@
 // of 100, for a workspace without webhook subscriptions and for one with three. Subscriptions add
 // an outbox row to the same D1 batch and a message for the webhooks queue; the target is at least
 // 90% of the throughput without them. Batches reach the consumer from a driver worker in the same
-// workerd (workers/queue-driver.js), as the local Queues broker delivers them.
+// workerd (workers/queue-driver.js), as the local Queues broker delivers them. Both run at the
+// compatibility date and flags of wrangler.ingest.toml (the driver with one flag more, to call the
+// consumer's queue() through its service binding).
 //
 //   pnpm bench:ingest [--batches 60] [--rounds 4]
 import { parseArgs } from "node:util";
@@ -10,7 +12,7 @@ import { newId } from "@qr3/core";
 import { FOLD_SQL } from "@qr3/db";
 import { join } from "node:path";
 import { buildWorker } from "../build.ts";
-import { COMPATIBILITY_DATE, machine, median, migrate, miniflare, table } from "./lib.ts";
+import { compatibilityOf, compatibilityReport, machine, median, migrate, miniflare, table } from "./lib.ts";
 
 const { values } = parseArgs({
   options: { batches: { type: "string", default: "60" }, rounds: { type: "string", default: "4" }, concurrency: { type: "string", default: "4" } },
@@ -39,17 +41,14 @@ const mf = miniflare({
   workers: [
     {
       name: "driver",
-      compatibilityDate: COMPATIBILITY_DATE,
-      compatibilityFlags: ["service_binding_extra_handlers"],
-      modules: true,
+      compatibility: compatibilityOf("ingest", ["service_binding_extra_handlers"]),
       scriptPath: join(import.meta.dirname, "workers/queue-driver.js"),
       serviceBindings: { CONSUMER: "ingest" },
       d1Databases: { DB: "bench-ingest" },
     },
     {
       name: "ingest",
-      compatibilityDate: COMPATIBILITY_DATE,
-      modules: true,
+      compatibility: compatibilityOf("ingest"),
       scriptPath: buildWorker("ingest"),
       d1Databases: { DB: "bench-ingest" },
       kvNamespaces: { SALTS: "bench-salts" },
@@ -189,7 +188,8 @@ const base = rate(blockMs.none!);
 const withSubs = rate(blockMs.three!);
 const p50 = (ms: number[]) => median(ms).toFixed(1);
 console.log(`\nIngest throughput: ${ROUNDS} rounds × ${BATCHES} batches × ${BATCH_SIZE} scans per scenario, in alternating blocks, one consumer at a time, folds included`);
-console.log(`Machine: ${await machine()}\n`);
+console.log(`Machine: ${await machine()}`);
+console.log(`${compatibilityReport(mf)}\n`);
 console.log(
   table(
     ["subscriptions", "scans/s", "per round", "batch p50 ms", "ratio"],

@@ -1,16 +1,90 @@
 // Shared pieces of the benchmarks: workers run by Miniflare directly (no `wrangler dev` proxy,
 // which would dominate every figure), with in-memory local D1, KV and Queues.
 import { readD1Migrations } from "@cloudflare/vitest-plugin";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { join } from "node:path";
+import { Miniflare, convertV4MiniflareOptions, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
+import { join, relative } from "node:path";
+import { unstable_readConfig } from "wrangler";
 import { ROOT } from "../lib/d1.ts";
 
-export const COMPATIBILITY_DATE = "2026-08-01";
+/** The deployed workers whose configs the benchmarks take their runtime behaviour from. */
+export const WORKER_CONFIGS = {
+  redirect: "wrangler.redirect.toml",
+  ingest: "wrangler.ingest.toml",
+  api: "wrangler.api.toml",
+} as const;
+export type DeployedWorker = keyof typeof WORKER_CONFIGS;
 
-type V4Options = Parameters<typeof convertV4MiniflareOptions>[0];
+export interface Compatibility {
+  date: string;
+  flags: string[];
+  /** Where date and flags come from, for the benchmark's report. */
+  from: string;
+}
 
-export function miniflare(options: V4Options): Miniflare {
-  return new Miniflare(convertV4MiniflareOptions({ compatibilityDate: COMPATIBILITY_DATE, modules: true, ...options } as V4Options));
+/**
+ * A config's compatibility date and flags, read by wrangler itself so that they are exactly what
+ * `wrangler deploy` would use. A config without a date is refused rather than run at some default.
+ */
+export function readCompatibility(configPath: string): Compatibility & { worker: string } {
+  const config = unstable_readConfig({ config: configPath }, { hideWarnings: true });
+  const from = relative(ROOT, configPath);
+  if (!config.compatibility_date) throw new Error(`${from} has no compatibility_date`);
+  return { date: config.compatibility_date, flags: [...config.compatibility_flags], from, worker: config.name ?? from };
+}
+
+/**
+ * The compatibility of a deployed worker, for that worker and for the helper workers a benchmark
+ * compares it with or drives it from: a helper at another date would measure another runtime.
+ * `extraFlags` are what a helper needs beyond the deployed worker (and are reported as such).
+ */
+export function compatibilityOf(worker: DeployedWorker, extraFlags: string[] = []): Compatibility {
+  const { date, flags, from } = readCompatibility(join(ROOT, WORKER_CONFIGS[worker]));
+  if (!extraFlags.length) return { date, flags, from };
+  return { date, flags: [...new Set([...flags, ...extraFlags])], from: `${from}, plus ${extraFlags.join(", ")}` };
+}
+
+/** A worker's options, with its compatibility taken from a config (`compatibilityOf`), never typed in. */
+export type BenchWorker = V4WorkerOptions & { compatibility: Compatibility };
+
+/** One line per worker: the compatibility date and flags it runs with, and their source. */
+export function describeCompatibility(workers: Array<{ name: string; date: string; flags: string[]; from: string }>): string {
+  const width = Math.max(...workers.map((w) => w.name.length));
+  return workers
+    .map((w) => `  ${w.name.padEnd(width)}  compatibility_date ${w.date}, flags ${w.flags.length ? w.flags.join(", ") : "(none)"}  (from ${w.from})`)
+    .join("\n");
+}
+
+const reports = new WeakMap<Miniflare, string>();
+
+/**
+ * Every worker gets its own compatibility date and flags: a top-level date is silently dropped
+ * once a `workers` list is given, and the worker would run at the 2000-01-01 fallback.
+ */
+export function miniflare(options: V4SharedOptions & { workers: BenchWorker[] }): Miniflare {
+  const workers: V4WorkerOptions[] = options.workers.map(({ compatibility, ...worker }) => ({
+    modules: true,
+    ...worker,
+    compatibilityDate: compatibility.date,
+    compatibilityFlags: compatibility.flags,
+  }));
+  const converted = convertV4MiniflareOptions({ ...options, workers });
+  // Reported from the converted options, which Miniflare hands on to workerd as they are.
+  const resolved = (converted.workers ?? []).map((w, i) => {
+    const { name, compatibilityDate, compatibilityFlags = [] } = (w as { config: { name: string; compatibilityDate: string; compatibilityFlags?: string[] } }).config;
+    const wanted = options.workers[i]!.compatibility;
+    if (compatibilityDate !== wanted.date || String(compatibilityFlags) !== String(wanted.flags)) {
+      throw new Error(`${name}: Miniflare got ${compatibilityDate} [${compatibilityFlags}], not ${wanted.date} [${wanted.flags}] from ${wanted.from}`);
+    }
+    return { name, date: compatibilityDate, flags: compatibilityFlags, from: wanted.from };
+  });
+  const mf = new Miniflare(converted);
+  reports.set(mf, `Workers (workerd through Miniflare):\n${describeCompatibility(resolved)}`);
+  return mf;
+}
+
+/** What each worker of `mf` runs with, for the benchmark's report. */
+export function compatibilityReport(mf: Miniflare): string {
+  return reports.get(mf) ?? "Workers: not started by miniflare() here";
 }
 
 export async function migrate(db: D1Database): Promise<void> {

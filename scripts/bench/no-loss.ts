@@ -1,14 +1,15 @@
 // No loss under load: 50 concurrent clients scan one code through the real local stack (wrangler
 // dev: gateway, redirector, queue, ingest, D1) for 30 s; once the queue has drained, the stored
 // scans must equal the redirects answered, with no errors, and the summaries must count them all.
+// wrangler dev runs each worker at its own config's compatibility date and flags.
 //
 //   pnpm bench:no-loss [--seconds 30] [--connections 50]
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort, startStack } from "../lib/stack.ts";
-import { machine, table } from "./lib.ts";
+import { CONFIGS, freePort, startStack } from "../lib/stack.ts";
+import { describeCompatibility, machine, readCompatibility, table } from "./lib.ts";
 import { percentile, runLoad } from "./load.ts";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "30" }, connections: { type: "string", default: "50" } } });
@@ -49,7 +50,8 @@ try {
   const summarised = ((await summed.json()) as { data: { period_scans: number } }).data.period_scans;
 
   console.log(`\nNo loss under load: ${CONNECTIONS} clients for ${SECONDS} s against the local stack's redirector (wrangler dev)`);
-  console.log(`Machine: ${await machine()}\n`);
+  console.log(`Machine: ${await machine()}`);
+  console.log(`Workers (wrangler dev, one process; it adds flags of its own for [observability]):\n${describeCompatibility(CONFIGS.map(readCompatibility).map((c) => ({ ...c, name: c.worker })))}\n`);
   console.log(
     table(
       ["redirects answered", "req/s", "p50 ms", "p99 ms", "errors", "other statuses", "scans stored", "in summaries", "drained in"],

@@ -6,16 +6,19 @@
 //
 // Both workers run in one workerd process, behind the same Miniflare entry worker, and are told
 // apart by host name; they are loaded in turn, in alternating order, so that drift on this machine
-// falls on both alike. On Linux with two or more cores, the load generator (this process) and
-// workerd are pinned to separate cores (taskset), so that the generator's own work does not
-// compete with the worker under test: what is measured is the worker.
+// falls on both alike. Both run at the redirect worker's compatibility date and flags, read from
+// wrangler.redirect.toml. On Linux with two or more cores, the load generator (this process) and
+// the workerd it started are pinned to separate cores (taskset), so that the generator's own work
+// does not compete with the worker under test: what is measured is the worker. Only this
+// process's own workerd is pinned and counted: other workerd processes on the machine (test
+// runs, other benchmarks) are left alone, and their CPU is not the redirect's.
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
 import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { linkKey, newId, saltKey, utcDate } from "@qr3/core";
 import { buildWorker } from "../build.ts";
-import { machine, median, miniflare, table } from "./lib.ts";
+import { compatibilityOf, compatibilityReport, machine, median, miniflare, table } from "./lib.ts";
 import { percentile, runLoad, type LoadResult } from "./load.ts";
 
 const { values } = parseArgs({
@@ -37,13 +40,13 @@ const mf = miniflare({
   workers: [
     {
       name: "bare",
-      modules: true,
+      compatibility: compatibilityOf("redirect"),
       routes: ["bare.bench/*"],
       script: `export default { fetch() { return new Response(null, { status: 302, headers: { location: "https://example.com/", "cache-control": "private, no-store" } }); } };`,
     },
     {
       name: "redirect",
-      modules: true,
+      compatibility: compatibilityOf("redirect"),
       routes: ["redirect.bench/*"],
       scriptPath: buildWorker("redirect"),
       kvNamespaces: { LINKS: "bench-links", SALTS: "bench-salts" },
@@ -51,7 +54,7 @@ const mf = miniflare({
       bindings: { LINK_CACHE_SECONDS: "5", SCAN_BATCH_MS: "100" },
     },
   ],
-} as Parameters<typeof miniflare>[0]);
+});
 const origin = (await mf.ready).origin;
 const links = await mf.getKVNamespace("LINKS", "redirect");
 await links.put(linkKey("bench1"), JSON.stringify({ code_id: newId("qr"), workspace_id: newId("ws"), url: "https://example.com/", status: "active" }));
@@ -65,35 +68,61 @@ const targets = [
 ] as const;
 const headers = (host: string) => ({ host, "user-agent": IPHONE, "cf-connecting-ip": "203.0.113.9", "accept-language": "de-AT,de;q=0.9" });
 
-function workerdPids(): string[] {
-  return readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .filter((pid) => {
-      try {
-        return readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "workerd";
-      } catch {
-        return false;
-      }
-    });
+/**
+ * The workerd processes this benchmark started (Miniflare's children, or further down), from the
+ * parent links in /proc; null where there is no /proc to read.
+ */
+function ownWorkerdPids(): string[] | null {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  const children = new Map<string, string[]>();
+  const names = new Map<string, string>();
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // The name is in parentheses and may itself contain spaces or parentheses.
+      names.set(pid, stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")));
+      const ppid = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]!;
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const own: string[] = [];
+  for (const queue = [String(process.pid)]; queue.length; ) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      if (names.get(child) === "workerd") own.push(child);
+      queue.push(child);
+    }
+  }
+  return own;
 }
 
-/** Pins this process to the first core and workerd to the second; false where that is not possible. */
+// Miniflare has started its workerd by now; it keeps the same one for the whole run.
+const workerd = process.platform === "linux" ? ownWorkerdPids() : null;
+
+/** Pins this process to the first core and its workerd to the second; false where that is not possible. */
 function pinCores(): boolean {
-  if (process.platform !== "linux" || cpus().length < 2) return false;
+  if (!workerd?.length || cpus().length < 2) return false;
   try {
     execFileSync("taskset", ["-a", "-p", "-c", "0", String(process.pid)], { stdio: "ignore" });
-    for (const pid of workerdPids()) execFileSync("taskset", ["-a", "-p", "-c", "1", pid], { stdio: "ignore" });
+    for (const pid of workerd) execFileSync("taskset", ["-a", "-p", "-c", "1", pid], { stdio: "ignore" });
     return true;
   } catch {
     return false;
   }
 }
 
-/** CPU seconds used so far by workerd (Linux /proc; null elsewhere). */
+/** CPU seconds used so far by this benchmark's workerd (Linux /proc; null elsewhere). */
 function workerdCpuSeconds(): number | null {
+  if (!workerd?.length) return null;
   try {
     let ticks = 0;
-    for (const pid of workerdPids()) {
+    for (const pid of workerd) {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
@@ -134,9 +163,15 @@ const sliceRatios = results.get(targets[1][0])!.map((r, i) => r.requests / r.sec
 
 console.log(
   `\nRedirect: ${CONNECTIONS} connections, ${SECONDS} s per worker in ${SLICES} alternating slices, loopback HTTP keep-alive, one workerd for both` +
-    (pinned ? "; load generator and workerd pinned to separate cores" : ""),
+    (pinned ? "; load generator and its workerd pinned to separate cores" : ""),
 );
-console.log(`Machine: ${await machine()}\n`);
+console.log(`Machine: ${await machine()}`);
+console.log(compatibilityReport(mf));
+console.log(
+  workerd?.length
+    ? `workerd measured${pinned ? " and pinned" : ""}: pid ${workerd.join(", ")} (started by this benchmark; other workerd processes on the machine are not counted)\n`
+    : "workerd CPU: not measured (no /proc, or this benchmark's workerd not found)\n",
+);
 console.log(
   table(
     ["worker", "req/s", "p50 ms", "p99 ms", "errors", "ratio", "workerd CPU µs/request"],

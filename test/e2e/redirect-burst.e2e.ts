@@ -6,7 +6,7 @@
 import { linkKey, newId } from "@qr3/core";
 import type { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { miniflare } from "../../scripts/bench/lib.ts";
+import { compatibilityOf, miniflare } from "../../scripts/bench/lib.ts";
 import { runLoad } from "../../scripts/bench/load.ts";
 import { buildWorker } from "../../scripts/build.ts";
 import { waitFor } from "./helpers.ts";
@@ -29,13 +29,13 @@ beforeAll(async () => {
     workers: [
       {
         name: "redirect",
-        modules: true,
+        compatibility: compatibilityOf("redirect"),
         scriptPath: buildWorker("redirect"),
         kvNamespaces: { LINKS: "links", SALTS: "salts" },
         queueProducers: { SCANS: "qr3-scans" },
         bindings: { LINK_CACHE_SECONDS: "5", SCAN_BATCH_MS: "60000" },
       },
-      { name: "counter", modules: true, script: COUNTER, queueConsumers: { "qr3-scans": { maxBatchSize: 100, maxBatchTimeout: 1 } } },
+      { name: "counter", compatibility: compatibilityOf("redirect"), script: COUNTER, queueConsumers: { "qr3-scans": { maxBatchSize: 100, maxBatchTimeout: 1 } } },
     ],
   } as Parameters<typeof miniflare>[0]);
   await mf.ready;
