@@ -86,7 +86,7 @@ export async function deleteWorkspace(target: Target, workspaceId: string | unde
     scans += deleted;
   }
   for (const step of deletedSummaryPurges(target.db, SCAN_CHUNK)) {
-    while ((await step()) === SCAN_CHUNK);
+    while ((await step.run()) === SCAN_CHUNK);
   }
   await clearFinishedDeletions(target.db);
   return { workspace_id: workspaceId, deleted: true, codes: codes.length, scans };

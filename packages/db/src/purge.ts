@@ -28,30 +28,59 @@ const CUTOFF_DAY = "strftime('%Y-%m-%d', ?1 / 1000, 'unixepoch', printf('-%d day
 const CUTOFF_QUARTER = `CAST(strftime('%s', ${CUTOFF_DAY}) AS INTEGER) / 900`;
 const DIMS_JSON = JSON.stringify([...DIMENSION_NAMES, "code"]);
 
+/** One bounded delete: `run` deletes at most the step's limit of rows, with `queries` statements, and answers how many. */
+export interface PurgeStep {
+  queries: number;
+  run: () => Promise<number>;
+}
+
 // Summary rows past each workspace's retention, for both scopes: the workspace's codes (c.id)
 // and the workspace itself (w.id). Each statement walks primary-key ranges from the oldest.
-const EXPIRED_SUMMARY_SQL = (["c.id", "w.id"] as const).flatMap((scope) => {
-  const codes = scope === "c.id" ? "JOIN codes c ON c.workspace_id = w.id" : "";
-  return [
-    `DELETE FROM scan_days WHERE (scope, day) IN (
-       SELECT d.scope, d.day FROM workspaces w ${codes} JOIN scan_days d ON d.scope = ${scope} AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
-    `DELETE FROM scan_visitors WHERE (scope, day, ip_hash) IN (
-       SELECT v.scope, v.day, v.ip_hash FROM workspaces w ${codes} JOIN scan_visitors v ON v.scope = ${scope} AND v.day < ${CUTOFF_DAY} LIMIT ?2)`,
-    `DELETE FROM scan_quarters WHERE (scope, quarter) IN (
-       SELECT q.scope, q.quarter FROM workspaces w ${codes} JOIN scan_quarters q ON q.scope = ${scope} AND q.quarter < ${CUTOFF_QUARTER} LIMIT ?2)`,
-    `DELETE FROM scan_dims WHERE (scope, dim, day, value) IN (
-       SELECT d.scope, d.dim, d.day, d.value FROM workspaces w ${codes} JOIN json_each('${DIMS_JSON}') AS k
-       JOIN scan_dims d ON d.scope = ${scope} AND d.dim = k.value AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
-    // A month goes once all of it is past retention; reads only use months wholly inside a window.
-    `DELETE FROM scan_dim_months WHERE (scope, dim, month, value) IN (
-       SELECT d.scope, d.dim, d.month, d.value FROM workspaces w ${codes} JOIN json_each('${DIMS_JSON}') AS k
-       JOIN scan_dim_months d ON d.scope = ${scope} AND d.dim = k.value AND d.month < substr(${CUTOFF_DAY}, 1, 7) LIMIT ?2)`,
-  ];
-});
+const SCOPES = [
+  { scope: "c.id", join: "JOIN codes c ON c.workspace_id = w.id" },
+  { scope: "w.id", join: "" },
+] as const;
 
-/** Summary rows past retention, with the same rule as the scans; one statement per call. */
-export function expiredSummaryPurges(db: D1Database, dayStartMs: number, limit: number): Array<() => Promise<number>> {
-  return EXPIRED_SUMMARY_SQL.map((sql) => async () => (await db.prepare(sql).bind(dayStartMs, limit).run()).meta.changes);
+const EXPIRED_SUMMARY_SQL = SCOPES.flatMap(({ scope, join }) => [
+  `DELETE FROM scan_days WHERE (scope, day) IN (
+     SELECT d.scope, d.day FROM workspaces w ${join} JOIN scan_days d ON d.scope = ${scope} AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
+  `DELETE FROM scan_visitors WHERE (scope, day, ip_hash) IN (
+     SELECT v.scope, v.day, v.ip_hash FROM workspaces w ${join} JOIN scan_visitors v ON v.scope = ${scope} AND v.day < ${CUTOFF_DAY} LIMIT ?2)`,
+  `DELETE FROM scan_quarters WHERE (scope, quarter) IN (
+     SELECT q.scope, q.quarter FROM workspaces w ${join} JOIN scan_quarters q ON q.scope = ${scope} AND q.quarter < ${CUTOFF_QUARTER} LIMIT ?2)`,
+]);
+
+// A month row is always the sum of its month's day rows (scan_dims), so that a month the purge
+// has cut into counts only the days it kept, whatever the clock of the read that uses the row
+// whole. Each chunk of expired day rows is taken into a working table, subtracted from its
+// months' rows (a row left with nothing goes) and deleted, in one transaction.
+const EXPIRED_DIMS_CHUNK_SQL = SCOPES.map(
+  ({ scope, join }) => `INSERT INTO scan_purge_dims (scope, dim, day, value, scans, bot_scans)
+     SELECT d.scope, d.dim, d.day, d.value, d.scans, d.bot_scans FROM workspaces w ${join} JOIN json_each('${DIMS_JSON}') AS k
+     JOIN scan_dims d ON d.scope = ${scope} AND d.dim = k.value AND d.day < ${CUTOFF_DAY} LIMIT ?2`,
+);
+const DROP_PURGED_DIMS_SQL = [
+  `UPDATE scan_dim_months AS m SET scans = m.scans - x.scans, bot_scans = m.bot_scans - x.bot_scans
+   FROM (SELECT scope, dim, substr(day, 1, 7) AS month, value, sum(scans) AS scans, sum(bot_scans) AS bot_scans
+         FROM scan_purge_dims GROUP BY scope, dim, month, value) AS x
+   WHERE m.scope = x.scope AND m.dim = x.dim AND m.month = x.month AND m.value = x.value`,
+  `DELETE FROM scan_dim_months WHERE scans <= 0 AND bot_scans <= 0
+     AND (scope, dim, month, value) IN (SELECT scope, dim, substr(day, 1, 7), value FROM scan_purge_dims)`,
+  "DELETE FROM scan_dims WHERE (scope, dim, day, value) IN (SELECT scope, dim, day, value FROM scan_purge_dims)",
+  "DELETE FROM scan_purge_dims",
+];
+
+/** Summary rows past retention, with the same rule as the scans. */
+export function expiredSummaryPurges(db: D1Database, dayStartMs: number, limit: number): PurgeStep[] {
+  const single = (sql: string): PurgeStep => ({ queries: 1, run: async () => (await db.prepare(sql).bind(dayStartMs, limit).run()).meta.changes });
+  const dims = (sql: string): PurgeStep => ({
+    queries: 1 + DROP_PURGED_DIMS_SQL.length,
+    run: async () => {
+      const [taken] = await db.batch([db.prepare(sql).bind(dayStartMs, limit), ...DROP_PURGED_DIMS_SQL.map((s) => db.prepare(s))]);
+      return taken!.meta.changes;
+    },
+  });
+  return [...EXPIRED_SUMMARY_SQL.map(single), ...EXPIRED_DIMS_CHUNK_SQL.map(dims)];
 }
 
 const DELETED_SUMMARY_SQL = [
@@ -62,9 +91,9 @@ const DELETED_SUMMARY_SQL = [
   "DELETE FROM scan_dim_months WHERE (scope, dim, month, value) IN (SELECT d.scope, d.dim, d.month, d.value FROM deletions x JOIN scan_dim_months d ON d.scope = x.id LIMIT ?1)",
 ];
 
-/** Summary rows of deleted codes and workspaces; one statement per call. */
-export function deletedSummaryPurges(db: D1Database, limit: number): Array<() => Promise<number>> {
-  return DELETED_SUMMARY_SQL.map((sql) => async () => (await db.prepare(sql).bind(limit).run()).meta.changes);
+/** Summary rows of deleted codes and workspaces. */
+export function deletedSummaryPurges(db: D1Database, limit: number): PurgeStep[] {
+  return DELETED_SUMMARY_SQL.map((sql) => ({ queries: 1, run: async () => (await db.prepare(sql).bind(limit).run()).meta.changes }));
 }
 
 const DELETED_SCANS_COLUMN = { code: "code_id", workspace: "workspace_id" } as const;

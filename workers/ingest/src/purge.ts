@@ -6,6 +6,7 @@ import {
   purgeExpiredScans,
   purgeScansOfDeleted,
   purgeOldDeliveries,
+  type PurgeStep,
 } from "@qr3/db";
 
 // Rows per delete statement: far below D1's 30 s per query even for the busiest code.
@@ -26,7 +27,6 @@ export interface PurgeReport {
   complete: boolean;
 }
 
-type Step = () => Promise<number>;
 
 export const emptyReport = (): PurgeReport => ({
   expired_scans: 0,
@@ -38,17 +38,22 @@ export const emptyReport = (): PurgeReport => ({
   complete: true,
 });
 
+type Counted = "expired_scans" | "expired_summaries" | "deleted_scans" | "deleted_summaries" | "deliveries";
+
+/** A step of one statement. */
+const one = (run: () => Promise<number>): PurgeStep => ({ queries: 1, run });
+
 /** Runs each step until it deletes less than a chunk, within the query budget. */
-async function drain(steps: Array<[keyof PurgeReport, Step]>, report: PurgeReport, budget: number) {
+async function drain(steps: Array<[Counted, PurgeStep]>, report: PurgeReport, budget: number) {
   for (const [field, step] of steps) {
     for (;;) {
-      if (report.queries >= budget) {
+      if (report.queries + step.queries > budget) {
         report.complete = false;
         return;
       }
-      const deleted = await step();
-      report.queries++;
-      (report[field] as number) += deleted;
+      const deleted = await step.run();
+      report.queries += step.queries;
+      report[field] += deleted;
       if (deleted < PURGE_CHUNK) break;
     }
   }
@@ -58,9 +63,9 @@ async function drain(steps: Array<[keyof PurgeReport, Step]>, report: PurgeRepor
 export async function purgeDeletedScans(db: D1Database, report: PurgeReport, budget: number): Promise<void> {
   await drain(
     [
-      ["deleted_scans", () => purgeScansOfDeleted(db, "code", PURGE_CHUNK)],
-      ["deleted_scans", () => purgeScansOfDeleted(db, "workspace", PURGE_CHUNK)],
-      ...deletedSummaryPurges(db, PURGE_CHUNK).map((step) => ["deleted_summaries", step] as [keyof PurgeReport, Step]),
+      ["deleted_scans", one(() => purgeScansOfDeleted(db, "code", PURGE_CHUNK))],
+      ["deleted_scans", one(() => purgeScansOfDeleted(db, "workspace", PURGE_CHUNK))],
+      ...deletedSummaryPurges(db, PURGE_CHUNK).map((step) => ["deleted_summaries", step] as [Counted, PurgeStep]),
     ],
     report,
     budget,
@@ -82,9 +87,9 @@ export async function purgeOldScans(db: D1Database, now: number, budget = PURGE_
   const deliveriesBefore = idsBefore("dlv", now - DELIVERY_LOG_DAYS * 86_400_000);
   await drain(
     [
-      ["expired_scans", () => purgeExpiredScans(db, dayStart, PURGE_CHUNK)],
-      ...expiredSummaryPurges(db, dayStart, PURGE_CHUNK).map((step) => ["expired_summaries", step] as [keyof PurgeReport, Step]),
-      ["deliveries", () => purgeOldDeliveries(db, deliveriesBefore, PURGE_CHUNK)],
+      ["expired_scans", one(() => purgeExpiredScans(db, dayStart, PURGE_CHUNK))],
+      ...expiredSummaryPurges(db, dayStart, PURGE_CHUNK).map((step) => ["expired_summaries", step] as [Counted, PurgeStep]),
+      ["deliveries", one(() => purgeOldDeliveries(db, deliveriesBefore, PURGE_CHUNK))],
     ],
     report,
     budget,

@@ -5,11 +5,11 @@ import type { Plan, ScanRow } from "@qr3/schema";
 import { describe, expect, it } from "vitest";
 import worker from "../src/index.ts";
 import { purgeOldScans, PURGE_CHUNK } from "../src/purge.ts";
+import { describeAtClocks } from "../../../test/clocks.ts";
 import { seedCode, seedWorkspace, storeScanRows } from "../../../test/fixtures.ts";
 import { recordingQueue } from "./webhook-helpers.ts";
 
 const DAY = 86_400_000;
-const NOW = Date.parse("2031-06-15T09:00:00.000Z");
 
 function row(code: { id: string; workspace_id: string }, ms: number): ScanRow {
   return {
@@ -44,7 +44,7 @@ async function codeOn(plan: Plan, enterpriseDays?: number) {
   return { ws, code: await seedCode(env.DB, ws.id) };
 }
 
-describe("purgeOldScans", () => {
+describeAtClocks("purgeOldScans", ({ now: NOW }) => {
   it.each([
     ["free", 7, undefined],
     ["pro", 90, undefined],
@@ -122,9 +122,51 @@ describe("purgeOldScans", () => {
     const ids = (await env.DB.prepare("SELECT id FROM webhook_deliveries WHERE webhook_id = ?1").bind(webhookId).all<{ id: string }>()).results.map((r) => r.id);
     expect(ids.sort()).toEqual([oldPending, recent].sort());
   });
+
+  it("takes the days it deletes off their month rows, so that a month it cuts into counts only the days it kept", async () => {
+    const { ws, code } = await codeOn("free");
+    // A scan a day for forty days, so the retention's first day (six days back) cuts into a month
+    // or lies at its start, whatever today is.
+    await store(Array.from({ length: 40 }, (_, i) => ({ ...row(code, NOW - i * DAY), country: i % 3 ? "AT" : "DE" })));
+    await purgeOldScans(env.DB, NOW);
+    const kept = await scansOf(code.id);
+    expect(kept).toHaveLength(7);
+    for (const scope of [code.id, ws.id]) {
+      const months = await monthRowsAgainstDays(scope);
+      expect(months.length, scope).toBeGreaterThan(0);
+      for (const m of months) expect(m, scope).toMatchObject({ scans: m.day_scans, bot_scans: m.day_bots });
+      // No month row is left for a month without day rows, nor with nothing to count.
+      expect(new Set(months.map((m) => m.month))).toEqual(new Set(kept.map((t) => t.slice(0, 7))));
+      const cutMonth = kept[0]!.slice(0, 7);
+      const countries = months.filter((m) => m.dim === "country" && m.month === cutMonth);
+      expect(countries.reduce((n, m) => n + m.scans, 0)).toBe(kept.filter((t) => t.startsWith(cutMonth)).length);
+    }
+  });
 });
 
-describe("the crons", () => {
+interface MonthAgainstDays {
+  dim: string;
+  month: string;
+  value: string;
+  scans: number;
+  bot_scans: number;
+  day_scans: number | null;
+  day_bots: number | null;
+}
+
+/** Each month row of a scope beside the sums of its month's day rows. */
+async function monthRowsAgainstDays(scope: string): Promise<MonthAgainstDays[]> {
+  const { results } = await env.DB.prepare(
+    `SELECT m.dim, m.month, m.value, m.scans, m.bot_scans, sum(d.scans) AS day_scans, sum(d.bot_scans) AS day_bots
+     FROM scan_dim_months m LEFT JOIN scan_dims d ON d.scope = m.scope AND d.dim = m.dim AND substr(d.day, 1, 7) = m.month AND d.value = m.value
+     WHERE m.scope = ?1 GROUP BY m.dim, m.month, m.value`,
+  )
+    .bind(scope)
+    .all<MonthAgainstDays>();
+  return results;
+}
+
+describeAtClocks("the crons", ({ now: NOW }) => {
   it("daily: purges a free workspace's scans eight days later, keeping total_scans and the month's usage", async () => {
     const { ws, code } = await codeOn("free");
     await store([row(code, NOW - 1000), row(code, NOW - 2000)]);
@@ -166,5 +208,22 @@ describe("the crons", () => {
       expect(await env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE scope = ?1`).bind(code.id).first("n"), table).toBe(0);
     }
     expect(await env.DB.prepare("SELECT count(*) AS n FROM deletions WHERE id = ?1").bind(code.id).first("n")).toBe(0);
+  });
+});
+
+describe("the migration that makes month rows exact", () => {
+  it("counts each scope's oldest month again from its day rows, as an earlier purge left it whole", async () => {
+    const { ws, code } = await codeOn("pro");
+    await store([row(code, Date.parse("2026-03-02T10:00:00Z")), row(code, Date.parse("2026-03-20T10:00:00Z")), row(code, Date.parse("2026-04-03T10:00:00Z"))]);
+    // What the purge used to leave: the month's first day gone from the day rows, not from the month's.
+    await env.DB.prepare("DELETE FROM scan_dims WHERE scope IN (?1, ?2) AND day = '2026-03-02'").bind(code.id, ws.id).run();
+    const migration = (env as unknown as { TEST_MIGRATIONS: Array<{ name: string; queries: string[] }> }).TEST_MIGRATIONS.find((m) => m.name.startsWith("0008_"))!;
+    for (const query of migration.queries.filter((q) => !q.includes("CREATE TABLE scan_purge_dims"))) await env.DB.prepare(query).run();
+    for (const scope of [code.id, ws.id]) {
+      const months = await monthRowsAgainstDays(scope);
+      for (const m of months) expect(m, scope).toMatchObject({ scans: m.day_scans, bot_scans: m.day_bots });
+      expect(months.find((m) => m.dim === "country" && m.month === "2026-03")).toMatchObject({ value: "AT", scans: 1 });
+      expect(months.find((m) => m.dim === "country" && m.month === "2026-04")).toMatchObject({ value: "AT", scans: 1 });
+    }
   });
 });
