@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { DailySalt, ensureSalt, hashIp, saltExpiration, saltKey } from "./salt.ts";
+import { CLOCKS } from "../../../test/clocks.ts";
+import { DailySalt, ensureSalt, hashIp, MIN_EXPIRY_AHEAD_MS, saltExpiration, saltKey } from "./salt.ts";
+import { DAY_MS, startOfUtcDay, utcDate } from "./time.ts";
 
 // The packages project has no bindings of its own, so these tests use an in-memory KV with the
 // same semantics for get/put and absolute expiration.
@@ -18,57 +20,80 @@ class MemoryKV {
 }
 const kv = () => new MemoryKV() as MemoryKV & KVNamespace;
 
-const NOON = Date.parse("2026-05-12T12:00:00.000Z");
-const NEXT_DAY = Date.parse("2026-05-13T00:00:00.000Z");
+describe.each(CLOCKS)("daily salt at $name", ({ now }) => {
+  const dayEnd = startOfUtcDay(now) + DAY_MS;
+  const today = utcDate(now);
+  const expiresAt = (key: string, store: MemoryKV) => store.store.get(key)!.expiration! * 1000;
 
-describe("daily salt", () => {
-  it("expires at the end of its UTC day, never more than 48 hours after it was written", () => {
-    expect(saltExpiration(NOON, NOON)).toBe(NEXT_DAY / 1000);
-    const fiveAfterMidnight = Date.parse("2026-05-12T00:05:00.000Z");
-    const tomorrow = fiveAfterMidnight + 86_400_000;
+  it("expires at the end of its UTC day, at least a minute ahead and never more than 48 hours after it was written", () => {
+    const expires = saltExpiration(now, now) * 1000;
+    expect(expires).toBeGreaterThanOrEqual(dayEnd);
+    expect(expires - now).toBeLessThanOrEqual(48 * 3600_000);
+    // KV refuses expirations less than 60 s ahead: a salt written in its day's last minute
+    // outlives the day by about a minute.
+    expect(expires).toBeGreaterThanOrEqual(now + 60_000);
+    expect(expires).toBe(dayEnd - now >= MIN_EXPIRY_AHEAD_MS ? dayEnd : Math.ceil((now + MIN_EXPIRY_AHEAD_MS) / 1000) * 1000);
+    const fiveAfterMidnight = startOfUtcDay(now) + 5 * 60_000;
+    const tomorrow = fiveAfterMidnight + DAY_MS;
+    expect(saltExpiration(tomorrow, fiveAfterMidnight) * 1000).toBe(startOfUtcDay(now) + 2 * DAY_MS);
     expect(saltExpiration(tomorrow, fiveAfterMidnight) * 1000 - fiveAfterMidnight).toBeLessThanOrEqual(48 * 3600_000);
-    // KV refuses expirations less than 60 s ahead.
-    expect(saltExpiration(NEXT_DAY - 1000, NEXT_DAY - 1000)).toBe((NEXT_DAY - 1000 + 60_000) / 1000);
+    expect(saltExpiration(dayEnd - 1000, dayEnd - 1000)).toBe((dayEnd - 1000 + MIN_EXPIRY_AHEAD_MS) / 1000);
   });
 
   it("creates a missing salt once, then serves it from memory for the rest of the day", async () => {
     const store = kv();
     const salts = new DailySalt(store);
-    const first = await salts.get(NOON);
+    const first = await salts.get(now);
     expect(first).toMatch(/^[0-9a-f]{64}$/);
-    expect(store.store.get(saltKey("2026-05-12"))).toEqual({ value: first, expiration: NEXT_DAY / 1000 });
+    expect(store.store.get(saltKey(today))!.value).toBe(first);
+    expect(expiresAt(saltKey(today), store)).toBe(saltExpiration(now, now) * 1000);
     // A salt this isolate created itself is re-read after a minute (another isolate may have won).
-    expect(await salts.get(NOON + 1000)).toBe(first);
+    expect(await salts.get(now + 1000)).toBe(first);
     expect(store.gets).toBe(1);
-    expect(await salts.get(NOON + 61_000)).toBe(first);
+    const aMinuteLater = await salts.get(now + 61_000);
     expect(store.gets).toBe(2);
-    expect(store.puts).toBe(1);
+    // The same salt, unless that minute began another UTC day.
+    expect(aMinuteLater === first).toBe(utcDate(now + 61_000) === today);
+  });
+
+  it("serves a salt read from KV until its day ends, then reads the next day's", async () => {
+    const store = kv();
+    await store.put(saltKey(today), "c".repeat(64));
+    const salts = new DailySalt(store);
+    expect(await salts.get(now)).toBe("c".repeat(64));
+    expect(await salts.get(dayEnd - 1)).toBe("c".repeat(64));
+    expect(store.gets).toBe(1);
+    expect(await salts.get(dayEnd)).not.toBe("c".repeat(64));
+    expect(store.store.has(saltKey(utcDate(dayEnd)))).toBe(true);
   });
 
   it("adopts the salt in KV after losing a race", async () => {
     const store = kv();
-    const mine = await new DailySalt(store).get(NOON);
+    const mine = await new DailySalt(store).get(now);
     const other = new DailySalt(store);
-    await store.put(saltKey("2026-05-12"), "b".repeat(64));
-    expect(await other.get(NOON)).toBe("b".repeat(64));
+    await store.put(saltKey(today), "b".repeat(64));
+    expect(await other.get(now)).toBe("b".repeat(64));
     expect(mine).not.toBe("b".repeat(64));
   });
 
   it("uses a new salt on a new day", async () => {
     const salts = new DailySalt(kv());
-    expect(await salts.get(NOON)).not.toBe(await salts.get(NEXT_DAY + 1));
+    expect(await salts.get(now)).not.toBe(await salts.get(dayEnd + 1));
   });
 
-  it("ensureSalt writes only when missing", async () => {
+  it("ensureSalt writes only when missing, tomorrow's under tomorrow's date", async () => {
     const store = kv();
-    expect(await ensureSalt(store, NEXT_DAY, NOON)).toBe(true);
-    expect(await ensureSalt(store, NEXT_DAY, NOON)).toBe(false);
+    expect(await ensureSalt(store, now + DAY_MS, now)).toBe(true);
+    expect(await ensureSalt(store, now + DAY_MS, now)).toBe(false);
     expect(store.puts).toBe(1);
+    expect([...store.store.keys()]).toEqual([saltKey(utcDate(dayEnd))]);
+    expect(expiresAt(saltKey(utcDate(dayEnd)), store)).toBe(dayEnd + DAY_MS);
   });
+});
 
+describe("ip hash", () => {
   it("hashes IP + salt with SHA-256", async () => {
     // echo -n "203.0.113.7salt" | sha256sum
     expect(hashIp("203.0.113.7", "salt")).toBe("d0f57c275459c517fe85a1cac67b1c5ed1f0f63163f67554475c939f55b1ad8a");
   });
-
 });

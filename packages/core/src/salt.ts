@@ -13,7 +13,9 @@ import { DAY_MS, startOfUtcDay, utcDate } from "./time.ts";
 // its own salt therefore trusts it for one minute only and then reads KV again, adopting whichever
 // salt won: same-IP hashes can disagree for about a minute on such a day, never longer.
 export const SALT_BYTES = 32;
-const MIN_KV_TTL_MS = 60_000;
+// KV refuses an expiration less than 60 s ahead of its own clock; the extra ten seconds cover the
+// time the write takes to arrive, so a salt written in its day's last minute is still accepted.
+export const MIN_EXPIRY_AHEAD_MS = 70_000;
 const SELF_CREATED_RECHECK_MS = 60_000;
 
 export function saltKey(day: string): string {
@@ -23,7 +25,7 @@ export function saltKey(day: string): string {
 /** Absolute expiry (seconds since epoch) of the salt of the UTC day containing `dayMs`. */
 export function saltExpiration(dayMs: number, now: number): number {
   const end = startOfUtcDay(dayMs) + DAY_MS;
-  return Math.ceil(Math.max(end, now + MIN_KV_TTL_MS) / 1000);
+  return Math.ceil(Math.max(end, now + MIN_EXPIRY_AHEAD_MS) / 1000);
 }
 
 async function writeSalt(kv: KVNamespace, dayMs: number, now: number): Promise<string> {

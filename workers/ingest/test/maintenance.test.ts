@@ -1,18 +1,30 @@
 import { createScheduledController } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { DAY_MS, saltKey, utcDate } from "@qr3/core";
+import { expect, it } from "vitest";
+import { describeAtClocks } from "../../../test/clocks.ts";
 import worker from "../src/index.ts";
 
-describe("daily cron", () => {
+describeAtClocks("daily cron", ({ now }) => {
   it("writes tomorrow's salt ahead of time, and today's if missing, without replacing either", async () => {
-    const scheduledTime = Date.parse("2031-03-04T00:05:00.000Z");
-    await env.SALTS.put("salt:2031-03-04", "f".repeat(64));
-    await worker.scheduled(createScheduledController({ scheduledTime, cron: "5 0 * * *" }), env);
-    expect(await env.SALTS.get("salt:2031-03-04")).toBe("f".repeat(64));
-    const tomorrow = await env.SALTS.get("salt:2031-03-05");
-    expect(tomorrow).toMatch(/^[0-9a-f]{64}$/);
+    const [today, tomorrow] = [saltKey(utcDate(now)), saltKey(utcDate(now + DAY_MS))];
+    await env.SALTS.put(today, "f".repeat(64));
+    await env.SALTS.delete(tomorrow);
+    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "5 0 * * *" }), env);
+    expect(await env.SALTS.get(today)).toBe("f".repeat(64));
+    const written = await env.SALTS.get(tomorrow);
+    expect(written).toMatch(/^[0-9a-f]{64}$/);
+    const { keys } = await env.SALTS.list({ prefix: tomorrow });
+    expect(keys[0]!.expiration! * 1000).toBe(Date.parse(`${utcDate(now + DAY_MS)}T00:00:00.000Z`) + DAY_MS);
 
-    await worker.scheduled(createScheduledController({ scheduledTime: scheduledTime + 3600_000, cron: "5 0 * * *" }), env);
-    expect(await env.SALTS.get("salt:2031-03-05")).toBe(tomorrow);
+    await worker.scheduled(createScheduledController({ scheduledTime: now + 60_000, cron: "5 0 * * *" }), env);
+    expect(await env.SALTS.get(tomorrow)).toBe(written);
+  });
+
+  it("writes today's salt when the run finds it missing", async () => {
+    const today = saltKey(utcDate(now));
+    await env.SALTS.delete(today);
+    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "5 0 * * *" }), env);
+    expect(await env.SALTS.get(today)).toMatch(/^[0-9a-f]{64}$/);
   });
 });

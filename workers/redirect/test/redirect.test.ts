@@ -1,6 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import { hashIp, saltKey, utcDate } from "@qr3/core";
 import { describe, expect, it, vi } from "vitest";
+import { describeAtClocks } from "../../../test/clocks.ts";
 import { handleRedirect } from "../src/redirect.ts";
 import { putLink, recordingEnv } from "./helpers.ts";
 
@@ -141,11 +143,15 @@ describe("redirect", () => {
     errors.mockRestore();
   });
 
-  it("creates the day's salt in KV when the cron has not", async () => {
+});
+
+describeAtClocks("the day's salt", ({ now }) => {
+  it("is created in KV by the redirects when the cron has not, and hashes the scan's IP", async () => {
+    const day = utcDate(now);
     await putLink("salt01");
-    await scan("/salt01", { headers: { "cf-connecting-ip": "198.51.100.9" } });
-    const day = new Date().toISOString().slice(0, 10);
-    const value = await env.SALTS.get(`salt:${day}`);
+    const { sent } = await scan("/salt01", { headers: { "cf-connecting-ip": "198.51.100.9" } });
+    const value = await env.SALTS.get(saltKey(day));
     expect(value).toMatch(/^[0-9a-f]{64}$/);
+    expect(sent[0]).toMatchObject({ scanned_at: new Date(now).toISOString(), ip_hash: hashIp("198.51.100.9", value!) });
   });
 });
