@@ -1,15 +1,9 @@
+import { DAY_MS, startOfUtcDay, utcDate } from "@qr3/core";
 import { beforeEach, describe, expect, it } from "vitest";
 import { exports } from "cloudflare:workers";
+import { describeAtClocks } from "../../../test/clocks.ts";
 import { call, seedKey } from "./helpers.ts";
 import { scanRow, storeScans } from "./scan-rows.ts";
-
-const DAY = 86_400_000;
-const today = Date.parse(new Date().toISOString().slice(0, 10));
-// Scans at the same time of day as far as noon, but never later today than now: the export runs
-// to now, so a scan later today would not be in it yet.
-const timeOfDay = Math.max(0, Math.min(12 * 3600_000, Date.now() - today - 60_000));
-const at = (daysAgo: number, minute = 0) => new Date(today - daysAgo * DAY + timeOfDay + minute * 60_000).toISOString();
-const date = (daysAgo: number) => new Date(today - daysAgo * DAY).toISOString().slice(0, 10);
 
 let key: string;
 let code: { id: string; short_code: string; workspace_id: string };
@@ -17,7 +11,7 @@ let code: { id: string; short_code: string; workspace_id: string };
 beforeEach(async () => {
   const seeded = await seedKey("free");
   key = seeded.key;
-  const created = await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com", short_code: `exp${Date.now()}` } });
+  const created = await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com" } });
   code = { ...created.json.data, workspace_id: seeded.workspace.id };
 });
 
@@ -28,7 +22,14 @@ async function download(query: string, k = key) {
   return { response, text: await response.text() };
 }
 
-describe("GET /v1/codes/:id/scans/export", () => {
+describeAtClocks("GET /v1/codes/:id/scans/export", ({ now }) => {
+  const today = startOfUtcDay(now);
+  // Scans at the same time of day as far as noon, but never later today than now: the export
+  // runs to now, so a scan later today would not be in it yet.
+  const timeOfDay = Math.max(0, Math.min(12 * 3600_000, now - today - 60_000));
+  const at = (daysAgo: number, minute = 0) => new Date(today - daysAgo * DAY_MS + timeOfDay + minute * 60_000).toISOString();
+  const date = (daysAgo: number) => utcDate(today - daysAgo * DAY_MS);
+
   it("streams CSV in scanned_at order with a file name, quoting referers as RFC 4180 says", async () => {
     await storeScans([
       scanRow(code, at(1), { country: "DE", referer: 'https://example.com/?a=1,2&b="3"' }),
@@ -74,7 +75,9 @@ describe("GET /v1/codes/:id/scans/export", () => {
     const header = (await download(`?from=${date(60)}&to=${date(20)}`)).text;
     expect(header.split("\r\n").filter(Boolean)).toHaveLength(1);
   });
+});
 
+describe("GET /v1/codes/:id/scans/export: query parameters and access", () => {
   it.each([
     ["format=xml", 'format: must be one of "csv", "ndjson"'],
     ["from=last-week", "from: must be a date (YYYY-MM-DD) or an ISO-8601 UTC time (2026-05-12T14:32:11Z)"],

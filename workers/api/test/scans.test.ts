@@ -1,12 +1,9 @@
+import { DAY_MS, startOfUtcDay, utcDate } from "@qr3/core";
 import type { ScanRow } from "@qr3/schema";
 import { beforeEach, describe, expect, it } from "vitest";
+import { describeAtClocks } from "../../../test/clocks.ts";
 import { call, seedKey } from "./helpers.ts";
 import { scanRow, storeScans } from "./scan-rows.ts";
-
-const DAY = 86_400_000;
-const today = Date.parse(new Date().toISOString().slice(0, 10));
-const at = (daysAgo: number, hour = 12) => new Date(today - daysAgo * DAY + hour * 3600_000).toISOString();
-const date = (daysAgo: number) => new Date(today - daysAgo * DAY).toISOString().slice(0, 10);
 
 let key: string;
 let code: { id: string; short_code: string; workspace_id: string };
@@ -17,11 +14,17 @@ const store = storeScans;
 beforeEach(async () => {
   const seeded = await seedKey();
   key = seeded.key;
-  const created = await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com", short_code: `s${Date.now()}` } });
+  const created = await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com" } });
   code = { ...created.json.data, workspace_id: seeded.workspace.id };
 });
 
-describe("GET /v1/codes/:id/scans", () => {
+describeAtClocks("GET /v1/codes/:id/scans", ({ now }) => {
+  const today = startOfUtcDay(now);
+  // Scans at the same time of day as far as noon, but never later today than now.
+  const timeOfDay = Math.max(0, Math.min(12 * 3600_000, now - today - 60_000));
+  const at = (daysAgo: number) => new Date(today - daysAgo * DAY_MS + timeOfDay).toISOString();
+  const date = (daysAgo: number) => utcDate(today - daysAgo * DAY_MS);
+
   it("aggregates the window exactly as documented", async () => {
     const countries = { AT: 5, DE: 4, CH: 3, FR: 2, IT: 2, ES: 1, NL: 1, BE: 1, PL: 1 }; // 9 countries
     const rows: ScanRow[] = [];
@@ -117,6 +120,16 @@ describe("GET /v1/codes/:id/scans", () => {
     expect(data).toMatchObject({ total_scans: 0, period_scans: 0, scans_by_day: [], top_countries: [], top_devices: [], top_os: [] });
   });
 
+  it("leaves bots out unless include_bots=true, and says how many it left out", async () => {
+    await store([row(at(0)), row(at(0), { is_bot: 1, country: "US" }), row(at(1), { is_bot: 1 })]);
+    const people = (await call(`/v1/codes/${code.id}/scans`, { key })).json.data;
+    expect(people).toMatchObject({ total_scans: 1, period_scans: 1, bot_scans: 2, top_countries: [] });
+    const all = (await call(`/v1/codes/${code.id}/scans?include_bots=true`, { key })).json.data;
+    expect(all).toMatchObject({ total_scans: 3, period_scans: 3, bot_scans: 0, top_countries: [{ value: "US", count: 1 }] });
+  });
+});
+
+describe("GET /v1/codes/:id/scans: query parameters and access", () => {
   it.each([
     ["0", "days: must be at least 1"],
     ["366", "days: must be at most 365"],
@@ -133,16 +146,6 @@ describe("GET /v1/codes/:id/scans", () => {
   it("answers 404 for an unknown code", async () => {
     const res = await call("/v1/codes/qr_00000000000000000000000000/scans", { key });
     expect(res.status).toBe(404);
-  });
-});
-
-describe("GET /v1/codes/:id/scans: bots and query parameters", () => {
-  it("leaves bots out unless include_bots=true, and says how many it left out", async () => {
-    await store([row(at(0)), row(at(0), { is_bot: 1, country: "US" }), row(at(1), { is_bot: 1 })]);
-    const people = (await call(`/v1/codes/${code.id}/scans`, { key })).json.data;
-    expect(people).toMatchObject({ total_scans: 1, period_scans: 1, bot_scans: 2, top_countries: [] });
-    const all = (await call(`/v1/codes/${code.id}/scans?include_bots=true`, { key })).json.data;
-    expect(all).toMatchObject({ total_scans: 3, period_scans: 3, bot_scans: 0, top_countries: [{ value: "US", count: 1 }] });
   });
 
   it.each([

@@ -1,13 +1,17 @@
 import { env } from "cloudflare:workers";
+import { utcDate } from "@qr3/core";
 import { describe, expect, it } from "vitest";
+import { describeAtClocks } from "../../../test/clocks.ts";
 import { call, seedKey } from "./helpers.ts";
 
-describe("GET /v1/workspaces/:id", () => {
-  it("shows the workspace with this month's scans across its codes", async () => {
+describeAtClocks("GET /v1/workspaces/:id: scans this month", ({ now }) => {
+  it("shows the workspace with this UTC month's scans across its codes, not last month's or next month's", async () => {
     const { key, workspace } = await seedKey("business", "Flyer Co");
-    const month = new Date().toISOString().slice(0, 7);
-    await env.DB.prepare("INSERT INTO workspace_monthly_scans (workspace_id, month, scans) VALUES (?1, ?2, 42), (?1, '2001-01', 7)")
-      .bind(workspace.id, month)
+    const month = utcDate(now).slice(0, 7);
+    const d = new Date(now);
+    const monthOf = (offset: number) => utcDate(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1)).slice(0, 7);
+    await env.DB.prepare("INSERT INTO workspace_monthly_scans (workspace_id, month, scans) VALUES (?1, ?2, 42), (?1, ?3, 7), (?1, ?4, 5)")
+      .bind(workspace.id, month, monthOf(-1), monthOf(1))
       .run();
     const res = await call(`/v1/workspaces/${workspace.id}`, { key });
     expect(res.status).toBe(200);
@@ -20,6 +24,9 @@ describe("GET /v1/workspaces/:id", () => {
       scans_this_month: 42,
     });
   });
+});
+
+describe("GET /v1/workspaces/:id", () => {
 
   it.each([
     ["free", 7],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { constantOffsetSegments, isTimeZone, localDate, localMidnight, offsetAt } from "./timezone.ts";
+import { CLOCKS } from "../../../../test/clocks.ts";
+import { constantOffsetSegments, isTimeZone, localDate, localMidnight, nextDate, offsetAt } from "./timezone.ts";
 
 const Q = 900_000;
 
@@ -43,5 +44,36 @@ describe("time zones", () => {
     ]);
     expect(segments.at(-1)!.to).toBe(to);
     expect(constantOffsetSegments("Asia/Kathmandu", from, to)).toEqual([{ from, to, offsetSeconds: 20_700 }]);
+  });
+});
+
+describe.each(CLOCKS)("time zones at $name", ({ now }) => {
+  const ZONES = ["UTC", "Europe/Vienna", "America/New_York", "Asia/Kathmandu", "America/St_Johns", "Australia/Lord_Howe"];
+
+  it.each(ZONES)("finds today's date and its first instant in %s", (tz) => {
+    const today = localDate(tz, now);
+    const midnight = localMidnight(tz, today);
+    expect(midnight).toBeLessThanOrEqual(now);
+    expect(localDate(tz, midnight)).toBe(today);
+    expect(localDate(tz, midnight - 1)).not.toBe(today);
+    expect(localDate(tz, localMidnight(tz, nextDate(today)))).toBe(nextDate(today));
+    expect(localMidnight(tz, nextDate(today))).toBeGreaterThan(now);
+  });
+
+  it.each(ZONES)("splits the year up to now at every offset change of %s, and nowhere else", (tz) => {
+    const to = Math.floor(now / Q) + 1;
+    const from = to - 366 * 96;
+    const segments = constantOffsetSegments(tz, from, to);
+    expect(segments[0]!.from).toBe(from);
+    expect(segments.at(-1)!.to).toBe(to);
+    for (const [i, s] of segments.entries()) {
+      if (i > 0) expect(s.from).toBe(segments[i - 1]!.to);
+      expect(offsetAt(tz, s.from * Q)).toBe(s.offsetSeconds * 1000);
+      expect(offsetAt(tz, (s.to - 1) * Q)).toBe(s.offsetSeconds * 1000);
+    }
+    // Every change, found hour by hour, begins a segment.
+    const changes: number[] = [];
+    for (let q = from; q + 4 <= to; q += 4) if (offsetAt(tz, q * Q) !== offsetAt(tz, (q + 4) * Q)) changes.push(q);
+    expect(segments.length - 1).toBe(changes.length);
   });
 });

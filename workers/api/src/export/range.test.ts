@@ -1,4 +1,6 @@
+import { addDays, DAY_MS, retentionStart, startOfUtcDay, utcDate } from "@qr3/core";
 import { describe, expect, it } from "vitest";
+import { CLOCKS } from "../../../../test/clocks.ts";
 import { ApiError } from "../errors.ts";
 import { exportRange } from "./range.ts";
 
@@ -33,5 +35,33 @@ describe("exportRange", () => {
   ])("refuses %j", (query, message) => {
     expect(() => exportRange(query, 90, now)).toThrow(ApiError);
     expect(() => exportRange(query, 90, now)).toThrow(message);
+  });
+});
+
+describe.each(CLOCKS)("exportRange at $name", ({ now }) => {
+  const today = utcDate(now);
+  const daysAgo = (n: number) => utcDate(addDays(now, -n));
+
+  it("runs from the retention's first day to now by default", () => {
+    expect(exportRange({}, 7, now)).toEqual({
+      from: new Date(retentionStart(now, 7)).toISOString(),
+      to: new Date(now + 1).toISOString(),
+      label: `${daysAgo(6)}-to-${today}`,
+    });
+  });
+
+  it("covers today whole when asked for today, and clamps to the retention", () => {
+    expect(exportRange({ from: today, to: today }, 90, now)).toEqual({
+      from: `${today}T00:00:00.000Z`,
+      to: new Date(startOfUtcDay(now) + DAY_MS).toISOString(),
+      label: `${today}-to-${today}`,
+    });
+    expect(exportRange({ from: daysAgo(400), to: daysAgo(1) }, 30, now)).toMatchObject({
+      from: new Date(retentionStart(now, 30)).toISOString(),
+      to: `${today}T00:00:00.000Z`,
+    });
+    // A range wholly before the retention is empty, never an error.
+    const before = exportRange({ from: daysAgo(40), to: daysAgo(35) }, 30, now);
+    expect(before.to <= before.from).toBe(true);
   });
 });
