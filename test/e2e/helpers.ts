@@ -41,3 +41,13 @@ export async function waitFor<T>(read: () => Promise<T> | T, done: (value: T) =>
   }
   return value;
 }
+
+/**
+ * Waits, if need be, until the local day in `tz` has at least `marginMs` left, so that a step
+ * which makes scans and then reads "today" back does not straddle a midnight. The stack runs on
+ * the real clock, which these tests cannot fake.
+ */
+export async function clearOfMidnight(marginMs = 60_000, tz = "UTC"): Promise<void> {
+  const day = (ms: number) => new Intl.DateTimeFormat("en-CA", { timeZone: tz }).format(ms);
+  while (day(Date.now()) !== day(Date.now() + marginMs)) await new Promise((r) => setTimeout(r, 1000));
+}

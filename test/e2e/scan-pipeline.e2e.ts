@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
-import { apiClient, startTestStack, waitFor } from "./helpers.ts";
+import { apiClient, clearOfMidnight, startTestStack, waitFor } from "./helpers.ts";
 
 const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -71,6 +71,9 @@ describe("the scan pipeline over the local stack", () => {
       ["mac", "CH", "Zurich", "203.0.113.6"],
       ["windows", "CH", "Geneva", "203.0.113.7"],
     ];
+    // All seven on one UTC day, the one read back below.
+    await clearOfMidnight();
+    const today = new Date().toISOString().slice(0, 10);
     for (const [ua, country, city, ip] of scans) {
       // An empty x-dev-city clears the placeholder city that local development would report.
       const headers = { "user-agent": UA[ua], "x-dev-country": country, "x-dev-city": city ?? "", "x-dev-ip": ip, "accept-language": "de-AT,de;q=0.9" };
@@ -85,7 +88,6 @@ describe("the scan pipeline over the local stack", () => {
       (r) => r.json.data?.period_scans === scans.length,
     );
     expect(stats.status).toBe(200);
-    const today = new Date().toISOString().slice(0, 10);
     // Seven different IPs: seven unique scans.
     expect(stats.json).toEqual({
       data: {
