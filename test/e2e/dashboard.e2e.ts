@@ -1,22 +1,23 @@
-// The dashboard in a real headless Chromium (Debian's `chromium`, driven by playwright-core) over
-// the real local stack: sign in, create a code, scan it through the redirector, see the scan in the
-// chart and the top lists, change the destination and see the redirect follow, create a webhook
-// and see its test delivery in the log. Screenshots of the main pages go to screenshots/.
+// The dashboard in a real headless Chromium (the one browser.ts brings from npm, or CHROMIUM_PATH's;
+// driven by playwright-core) over the real local stack: sign in, create a code, scan it through the
+// redirector, see the scan in the chart and the top lists, change the destination and see the
+// redirect follow, create a webhook and see its test delivery in the log. Screenshots of the main
+// pages go to screenshots/.
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
+import { launchChromium } from "./browser.ts";
 import { Receiver } from "./receiver.ts";
-import { startTestStack } from "./helpers.ts";
+import { clearOfMidnight, startTestStack } from "./helpers.ts";
 
 const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
 const SHOTS = join(ROOT, "screenshots");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const PHONE_UA =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
@@ -33,15 +34,13 @@ const requested: string[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH`);
-  }
+  // First, so that a browser that cannot start fails the file before the stack is up.
+  browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
   ({ stack, persistTo, cleanup } = await startTestStack());
   await receiver.start();
   const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Corner Café", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
   key = JSON.parse(stdout).api_key;
-  browser = await chromium.launch({ executablePath: CHROMIUM });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on("request", (request) => requested.push(request.url()));
@@ -137,6 +136,10 @@ describe("the dashboard in a real browser", () => {
   });
 
   it("shows a scan made through the redirector in the chart and the top lists, by itself", async () => {
+    // The scan and the chart's "today" below on one local day of the browser's zone.
+    const zone = (await page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone")) as string;
+    await clearOfMidnight(120_000, zone);
+    const today = new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date());
     expect(await scan("spring-menu")).toEqual({ status: 302, location: "https://example.com/spring-menu" });
     // No reload: the page refreshes itself while open.
     await page.getByText(/\b1 scan\b/).first().waitFor({ timeout: 30_000 });
@@ -150,7 +153,6 @@ describe("the dashboard in a real browser", () => {
     // The chart has drawn today's scan: its data table (for screen readers) says so.
     const chart = page.getByRole("region", { name: "Scans per day" });
     await chart.locator("canvas").first().waitFor();
-    const today = new Intl.DateTimeFormat("en-CA", { timeZone: await page.evaluate("Intl.DateTimeFormat().resolvedOptions().timeZone") }).format(new Date());
     await expect.poll(() => chart.locator("tr", { hasText: today }).innerText()).toMatch(/\b1\b/);
     await shot("code-analytics");
   });
