@@ -27,7 +27,6 @@ export interface PurgeReport {
   complete: boolean;
 }
 
-
 export const emptyReport = (): PurgeReport => ({
   expired_scans: 0,
   expired_summaries: 0,
