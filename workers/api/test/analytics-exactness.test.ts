@@ -125,7 +125,7 @@ describeAtClocks(
     let workspaceId: string;
     const codes: Code[] = [];
 
-    /** A scan of a random code with random values, `before` to `after` ms before NOW. */
+    /** A scan of a random code with random values, at a random instant of [from, to). */
     function randomRow(from = NOW - 70 * DAY, to = NOW): ScanRow {
       const t = from + Math.floor(random() * (to - from));
       return scanRow(pick(codes), new Date(t).toISOString(), {
