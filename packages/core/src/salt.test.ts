@@ -1,6 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { CLOCKS } from "../../../test/clocks.ts";
-import { DailySalt, ensureSalt, hashIp, MIN_EXPIRY_AHEAD_MS, saltExpiration, saltKey } from "./salt.ts";
+import {
+  DailySalt,
+  ensureSalt,
+  hashIp,
+  MAX_WORKSPACE_SALTS,
+  MIN_EXPIRY_AHEAD_MS,
+  saltExpiration,
+  saltKey,
+  WorkspaceSalts,
+  workspaceSalt,
+} from "./salt.ts";
 import { DAY_MS, startOfUtcDay, utcDate } from "./time.ts";
 
 // The packages project has no bindings of its own, so these tests use an in-memory KV with the
@@ -9,12 +19,16 @@ class MemoryKV {
   store = new Map<string, { value: string; expiration?: number | undefined }>();
   puts = 0;
   gets = 0;
+  /** While set, reads or writes fail as KV does when it is unavailable or rate-limited. */
+  failing: "get" | "put" | null = null;
   async get(key: string) {
     this.gets++;
+    if (this.failing === "get") throw new Error("KV GET failed: 500");
     return this.store.get(key)?.value ?? null;
   }
   async put(key: string, value: string, options?: { expiration?: number }) {
     this.puts++;
+    if (this.failing === "put") throw new Error("KV PUT failed: 429 Too Many Requests");
     this.store.set(key, { value, expiration: options?.expiration });
   }
 }
@@ -81,6 +95,28 @@ describe.each(CLOCKS)("daily salt at $name", ({ now }) => {
     expect(await salts.get(now)).not.toBe(await salts.get(dayEnd + 1));
   });
 
+  it.each(["put", "get"] as const)("hashes with a salt of its own while KV fails to %s it, then adopts KV's", async (failing) => {
+    const store = kv();
+    store.failing = failing;
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const salts = new DailySalt(store);
+      const own = await salts.get(now);
+      expect(own).toMatch(/^[0-9a-f]{64}$/);
+      expect(JSON.parse(String(errors.mock.calls[0]![0]))).toMatchObject({ event: "salt_unavailable", day: today });
+      // The same salt for this isolate while KV fails...
+      expect(await salts.get(now + 5_000)).toBe(own);
+      expect(store.store.has(saltKey(today))).toBe(false);
+      // ...and KV's once it answers again (here another isolate has written it meanwhile).
+      store.failing = null;
+      await store.put(saltKey(today), "d".repeat(64));
+      const later = now + 11_000;
+      expect(await salts.get(later)).toBe(utcDate(later) === today ? "d".repeat(64) : expect.stringMatching(/^[0-9a-f]{64}$/));
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
   it("ensureSalt writes only when missing, tomorrow's under tomorrow's date", async () => {
     const store = kv();
     expect(await ensureSalt(store, now + DAY_MS, now)).toBe(true);
@@ -95,5 +131,35 @@ describe("ip hash", () => {
   it("hashes IP + salt with SHA-256", async () => {
     // echo -n "203.0.113.7salt" | sha256sum
     expect(hashIp("203.0.113.7", "salt")).toBe("d0f57c275459c517fe85a1cac67b1c5ed1f0f63163f67554475c939f55b1ad8a");
+  });
+});
+
+describe("workspace salt", () => {
+  const daySalt = "c".repeat(64);
+  const ws = (n: number) => `ws_01jd${String(n).padStart(22, "0")}`;
+
+  it("is the hex HMAC-SHA256 of the workspace id, keyed with the day's salt", () => {
+    // echo -n ws_01jd0000000000000000000000 | openssl dgst -sha256 -hmac cccc...(64 c)
+    expect(workspaceSalt(daySalt, ws(0))).toBe("2b8908ff811591b6ae226892a890be638dc629cf6be2480c297bc430388a008e");
+    expect(workspaceSalt(daySalt, ws(1))).toBe("56844da0d6402ba837fbda123bfb9469f3e2782bde3d500616e1c82fdef67e86");
+    expect(workspaceSalt("d".repeat(64), ws(0))).not.toBe(workspaceSalt(daySalt, ws(0)));
+  });
+
+  it("is derived once per workspace and day salt, and starts afresh with another day salt", () => {
+    const salts = new WorkspaceSalts();
+    expect(salts.get(daySalt, ws(0))).toBe(workspaceSalt(daySalt, ws(0)));
+    expect(salts.get(daySalt, ws(1))).toBe(workspaceSalt(daySalt, ws(1)));
+    expect(salts.get(daySalt, ws(0))).toBe(workspaceSalt(daySalt, ws(0)));
+    expect(salts.size).toBe(2);
+    expect(salts.get("d".repeat(64), ws(0))).toBe(workspaceSalt("d".repeat(64), ws(0)));
+    expect(salts.size).toBe(1);
+  });
+
+  it("keeps at most MAX_WORKSPACE_SALTS, dropping the oldest", () => {
+    const salts = new WorkspaceSalts();
+    for (let i = 0; i <= MAX_WORKSPACE_SALTS; i++) salts.get(daySalt, ws(i));
+    expect(salts.size).toBe(MAX_WORKSPACE_SALTS);
+    // Still right for an evicted workspace: derived again.
+    expect(salts.get(daySalt, ws(0))).toBe(workspaceSalt(daySalt, ws(0)));
   });
 });

@@ -1,21 +1,25 @@
+import { newId } from "@qr3/core";
 import { describe, expect, it } from "vitest";
 import { cachedLink, readLink } from "./link-cache.ts";
 
-function countingKv(value: unknown) {
+/** A KV whose every read answers `text`, counting the reads. */
+function countingKv(text: string | null) {
   let reads = 0;
   const kv = {
     async get() {
       reads++;
-      return value;
+      return text;
     },
   } as unknown as KVNamespace;
   return { kv, reads: () => reads };
 }
 
+const record = { code_id: newId("qr"), workspace_id: newId("ws"), url: "https://example.com/", status: "active" };
+const link = { code_id: record.code_id, workspace_id: record.workspace_id, location: record.url, redirected_to: record.url };
+
 describe("link cache", () => {
-  it("keeps a record read from KV for the cache's lifetime", async () => {
-    const link = { code_id: "qr_1", workspace_id: "ws_1", url: "https://example.com", status: "active" };
-    const { kv, reads } = countingKv(link);
+  it("keeps a record read from KV, checked, for the cache's lifetime", async () => {
+    const { kv, reads } = countingKv(JSON.stringify(record));
     expect(cachedLink("cache1", 1000)).toBeUndefined();
     expect(await readLink(kv, "cache1", 5, 1000)).toEqual(link);
     expect(cachedLink("cache1", 5999)).toEqual(link);
@@ -30,7 +34,7 @@ describe("link cache", () => {
   });
 
   it("keeps nothing when the cache is off", async () => {
-    const { kv, reads } = countingKv({ code_id: "qr_1" });
+    const { kv, reads } = countingKv(JSON.stringify(record));
     await readLink(kv, "cache3", 0, 1000);
     await readLink(kv, "cache3", 0, 1000);
     expect(cachedLink("cache3", 1000)).toBeUndefined();

@@ -1,11 +1,13 @@
-import { DailySalt, hashIp, isShortCode, type LinkRecord } from "@qr3/core";
+import { DailySalt, hashIp, isShortCode, WorkspaceSalts } from "@qr3/core";
 import type { ScanMessage } from "@qr3/schema";
 import { cachedLink, readLink } from "./link-cache.ts";
+import type { ActiveLink, Link } from "./link-record.ts";
 import { goneResponse, notFoundResponse } from "./pages.ts";
 import { buildScanMessage, readScan, type Scan } from "./scan-message.ts";
 import { sendScan, type Send } from "./scan-sender.ts";
 
 let salts: DailySalt | undefined;
+const workspaceSalts = new WorkspaceSalts();
 
 // A scan of a cached code is answered synchronously, with no promise at all: the redirect path is
 // the one every printed code takes, and in a Worker every await and waitUntil costs CPU time.
@@ -22,21 +24,23 @@ export function handleRedirect(request: Request, env: Env, ctx: ExecutionContext
   return readLink(env.LINKS, shortCode, Number(env.LINK_CACHE_SECONDS), now).then((link) => answer(request, env, ctx, link, now));
 }
 
-function answer(request: Request, env: Env, ctx: ExecutionContext, link: LinkRecord | null, now: number): Response {
+// The answer is made before the scan is recorded: a scan is recorded only once its redirect exists.
+function answer(request: Request, env: Env, ctx: ExecutionContext, link: Link, now: number): Response {
   if (link === null) return notFoundResponse(request);
-  if (link.status !== "active") return goneResponse(request);
-  recordScan(request, env, ctx, link, now);
-  return new Response(null, {
+  if (link === "disabled") return goneResponse(request);
+  const response = new Response(null, {
     status: 302,
-    headers: { location: link.url, "cache-control": "private, no-store" },
+    headers: { location: link.location, "cache-control": "private, no-store" },
   });
+  recordScan(request, env, ctx, link, now);
+  return response;
 }
 
 // Records the scan without holding up the answer: its facts join the batch being filled, and
 // only a request that sends a batch keeps working after its response, through waitUntil. A
 // failure here never reaches the visitor, and the log line names the scans and the error only:
 // never the IP.
-function recordScan(request: Request, env: Env, ctx: ExecutionContext, link: LinkRecord, now: number): void {
+function recordScan(request: Request, env: Env, ctx: ExecutionContext, link: ActiveLink, now: number): void {
   try {
     const send = sendScan(env.SCANS, readScan(request, link, now), Number(env.SCAN_BATCH_MS), (scans) => buildMessages(env, scans));
     if (send) ctx.waitUntil(send.done.catch((err: unknown) => logFailure(send, err)));
@@ -45,19 +49,20 @@ function recordScan(request: Request, env: Env, ctx: ExecutionContext, link: Lin
   }
 }
 
-/** A batch's messages: each IP hashed with the salt of its scan's UTC day. */
+/** A batch's messages: each IP hashed with its workspace's salt of its scan's UTC day. */
 async function buildMessages(env: Env, scans: Scan[]): Promise<ScanMessage[]> {
   salts ??= new DailySalt(env.SALTS);
   const messages: ScanMessage[] = [];
   for (const scan of scans) {
-    const salt = salts.cachedFor(scan.now) ?? (await salts.get(scan.now));
-    messages.push(buildScanMessage(scan, scan.ip ? hashIp(scan.ip, salt) : null));
+    const daySalt = salts.cachedFor(scan.now) ?? (await salts.get(scan.now));
+    const ipHash = scan.ip ? hashIp(scan.ip, workspaceSalts.get(daySalt, scan.link.workspace_id)) : null;
+    messages.push(buildScanMessage(scan, ipHash));
   }
   return messages;
 }
 
 /** `send` is null when the scan could not even join a batch. */
 function logFailure(send: Send | null, err: unknown): void {
-  const failed = { event: "scan_enqueue_failed", scans: send?.scans.length ?? 1, scan_ids: send?.messages.map((m) => m.scan_id) ?? [] };
+  const failed = { event: "scan_enqueue_failed", scans: send?.scans.length ?? 1, scan_ids: send?.scans.map((s) => s.id) ?? [] };
   console.error(JSON.stringify({ ...failed, error: String(err) }));
 }

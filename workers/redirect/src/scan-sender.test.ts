@@ -16,9 +16,9 @@ function recorder(failures = 0) {
   return { queue, batches, attempts: () => attempts };
 }
 
-// A scan stands for itself here: its "message" is its number.
-const scan = (i: number) => ({ now: i }) as Scan;
-const build = async (scans: Scan[]) => scans.map((s) => ({ scan_id: `scn_${s.now}` }) as ScanMessage);
+// A scan stands for itself here: its "message" is its id.
+const scan = (i: number) => ({ id: `scn_${i}`, now: i }) as Scan;
+const build = async (scans: Scan[]) => scans.map((s) => ({ scan_id: s.id }) as ScanMessage);
 
 describe("sendScan", () => {
   it("sends a full batch of 100 from the request that filled it, the rest from the opener's timer", async () => {
@@ -58,11 +58,11 @@ describe("sendScan", () => {
     await expect(send.done).rejects.toThrow("queue unavailable");
     expect(attempts()).toBe(3);
     expect(send.scans).toHaveLength(2);
-    expect(send.messages.map((m) => m.scan_id)).toEqual(["scn_1", "scn_2"]);
+    expect(send.scans.map((s) => s.id)).toEqual(["scn_1", "scn_2"]);
 
     const full = Array.from({ length: 100 }, (_, i) => sendScan(queue, scan(i), 100, build));
     await expect(full[99]!.done).rejects.toThrow("queue unavailable");
-    expect(full[99]!.messages).toHaveLength(100);
+    expect(full[99]!.scans).toHaveLength(100);
     await full[0]!.done; // its batch was sent by the filler: nothing left to fail
   });
 
@@ -82,5 +82,18 @@ describe("sendScan", () => {
     let flaky = 0;
     await sendScan(queue, scan(2), 10, async (scans) => (++flaky === 1 ? failing() : build(scans)))!.done;
     expect(batches).toEqual([["scn_2"]]);
+  });
+
+  it("sends a batch before one more scan could take it past 200 KB", async () => {
+    const { queue, batches } = recorder();
+    // Scans with a destination, user agent and referer at their limits, in non-ASCII text: up to
+    // about 31 KB each as JSON, so a seventh could take a batch of six past 200 KB.
+    const large = (i: number) =>
+      ({ ...scan(i), link: { redirected_to: "ü".repeat(2048) }, userAgent: "ü".repeat(1024), referer: "ü".repeat(2048) }) as unknown as Scan;
+    const returned = Array.from({ length: 14 }, (_, i) => sendScan(queue, large(i), 100, build));
+    await Promise.all(returned.map((send) => send?.done));
+    expect(batches.map((b) => b.length)).toEqual([6, 6, 2]);
+    // Every scan once, in order.
+    expect(batches.flat()).toEqual(Array.from({ length: 14 }, (_, i) => `scn_${i}`));
   });
 });

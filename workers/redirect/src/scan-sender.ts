@@ -1,8 +1,9 @@
 import type { ScanMessage } from "@qr3/schema";
-import type { Scan } from "./scan-message.ts";
+import { MAX_MESSAGE_BYTES, messageBytes, type Scan } from "./scan-message.ts";
 
-// Scans are sent in small batches: what accumulates over SCAN_BATCH_MS (100 ms), or 100 scans
-// (Queues' batch limit), goes out in one sendBatch. A batch's messages are built when it is sent,
+// Scans are sent in small batches: what accumulates over SCAN_BATCH_MS (100 ms), or 100 scans, or
+// as many as could exceed 200 KB with one more (Queues takes at most 100 messages and 256 KB in
+// one sendBatch), goes out in one sendBatch. A batch's messages are built when it is sent,
 // in one loop (the salted hashes, ids and timestamps of up to a hundred scans at once), which
 // costs a request less than building its own message as it is answered. Fewer queue operations,
 // and fewer requests working after their response, keep the redirect path fast under load.
@@ -13,6 +14,7 @@ import type { Scan } from "./scan-message.ts";
 // requests send: the one that opened a batch, when its timer fires (unless the batch was sent
 // already), and the one whose scan filled it.
 const MAX_BATCH = 100;
+const MAX_BATCH_BYTES = 200_000;
 // A failed salt read or queue send is tried again, twice, 100 then 200 ms later, within the
 // sending request's waitUntil; only then is the batch logged as lost.
 const ATTEMPTS = 3;
@@ -21,15 +23,22 @@ const RETRY_MS = 100;
 export type BuildMessages = (scans: Scan[]) => Promise<ScanMessage[]>;
 
 export interface Send {
-  /** The scans this request answers for, should the send fail... */
+  /** The scans this request answers for, should the send fail. */
   scans: Scan[];
-  /** ...and their messages, once built. */
-  messages: ScanMessage[];
   done: Promise<void>;
 }
 
+interface Filling {
+  scans: Scan[];
+  /** An upper bound of their messages' bytes. */
+  bytes: number;
+}
+
 // The batch being filled, per queue binding.
-const filling = new Map<Queue, Scan[]>();
+const filling = new Map<Queue, Filling>();
+
+/** Whether a batch must go now: full, or one more scan could take it past the byte limit. */
+const isFull = (batch: Filling) => batch.scans.length >= MAX_BATCH || batch.bytes > MAX_BATCH_BYTES - MAX_MESSAGE_BYTES;
 
 /**
  * Adds a scan to the batch being filled. Returns the send this request must keep alive
@@ -38,9 +47,13 @@ const filling = new Map<Queue, Scan[]>();
 export function sendScan(queue: Queue, scan: Scan, batchMs: number, build: BuildMessages): Send | null {
   const batch = filling.get(queue);
   if (!batch) {
-    const opened = [scan];
+    const opened: Filling = { scans: [scan], bytes: messageBytes(scan) };
+    const send: Send = { scans: opened.scans, done: Promise.resolve() };
+    if (isFull(opened)) {
+      send.done = deliver(queue, send, build);
+      return send;
+    }
     filling.set(queue, opened);
-    const send: Send = { scans: opened, messages: [], done: Promise.resolve() };
     send.done = new Promise((resolve) => setTimeout(resolve, batchMs)).then(() => {
       if (filling.get(queue) !== opened) {
         send.scans = []; // it filled up, and the request that filled it sent it
@@ -51,19 +64,20 @@ export function sendScan(queue: Queue, scan: Scan, batchMs: number, build: Build
     });
     return send;
   }
-  batch.push(scan);
-  if (batch.length < MAX_BATCH) return null;
+  batch.scans.push(scan);
+  batch.bytes += messageBytes(scan);
+  if (!isFull(batch)) return null;
   filling.delete(queue);
-  const send: Send = { scans: batch, messages: [], done: Promise.resolve() };
+  const send: Send = { scans: batch.scans, done: Promise.resolve() };
   send.done = deliver(queue, send, build);
   return send;
 }
 
 async function deliver(queue: Queue, send: Send, build: BuildMessages): Promise<void> {
-  send.messages = await retried(() => build(send.scans));
+  const messages = await retried(() => build(send.scans));
   // The same messages each time: a send that failed but reached the queue is then delivered
   // twice, with the same scan ids, and the consumer stores each scan once.
-  const batch = send.messages.map((body) => ({ body, contentType: "json" as const }));
+  const batch = messages.map((body) => ({ body, contentType: "json" as const }));
   await retried(() => queue.sendBatch(batch));
 }
 

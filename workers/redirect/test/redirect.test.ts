@@ -1,6 +1,6 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
-import { hashIp, saltKey, utcDate } from "@qr3/core";
+import { hashIp, saltKey, utcDate, workspaceSalt } from "@qr3/core";
 import { describe, expect, it, vi } from "vitest";
 import { describeAtClocks } from "../../../test/clocks.ts";
 import { handleRedirect } from "../src/redirect.ts";
@@ -148,10 +148,11 @@ describe("redirect", () => {
 describeAtClocks("the day's salt", ({ now }) => {
   it("is created in KV by the redirects when the cron has not, and hashes the scan's IP", async () => {
     const day = utcDate(now);
-    await putLink("salt01");
+    const link = await putLink("salt01");
     const { sent } = await scan("/salt01", { headers: { "cf-connecting-ip": "198.51.100.9" } });
     const value = await env.SALTS.get(saltKey(day));
     expect(value).toMatch(/^[0-9a-f]{64}$/);
-    expect(sent[0]).toMatchObject({ scanned_at: new Date(now).toISOString(), ip_hash: hashIp("198.51.100.9", value!) });
+    const ipHash = hashIp("198.51.100.9", workspaceSalt(value!, link.workspace_id));
+    expect(sent[0]).toMatchObject({ scanned_at: new Date(now).toISOString(), ip_hash: ipHash });
   });
 });
