@@ -35,6 +35,73 @@ describe("webhook URL policy", () => {
     expect(webhookUrlProblem(url, production)).toBe(problem);
   });
 
+  const WILDCARD = "must use a public host name, not a wildcard DNS name";
+  const EMBEDDED = "must use a public host name, not one holding a private IP address";
+
+  it.each([
+    "https://169.254.169.254.nip.io/latest/meta-data",
+    "https://10-0-0-1.nip.io/hook",
+    "https://app-10-0-0-1.nip.io/hook",
+    "https://magic-c0a80101.nip.io/hook",
+    "https://8.8.8.8.nip.io/hook",
+    "https://nip.io/hook",
+    "https://10.0.0.1.sslip.io/hook",
+    "https://127-0-0-1.sslip.io/hook",
+    "https://--1.sslip.io/hook",
+    "https://127.0.0.1.xip.io/hook",
+    "https://10.0.0.1.xip.name/hook",
+    "https://localtest.me/hook",
+    "https://api.localtest.me/hook",
+    "https://lvh.me/hook",
+    "https://shop.lvh.me/hook",
+    "https://10.0.0.1.traefik.me/hook",
+    "https://traefik.me/hook",
+    "https://vcap.me/hook",
+    "https://a.localhost.direct/hook",
+    "https://7f000001.c0a80001.rbndr.us/hook",
+    "https://A.LVH.ME./hook",
+  ])("refuses the wildcard DNS name %s", (url) => {
+    expect(webhookUrlProblem(url, production)).toBe(WILDCARD);
+  });
+
+  it.each([
+    "https://10.0.0.1.example.net/hook",
+    "https://app.192.168.1.20.example.net/hook",
+    "https://127.0.0.1.example.org/hook",
+    "https://169.254.169.254.example.com/hook",
+    "https://172.16.5.4.example.com/hook",
+    "https://100.64.0.1.example.com/hook",
+    "https://0.0.0.0.example.com/hook",
+    "https://224.0.0.1.example.com/hook",
+    "https://10-0-0-1.example.com/hook",
+    "https://app-192-168-0-1.example.com/hook",
+    "https://ip-172-31-5-9.ec2.example.com/hook",
+    "https://7f000001.example.com/hook",
+    "https://x.0a000001.example.com/hook",
+  ])("refuses %s, which holds a private IPv4 address", (url) => {
+    expect(webhookUrlProblem(url, production)).toBe(EMBEDDED);
+  });
+
+  it.each([
+    "https://8.8.8.8.example.net/hook",
+    "https://ip-52-1-2-3.example.com/hook",
+    "https://cafebabe.example.com/hook",
+    "https://v1-2-3-4.example.com/hook",
+    "https://10.example.com/hook",
+    "https://2001.db8.example.com/hook",
+    "https://nipio.example.com/hook",
+    "https://lvh.me.example.com/hook",
+  ])("accepts %s, which holds no private address", (url) => {
+    expect(webhookUrlProblem(url, production)).toBeNull();
+  });
+
+  it.each(["https://example.com/\u0000", "https://example.com/a\nb", "https://example.com/\u2028", "https://example.com/\u0085"])(
+    "refuses %j, which holds a control character",
+    (url) => {
+      expect(webhookUrlProblem(url, production)).toBe("must not contain control characters");
+    },
+  );
+
   it("allows http://127.0.0.1 and localhost only when local development says so", () => {
     expect(webhookUrlProblem("http://127.0.0.1:9000/hook", development)).toBeNull();
     expect(webhookUrlProblem("http://localhost:9000/hook", development)).toBeNull();

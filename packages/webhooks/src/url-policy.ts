@@ -1,7 +1,12 @@
+import { urlCharacterProblem } from "@qr3/schema";
+import { hostHoldsPrivateIpv4, isWildcardDnsName } from "./private-hosts.ts";
+
 // Where webhooks may be sent (SSRF). In production only https URLs with public host names: no IP
 // literals (a deployed worker cannot fetch them anyway), no localhost, no private or internal
-// names, no cloud metadata endpoints. Local development may additionally allow
-// http://127.0.0.1 and http://localhost, by an explicit setting in the dev configuration only.
+// names, no cloud metadata endpoints, and no name that may resolve to a private address for all we
+// can tell from it (wildcard DNS services, names holding a private IPv4 address). Nothing here
+// resolves a name: a worker's fetch() does that itself, later. Local development may additionally
+// allow http://127.0.0.1 and http://localhost, by an explicit setting in the dev configuration only.
 
 const BLOCKED_SUFFIXES = [".localhost", ".local", ".internal", ".localdomain", ".home.arpa", ".lan", ".intranet", ".corp"];
 const BLOCKED_HOSTS = new Set(["localhost", "metadata", "metadata.google.internal", "instance-data", "instance-data.ec2.internal"]);
@@ -18,6 +23,8 @@ export interface UrlPolicy {
 
 /** Why `raw` is not an acceptable webhook URL, or null when it is. */
 export function webhookUrlProblem(raw: string, policy: UrlPolicy): string | null {
+  const characters = urlCharacterProblem(raw);
+  if (characters) return characters;
   let url: URL;
   try {
     url = new URL(raw);
@@ -32,5 +39,7 @@ export function webhookUrlProblem(raw: string, policy: UrlPolicy): string | null
   if (isIpv4(host) || isIpv6(host) || looksNumeric(host)) return "must use a host name, not an IP address";
   if (!host.includes(".")) return "must use a public host name";
   if (BLOCKED_HOSTS.has(host) || BLOCKED_SUFFIXES.some((s) => host.endsWith(s))) return "must use a public host name";
+  if (isWildcardDnsName(host)) return "must use a public host name, not a wildcard DNS name";
+  if (hostHoldsPrivateIpv4(host)) return "must use a public host name, not one holding a private IP address";
   return null;
 }

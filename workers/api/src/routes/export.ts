@@ -1,10 +1,10 @@
-import { exportPage, getCode, type ExportCursor } from "@qr3/db";
-import { notFound } from "../errors.ts";
+import { exportPage, type ExportCursor } from "@qr3/db";
 import type { ApiRequest } from "../context.ts";
 import { FORMATS } from "../export/formats.ts";
 import { exportRange } from "../export/range.ts";
 import { ExportQuery } from "../schemas.ts";
 import { parseWith } from "../validation.ts";
+import { findCode } from "./codes.ts";
 
 const PAGE_SIZE = 1000;
 
@@ -13,10 +13,10 @@ const PAGE_SIZE = 1000;
  * scanned_at order, a page of rows read at a time, so memory stays flat however many there are.
  */
 export async function exportScansRoute(request: ApiRequest, env: Env): Promise<Response> {
+  // The code first: another workspace's code (or none) is a 404 whatever the query says.
+  const code = await findCode(request, env);
   const query = parseWith(ExportQuery, request.query);
   const range = exportRange(query, request.auth.retentionDays, Date.now());
-  const code = await getCode(env.DB, request.auth.workspaceId, request.params.id!);
-  if (!code) throw notFound("Code");
 
   const format = FORMATS[query.format];
   const encoder = new TextEncoder();

@@ -1,10 +1,9 @@
-import { getCode } from "@qr3/db";
 import { aggregate } from "../analytics/aggregate.ts";
 import { presentAggregation } from "../analytics/present.ts";
 import { windowOf } from "../analytics/window.ts";
-import { notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { ok } from "../respond.ts";
+import { findCode } from "./codes.ts";
 import { parseScanQuery } from "./scan-query.ts";
 
 /**
@@ -13,15 +12,12 @@ import { parseScanQuery } from "./scan-query.ts";
  * scans: nothing the purge has not yet reached is ever reported.
  */
 export async function codeScansRoute(request: ApiRequest, env: Env): Promise<Response> {
+  // The code first: nothing, not even folding the waiting scans, is done for a code of another
+  // workspace (or none), and its answer does not depend on the query.
+  const code = await findCode(request, env);
   const query = parseScanQuery(request);
   const window = windowOf(query.tz, query.days, request.auth.retentionDays, Date.now());
-  // Both at once, to save a round trip; the figures are only answered once the code has been
-  // found in the caller's workspace.
-  const [code, result] = await Promise.all([
-    getCode(env.DB, request.auth.workspaceId, request.params.id!),
-    aggregate(env.DB, window, { scope: request.params.id!, includeBots: query.include_bots }),
-  ]);
-  if (!code) throw notFound("Code");
+  const result = await aggregate(env.DB, window, { scope: code.id, includeBots: query.include_bots });
   const { period_days, ...rest } = presentAggregation(window, result);
   return ok(request, {
     code_id: code.id,
