@@ -70,16 +70,19 @@ export async function setPlan(db: D1Database, workspaceId: string | undefined, p
 const SCAN_CHUNK = 5000;
 
 /**
- * Deletes a workspace and everything of it: its codes' KV records first (so nothing redirects or
- * records any more), then its rows in one transaction, then its scans in bounded chunks.
+ * Deletes a workspace and everything of it: its rows in one transaction, then its codes' KV records
+ * (so nothing redirects or records any more), then its scans in bounded chunks. D1 first: should
+ * it fail, nothing has changed and the command can simply be run again; should a KV removal fail
+ * (or a request of the API's write a record back meanwhile), the marks the deleted codes left
+ * make the ingest cron's link sweep remove the records within minutes.
  */
 export async function deleteWorkspace(target: Target, workspaceId: string | undefined) {
   if (!workspaceId) throw new UsageError("--workspace is required");
   const workspace = await getWorkspace(target.db, workspaceId);
   if (!workspace) throw new UsageError(`workspace ${workspaceId} not found`);
   const codes = await listShortCodes(target.db, workspaceId);
-  await target.deleteLinks(codes);
   await deleteWorkspaceRows(target.db, workspaceId, new Date().toISOString());
+  await target.deleteLinks(codes);
   let scans = 0;
   for (let deleted = SCAN_CHUNK; deleted === SCAN_CHUNK; ) {
     deleted = await purgeScansOfDeleted(target.db, "workspace", SCAN_CHUNK);

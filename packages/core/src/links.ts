@@ -7,8 +7,31 @@ export interface LinkRecord {
   workspace_id: string;
   url: string;
   status: LinkStatus;
+  /**
+   * The code's version in D1 when the record was written (every change to a code increments it),
+   * so that two records of one code can be told apart. Records written before versions existed
+   * lack it; the redirector does not read it.
+   */
+  version?: number;
 }
 
 export function linkKey(shortCode: string): string {
   return `code:${shortCode}`;
+}
+
+/** The KV record of a code as D1 holds it. */
+export function linkRecord(code: { id: string; workspace_id: string; url: string; status: LinkStatus; version: number }): LinkRecord {
+  return { code_id: code.id, workspace_id: code.workspace_id, url: code.url, status: code.status, version: code.version };
+}
+
+/** Whether two states of a short code (a record, or null for no code) are the same. */
+export function sameLink(a: LinkRecord | null, b: LinkRecord | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.code_id === b.code_id && a.version === b.version && a.workspace_id === b.workspace_id && a.url === b.url && a.status === b.status;
+}
+
+/** Makes KV hold `state` for the short code: the record, or no key when no code has it. */
+export async function writeLink(kv: KVNamespace, shortCode: string, state: LinkRecord | null): Promise<void> {
+  if (state === null) await kv.delete(linkKey(shortCode));
+  else await kv.put(linkKey(shortCode), JSON.stringify(state));
 }

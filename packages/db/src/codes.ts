@@ -1,4 +1,4 @@
-import type { LinkStatus } from "@qr3/core";
+import { linkRecord, type LinkRecord, type LinkStatus } from "@qr3/core";
 
 export interface CodeRow {
   id: string;
@@ -9,20 +9,24 @@ export interface CodeRow {
   total_scans: number;
   /** Scans flagged as bots, counted apart: total_scans counts people only. */
   bot_scans: number;
+  /** 1 when created, incremented by every change: the KV record carries it. */
+  version: number;
   created_at: string;
   updated_at: string;
 }
 
-const COLUMNS = "id, workspace_id, short_code, url, status, total_scans, bot_scans, created_at, updated_at";
+const COLUMNS = "id, workspace_id, short_code, url, status, total_scans, bot_scans, version, created_at, updated_at";
 
-export async function insertCode(db: D1Database, row: Omit<CodeRow, "total_scans" | "bot_scans">): Promise<void> {
-  await db
+export async function insertCode(db: D1Database, row: Omit<CodeRow, "total_scans" | "bot_scans" | "version">): Promise<CodeRow> {
+  const code = await db
     .prepare(
       `INSERT INTO codes (id, workspace_id, short_code, url, status, total_scans, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)`,
+       VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)
+       RETURNING ${COLUMNS}`,
     )
     .bind(row.id, row.workspace_id, row.short_code, row.url, row.status, row.created_at, row.updated_at)
-    .run();
+    .first<CodeRow>();
+  return code!;
 }
 
 export function getCode(db: D1Database, workspaceId: string, id: string): Promise<CodeRow | null> {
@@ -59,7 +63,7 @@ export async function updateCode(
 ): Promise<CodeRow | null> {
   return db
     .prepare(
-      `UPDATE codes SET url = coalesce(?3, url), status = coalesce(?4, status), updated_at = ?5
+      `UPDATE codes SET url = coalesce(?3, url), status = coalesce(?4, status), version = version + 1, updated_at = ?5
        WHERE id = ?1 AND workspace_id = ?2
        RETURNING ${COLUMNS}`,
     )
@@ -79,6 +83,15 @@ export async function deleteCode(db: D1Database, workspaceId: string, id: string
       .bind(id, workspaceId, now),
   ]);
   return deleted!.results[0] ?? null;
+}
+
+/** What KV must hold for a short code: the record of the code that has it now, or null when none has. */
+export async function getLinkRecord(db: D1Database, shortCode: string): Promise<LinkRecord | null> {
+  const code = await db
+    .prepare("SELECT id, workspace_id, url, status, version FROM codes WHERE short_code = ?1")
+    .bind(shortCode)
+    .first<Parameters<typeof linkRecord>[0]>();
+  return code && linkRecord(code);
 }
 
 export async function listShortCodes(db: D1Database, workspaceId: string): Promise<string[]> {

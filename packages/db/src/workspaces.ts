@@ -32,7 +32,8 @@ export async function setWorkspacePlan(db: D1Database, id: string, plan: Plan, r
 /**
  * Deletes a workspace and everything of it in one transaction: the cascade takes its keys,
  * codes, webhooks and their delivery logs; its scans, which can be millions, are left to the
- * purge through a tombstone. The caller deletes the codes' KV records first (listShortCodes).
+ * purge through a tombstone. The caller removes the codes' KV records afterwards (listShortCodes
+ * first); the cascade's deletes mark their short codes for the link sweep besides.
  */
 export async function deleteWorkspace(db: D1Database, id: string, now: string): Promise<boolean> {
   const [, , , , deleted] = await db.batch<{ id: string }>([

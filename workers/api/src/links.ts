@@ -1,12 +1,16 @@
-import { linkKey, type LinkRecord } from "@qr3/core";
-import type { CodeRow } from "@qr3/db";
+import { syncLink, type LinkRecord, type LinkSync } from "@qr3/core";
+import { getLinkRecord } from "@qr3/db";
 
-// The redirector reads codes from KV only, so every change to a code in D1 is mirrored here.
-export async function publishLink(kv: KVNamespace, code: CodeRow): Promise<void> {
-  const record: LinkRecord = { code_id: code.id, workspace_id: code.workspace_id, url: code.url, status: code.status };
-  await kv.put(linkKey(code.short_code), JSON.stringify(record));
-}
-
-export async function unpublishLink(kv: KVNamespace, shortCode: string): Promise<void> {
-  await kv.delete(linkKey(shortCode));
+/**
+ * The redirector reads codes from KV only, so every change to a code in D1 is mirrored there:
+ * `state` is what D1 held right after the change (null after a delete), and the sync writes KV
+ * until it agrees with D1 (see syncLink). What it leaves unsettled the ingest cron's link sweep
+ * repairs within minutes, D1's change having marked the short code in the same transaction.
+ */
+export async function syncCodeLink(env: Env, shortCode: string, state: LinkRecord | null): Promise<LinkSync> {
+  const sync = await syncLink(env.LINKS, shortCode, (s) => getLinkRecord(env.DB, s), state);
+  if (!sync.settled) {
+    console.error(JSON.stringify({ event: "link_sync_deferred", short_code: shortCode, error: sync.error === undefined ? null : String(sync.error) }));
+  }
+  return sync;
 }

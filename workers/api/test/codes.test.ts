@@ -30,6 +30,7 @@ describe("codes", () => {
       workspace_id: expect.stringMatching(/^ws_/),
       url: "https://example.com/menu",
       status: "active",
+      version: 1,
     });
   });
 
@@ -49,11 +50,11 @@ describe("codes", () => {
     const moved = await call(`/v1/codes/${created.id}`, { method: "PATCH", key, body: { url: "https://example.com/b" } });
     expect(moved.status).toBe(200);
     expect(moved.json.data).toMatchObject({ url: "https://example.com/b", status: "active" });
-    expect(await link("life01")).toMatchObject({ url: "https://example.com/b", status: "active" });
+    expect(await link("life01")).toMatchObject({ url: "https://example.com/b", status: "active", version: 2 });
 
     const disabled = await call(`/v1/codes/${created.id}`, { method: "PATCH", key, body: { status: "disabled" } });
     expect(disabled.json.data).toMatchObject({ url: "https://example.com/b", status: "disabled" });
-    expect(await link("life01")).toMatchObject({ status: "disabled" });
+    expect(await link("life01")).toMatchObject({ status: "disabled", version: 3 });
 
     const deleted = await call(`/v1/codes/${created.id}`, { method: "DELETE", key });
     expect(deleted.status).toBe(204);

@@ -1,8 +1,10 @@
+import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { newApiKey, newId } from "@qr3/core";
 import { insertApiKey } from "@qr3/db";
 import type { Plan } from "@qr3/schema";
 import { seedWorkspace } from "../../../test/fixtures.ts";
+import worker from "../src/index.ts";
 
 export async function seedKey(plan: Plan = "pro", name = "Acme") {
   const workspace = await seedWorkspace(env.DB, plan, name);
@@ -23,8 +25,7 @@ export interface CallOptions {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Json = any;
 
-/** Calls the API worker through its real fetch handler. */
-export async function call(path: string, options: CallOptions = {}) {
+function requestInit(options: CallOptions): RequestInit {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key) headers.authorization = `Bearer ${options.key}`;
   let body: string | undefined = options.rawBody;
@@ -32,12 +33,22 @@ export async function call(path: string, options: CallOptions = {}) {
     body = JSON.stringify(options.body);
     headers["content-type"] = "application/json";
   }
-  const response = await exports.default.fetch(`https://api.qr3.test${path}`, {
-    method: options.method ?? "GET",
-    headers,
-    body: body ?? null,
-  });
+  return { method: options.method ?? "GET", headers, body: body ?? null };
+}
+
+async function read(response: Response) {
   const text = await response.text();
   const json: Json = text ? JSON.parse(text) : null;
   return { status: response.status, headers: response.headers, json };
+}
+
+/** Calls the API worker through its real fetch handler. */
+export async function call(path: string, options: CallOptions = {}) {
+  return read(await exports.default.fetch(`https://api.qr3.test${path}`, requestInit(options)));
+}
+
+/** Calls the worker's fetch handler in this isolate, with some of its bindings replaced. */
+export async function callWithEnv(bindings: Partial<Env>, path: string, options: CallOptions = {}) {
+  const request = new Request(`https://api.qr3.test${path}`, requestInit(options)) as Request<unknown, IncomingRequestCfProperties>;
+  return read(await worker.fetch(request, { ...env, ...bindings }, createExecutionContext()));
 }

@@ -1,8 +1,8 @@
-import { newId, randomShortCode, RESERVED_SHORT_CODES } from "@qr3/core";
+import { linkRecord, newId, randomShortCode, RESERVED_SHORT_CODES } from "@qr3/core";
 import { deleteCode, getCode, insertCode, listCodes, updateCode, type CodeRow } from "@qr3/db";
 import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
-import { publishLink, unpublishLink } from "../links.ts";
+import { syncCodeLink } from "../links.ts";
 import { presentCode } from "../present.ts";
 import { noContent, ok, okPage } from "../respond.ts";
 import { CreateCodeBody, ListQuery, UpdateCodeBody } from "../schemas.ts";
@@ -31,20 +31,19 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
   for (let attempt = 0; !code; attempt++) {
     const row = { ...base, id: newId("qr"), short_code: body.short_code ?? randomShortCode() };
     try {
-      await insertCode(env.DB, row);
-      code = { ...row, total_scans: 0, bot_scans: 0 };
+      code = await insertCode(env.DB, row);
     } catch (err) {
       if (!isShortCodeTaken(err)) throw err;
       if (body.short_code) throw new ApiError("CONFLICT", "short_code: is already taken");
       if (attempt + 1 >= GENERATED_CODE_ATTEMPTS) throw err;
     }
   }
-  try {
-    await publishLink(env.LINKS, code);
-  } catch (err) {
-    // Without its KV record the code could never be scanned: undo, and let the client retry.
+  const sync = await syncCodeLink(env, code.short_code, linkRecord(code));
+  if (!sync.settled && sync.error !== undefined) {
+    // Without its KV record the code could not be scanned: undo, and let the client retry. Should
+    // the failed write have landed after all, the link sweep removes the record.
     await deleteCode(env.DB, code.workspace_id, code.id, new Date().toISOString());
-    throw err;
+    throw sync.error;
   }
   return ok(request, presentCode(code, env.PUBLIC_BASE_URL), 201);
 }
@@ -64,15 +63,17 @@ export async function updateCodeRoute(request: ApiRequest, env: Env): Promise<Re
   if (body.url === undefined && body.status === undefined) throw badRequest("body", "must contain url or status");
   const code = await updateCode(env.DB, request.auth.workspaceId, request.params.id!, body, new Date().toISOString());
   if (!code) throw notFound("Code");
-  await publishLink(env.LINKS, code);
+  // The change is in D1 whatever KV answers: a sync left unsettled is finished by the link sweep.
+  await syncCodeLink(env, code.short_code, linkRecord(code));
   return ok(request, presentCode(code, env.PUBLIC_BASE_URL));
 }
 
 export async function deleteCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
-  const code = await findCode(request, env);
-  // KV first: should the D1 delete then fail, the client's retry still finds the code to delete.
-  // Its scans are deleted by the ingest worker's cron within minutes, in bounded chunks.
-  await unpublishLink(env.LINKS, code.short_code);
-  await deleteCode(env.DB, code.workspace_id, code.id, new Date().toISOString());
+  // D1 first: should it fail, nothing has changed and the client's retry finds the code; should
+  // the KV removal then fail, the mark the delete left makes the link sweep remove the record.
+  // The code's scans are deleted by the ingest worker's cron within minutes, in bounded chunks.
+  const code = await deleteCode(env.DB, request.auth.workspaceId, request.params.id!, new Date().toISOString());
+  if (!code) throw notFound("Code");
+  await syncCodeLink(env, code.short_code, null);
   return noContent();
 }
