@@ -18,6 +18,8 @@ export function workerProject(worker: "redirect" | "ingest" | "api", options: { 
             // Tests run with production's settings, not those of the local stack's .dev.vars.
             WEBHOOK_ALLOW_LOOPBACK: "false",
             LINK_CACHE_SECONDS: "0",
+            // A published test key (production's is a Worker secret): it seals webhook secrets in tests.
+            WEBHOOK_SECRETS_KEYS: "test-only:menDpB9h7jtgoXFFF19A4QxgH9sRlYto0ANaAWLX8SE=",
             ...(options.d1 ? { TEST_MIGRATIONS: await readD1Migrations(root("migrations")) } : {}),
           },
         },

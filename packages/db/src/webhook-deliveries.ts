@@ -30,6 +30,11 @@ export interface AttemptRow {
 const COLUMNS =
   "d.id, d.webhook_id, d.workspace_id, d.event_id, d.event_type, d.payload, d.state, d.attempts, d.last_status, d.last_error, d.last_duration_ms, d.next_attempt_at, d.redelivery_of, d.created_at, d.updated_at";
 
+/**
+ * A new delivery, if its webhook is still in the workspace and enabled: checked in the insert
+ * itself, so a subscription disabled or deleted meanwhile gets none (null), never a delivery to
+ * nowhere or a foreign-key error.
+ */
 export function insertDelivery(
   db: D1Database,
   row: Pick<DeliveryRow, "id" | "webhook_id" | "workspace_id" | "event_id" | "event_type" | "payload" | "redelivery_of" | "created_at">,
@@ -38,7 +43,8 @@ export function insertDelivery(
     .prepare(
       `INSERT INTO webhook_deliveries
          (id, webhook_id, workspace_id, event_id, event_type, payload, state, attempts, next_attempt_at, redelivery_of, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?8, ?7, ?8, ?8)
+       SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?8, ?7, ?8, ?8
+       WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?2 AND workspace_id = ?3 AND status = 'enabled')
        RETURNING ${COLUMNS.replaceAll("d.", "")}`,
     )
     .bind(row.id, row.webhook_id, row.workspace_id, row.event_id, row.event_type, row.payload, row.redelivery_of, row.created_at)

@@ -8,6 +8,7 @@ export interface WebhookRow {
   events: string; // JSON array
   status: WebhookStatus;
   disabled_reason: DisabledReason | null;
+  /** Stored sealed (packages/webhooks secret-box), as is `previous_secret`: never the secret itself. */
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: string | null;
@@ -19,17 +20,25 @@ export interface WebhookRow {
 const COLUMNS =
   "id, workspace_id, url, events, status, disabled_reason, secret, previous_secret, previous_secret_expires_at, failing_since, created_at, updated_at";
 
-export async function insertWebhook(
+/**
+ * Inserts a subscription unless its workspace already has `limit`: the count and the insert are
+ * one statement, and D1 runs one statement at a time, so concurrent creates cannot overshoot.
+ * Null when the workspace is full.
+ */
+export function insertWebhook(
   db: D1Database,
   row: Pick<WebhookRow, "id" | "workspace_id" | "url" | "events" | "secret" | "created_at">,
-): Promise<WebhookRow> {
-  return (await db
+  limit: number,
+): Promise<WebhookRow | null> {
+  return db
     .prepare(
       `INSERT INTO webhooks (id, workspace_id, url, events, status, secret, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, 'enabled', ?5, ?6, ?6) RETURNING ${COLUMNS}`,
+       SELECT ?1, ?2, ?3, ?4, 'enabled', ?5, ?6, ?6
+       WHERE (SELECT count(*) FROM webhooks WHERE workspace_id = ?2) < ?7
+       RETURNING ${COLUMNS}`,
     )
-    .bind(row.id, row.workspace_id, row.url, row.events, row.secret, row.created_at)
-    .first<WebhookRow>())!;
+    .bind(row.id, row.workspace_id, row.url, row.events, row.secret, row.created_at, limit)
+    .first<WebhookRow>();
 }
 
 export function getWebhook(db: D1Database, workspaceId: string, id: string): Promise<WebhookRow | null> {
@@ -115,4 +124,82 @@ export function updateWebhookHealth(
        WHERE id = ?1`,
     )
     .bind(id, health.failing_since, health.disabled_reason, now);
+}
+
+/** A subscription's stored secrets, as the resealing of secrets under a new key reads and writes them. */
+export interface StoredSecrets {
+  id: string;
+  secret: string;
+  previous_secret: string | null;
+}
+
+/**
+ * Subscriptions with a secret not sealed under the current key: every stored value outside
+ * [`prefix`, `end`), where `prefix` is the current key's "v1:<id>:" and `end` the same with its
+ * last character's successor. Both ranges use the secret indexes (an ORDER BY would make SQLite
+ * scan the table instead), so a run where nothing is left to reseal reads next to nothing.
+ * `skip` lists ids this run could not reseal.
+ */
+export async function secretsToReseal(db: D1Database, prefix: string, end: string, skip: readonly string[], limit: number): Promise<StoredSecrets[]> {
+  const { results } = await db
+    .prepare(
+      `SELECT id, secret, previous_secret FROM webhooks
+       WHERE (secret < ?1 OR secret >= ?2) AND id NOT IN (SELECT value FROM json_each(?3))
+       UNION
+       SELECT id, secret, previous_secret FROM webhooks
+       WHERE previous_secret IS NOT NULL AND (previous_secret < ?1 OR previous_secret >= ?2) AND id NOT IN (SELECT value FROM json_each(?3))
+       LIMIT ?4`,
+    )
+    .bind(prefix, end, JSON.stringify(skip), limit)
+    .all<StoredSecrets>();
+  return results;
+}
+
+/**
+ * Writes resealed secrets, each only if the row still holds what was read (`was`): a rotation
+ * in between keeps its new secret. Returns how many rows changed.
+ */
+export async function replaceSecrets(db: D1Database, rows: ReadonlyArray<{ now: StoredSecrets; was: StoredSecrets }>): Promise<number> {
+  const result = await db
+    .prepare(
+      `UPDATE webhooks SET secret = json_extract(j.value, '$.secret'), previous_secret = json_extract(j.value, '$.previous_secret')
+       FROM json_each(?1) AS j
+       WHERE webhooks.id = json_extract(j.value, '$.id')
+         AND webhooks.secret = json_extract(j.value, '$.was_secret')
+         AND webhooks.previous_secret IS json_extract(j.value, '$.was_previous_secret')`,
+    )
+    .bind(
+      JSON.stringify(rows.map((r) => ({ id: r.now.id, secret: r.now.secret, previous_secret: r.now.previous_secret, was_secret: r.was.secret, was_previous_secret: r.was.previous_secret }))),
+    )
+    .run();
+  return result.meta.changes;
+}
+
+/**
+ * Forgets previous secrets whose 24 hours of signing are over; returns how many. The first
+ * condition lets SQLite read the previous-secret index (only rows with one) instead of the table.
+ */
+export async function clearExpiredPreviousSecrets(db: D1Database, now: string): Promise<number> {
+  const result = await db
+    .prepare(
+      "UPDATE webhooks SET previous_secret = NULL, previous_secret_expires_at = NULL WHERE previous_secret IS NOT NULL AND previous_secret_expires_at <= ?1",
+    )
+    .bind(now)
+    .run();
+  return result.meta.changes;
+}
+
+/**
+ * How many stored secrets (current and previous) each key seals; "plain" counts those not sealed
+ * yet. A key no longer counted can leave the binding.
+ */
+export async function countSecretsByKey(db: D1Database): Promise<Record<string, number>> {
+  const { results } = await db
+    .prepare(
+      `SELECT CASE WHEN substr(s, 1, 3) = 'v1:' THEN substr(s, 4, instr(substr(s, 4), ':') - 1) ELSE 'plain' END AS key_id, count(*) AS n
+       FROM (SELECT secret AS s FROM webhooks UNION ALL SELECT previous_secret FROM webhooks WHERE previous_secret IS NOT NULL)
+       GROUP BY key_id ORDER BY key_id`,
+    )
+    .all<{ key_id: string; n: number }>();
+  return Object.fromEntries(results.map((r) => [r.key_id, r.n]));
 }

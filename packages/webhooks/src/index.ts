@@ -1,5 +1,6 @@
 export * from "./base64.ts";
 export * from "./secrets.ts";
+export * from "./secret-box.ts";
 export * from "./signing.ts";
 export * from "./schedule.ts";
 export * from "./url-policy.ts";

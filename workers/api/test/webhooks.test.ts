@@ -1,6 +1,7 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { call, seedKey } from "./helpers.ts";
+import { openedSecrets } from "./webhook-secrets.ts";
 
 let key: string;
 let workspaceId: string;
@@ -25,7 +26,7 @@ describe("webhooks", () => {
       updated_at: expect.any(String),
       secret: expect.stringMatching(/^whsec_[A-Za-z0-9+/]{43}=$/),
     });
-    expect((await stored(res.json.data.id))!.secret).toBe(res.json.data.secret);
+    expect((await openedSecrets(res.json.data.id)).secret).toBe(res.json.data.secret);
     const got = await call(`/v1/webhooks/${res.json.data.id}`, { key });
     expect(got.json.data.secret).toBeUndefined();
     expect((await call("/v1/webhooks", { key })).json.data.map((w: { id: string }) => w.id)).toEqual([res.json.data.id]);
@@ -36,7 +37,7 @@ describe("webhooks", () => {
     expect(res.status).toBe(201);
     expect(res.json.data.secret).toBeUndefined();
     expect(res.json.data.events).toEqual(["qr.scanned"]);
-    expect((await stored(res.json.data.id))!.secret).toBe("my-secret-key-min-16-chars");
+    expect((await openedSecrets(res.json.data.id)).secret).toBe("my-secret-key-min-16-chars");
   });
 
   it.each([
@@ -54,10 +55,46 @@ describe("webhooks", () => {
     ["url: must use a host name, not an IP address", { url: "https://10.1.2.3/h", events: ["qr.scanned"] }],
     ["url: must use https", { url: "http://127.0.0.1:8080/h", events: ["qr.scanned"] }],
     ["headers: is not a known field", { url: "https://example.com/h", events: ["qr.scanned"], headers: {} }],
+    ["url: must not contain control characters", { url: "https://example.com/h\u0000", events: ["qr.scanned"] }],
+    ["url: must not contain control characters", { url: "https://example.com/\u2028", events: ["qr.scanned"] }],
+    ["url: must not contain control characters", { url: "https://exa\tmple.com/h", events: ["qr.scanned"] }],
+    ["url: must be at most 2048 characters", { url: `https://example.com/${"é".repeat(700)}`, events: ["qr.scanned"] }],
+    ["url: must use a public host name, not a wildcard DNS name", { url: "https://169.254.169.254.nip.io/latest", events: ["qr.scanned"] }],
+    ["url: must use a public host name, not one holding a private IP address", { url: "https://10.0.0.1.example.net/h", events: ["qr.scanned"] }],
+    ["events: must be an array", { url: "https://example.com/h", events: "qr.scanned" }],
   ])("answers 400 %s", async (message, body) => {
     const res = await create(body);
     expect(res.status).toBe(400);
     expect(res.json.error).toEqual({ code: "BAD_REQUEST", message });
+  });
+
+  it.each([
+    ["https://bücher.example/ü", "https://xn--bcher-kva.example/%C3%BC"],
+    ["https://Example.com/🎉?q=é", "https://example.com/%F0%9F%8E%89?q=%C3%A9"],
+    ["https://example.com", "https://example.com/"],
+  ])("stores, answers and lists %j as %j, on POST and PATCH", async (typed, href) => {
+    const created = await create({ url: typed, events: ["qr.scanned"] });
+    expect(created.status).toBe(201);
+    expect(created.json.data.url).toBe(href);
+    expect((await stored(created.json.data.id))!.url).toBe(href);
+    const other = (await create({ url: "https://example.org/x", events: ["qr.scanned"] })).json.data.id;
+    const moved = await call(`/v1/webhooks/${other}`, { method: "PATCH", key, body: { url: typed } });
+    expect(moved.json.data.url).toBe(href);
+    expect((await call(`/v1/webhooks/${other}`, { key })).json.data.url).toBe(href);
+  });
+
+  it("refuses control characters and wildcard DNS names on PATCH too", async () => {
+    const id = (await create({ url: "https://example.com/a", events: ["qr.scanned"] })).json.data.id;
+    for (const [url, message] of [
+      ["https://example.com/\u007f", "url: must not contain control characters"],
+      ["https://10-0-0-1.nip.io/h", "url: must use a public host name, not a wildcard DNS name"],
+      ["https://app.192.168.1.20.example.net/h", "url: must use a public host name, not one holding a private IP address"],
+    ] as const) {
+      const res = await call(`/v1/webhooks/${id}`, { method: "PATCH", key, body: { url } });
+      expect(res.status, url).toBe(400);
+      expect(res.json.error).toEqual({ code: "BAD_REQUEST", message });
+    }
+    expect((await stored(id))!.url).toBe("https://example.com/a");
   });
 
   it("updates url, events and status; enabling again clears the failure state", async () => {
@@ -102,7 +139,7 @@ describe("webhooks", () => {
     const expires = Date.parse(res.json.data.previous_secret_expires_at) - Date.now();
     expect(expires).toBeGreaterThan(23.9 * 3600_000);
     expect(expires).toBeLessThanOrEqual(24 * 3600_000);
-    expect(await stored(created.id)).toMatchObject({ secret: res.json.data.secret, previous_secret: created.secret });
+    expect(await openedSecrets(created.id)).toEqual({ secret: res.json.data.secret, previous_secret: created.secret });
 
     const custom = await call(`/v1/webhooks/${created.id}/rotate-secret`, { method: "POST", key, body: { secret: "another-secret-of-16+" } });
     expect(custom.json.data.secret).toBe("another-secret-of-16+");

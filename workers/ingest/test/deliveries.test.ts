@@ -138,15 +138,15 @@ describe("webhook delivery consumer", () => {
   it("disables the endpoint when it answers 410 Gone", async () => {
     const ws = await seedWorkspace(env.DB);
     const webhook = await seedWebhook(ws.id);
-    const [d1, d2] = [await seedDelivery(webhook), await seedDelivery(webhook)];
+    const [d1, d2, d3] = [await seedDelivery(webhook), await seedDelivery(webhook), await seedDelivery(webhook)];
     respond = () => new Response(null, { status: 410 });
     const { sent } = await run(webhook.id, [{ id: d1.id, attempt: 1 }, { id: d2.id, attempt: 1 }]);
     expect(sent).toEqual([]);
     expect(await webhookRow(webhook.id)).toMatchObject({ status: "disabled", disabled_reason: "endpoint_gone" });
     expect(await delivery(d1.id)).toMatchObject({ state: "failed", last_status: 410 });
 
-    // Later deliveries to the disabled endpoint end without a request.
-    const d3 = await seedDelivery(webhook);
+    // Deliveries still pending for the disabled endpoint end without a request (and no new one is stored).
+    expect(await seedDelivery(webhook)).toBeNull();
     await run(webhook.id, [{ id: d3.id, attempt: 1 }]);
     expect(received).toHaveLength(2);
     expect(await delivery(d3.id)).toMatchObject({ state: "failed", attempts: 0, last_error: "endpoint disabled" });

@@ -2,18 +2,24 @@ import { env } from "cloudflare:workers";
 import { newId } from "@qr3/core";
 import { insertWebhook } from "@qr3/db";
 import type { WebhookQueueMessage } from "@qr3/schema";
-import { generateSecret } from "@qr3/webhooks";
+import { generateSecret, loadKeyring, sealSecret } from "@qr3/webhooks";
 
+/** A subscription stored as the API stores it (its secret sealed under the test key); `secret` is the plain one. */
 export async function seedWebhook(workspaceId: string, overrides: { url?: string; events?: string[]; status?: "enabled" | "disabled" } = {}) {
   const secret = generateSecret();
-  const webhook = await insertWebhook(env.DB, {
-    id: newId("wh"),
-    workspace_id: workspaceId,
-    url: overrides.url ?? "https://hooks.example.com/qr3",
-    events: JSON.stringify(overrides.events ?? ["qr.scanned"]),
-    secret,
-    created_at: new Date().toISOString(),
-  });
+  const id = newId("wh");
+  const webhook = (await insertWebhook(
+    env.DB,
+    {
+      id,
+      workspace_id: workspaceId,
+      url: overrides.url ?? "https://hooks.example.com/qr3",
+      events: JSON.stringify(overrides.events ?? ["qr.scanned"]),
+      secret: await sealSecret(await loadKeyring(env.WEBHOOK_SECRETS_KEYS), id, secret),
+      created_at: new Date().toISOString(),
+    },
+    Number.MAX_SAFE_INTEGER, // the per-workspace limit is the API's to enforce, not this seed's
+  ))!;
   if (overrides.status === "disabled") {
     await env.DB.prepare("UPDATE webhooks SET status = 'disabled', disabled_reason = 'manual' WHERE id = ?1").bind(webhook.id).run();
   }

@@ -1,13 +1,13 @@
 import { newId } from "@qr3/core";
 import { getDelivery, insertDelivery, listDeliveries } from "@qr3/db";
-import { ApiError, notFound } from "../errors.ts";
+import { notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { enqueueNewDelivery } from "../deliveries.ts";
 import { presentDelivery } from "../present.ts";
 import { ok, okPage } from "../respond.ts";
 import { ListQuery } from "../schemas.ts";
 import { parseWith } from "../validation.ts";
-import { findWebhook } from "./webhooks.ts";
+import { deliveryRefused, findWebhook } from "./webhooks.ts";
 
 /** GET /v1/webhooks/:id/deliveries: the delivery log, newest first, with every attempt. */
 export async function listDeliveriesRoute(request: ApiRequest, env: Env): Promise<Response> {
@@ -22,7 +22,6 @@ export async function redeliverRoute(request: ApiRequest, env: Env): Promise<Res
   const webhook = await findWebhook(request, env);
   const original = await getDelivery(env.DB, webhook.workspace_id, webhook.id, request.params.delivery_id!);
   if (!original) throw notFound("Delivery");
-  if (webhook.status !== "enabled") throw new ApiError("CONFLICT", "webhook: is disabled; enable it before redelivering");
   const delivery = await insertDelivery(env.DB, {
     id: newId("dlv"),
     webhook_id: webhook.id,
@@ -33,6 +32,7 @@ export async function redeliverRoute(request: ApiRequest, env: Env): Promise<Res
     redelivery_of: original.redelivery_of ?? original.id,
     created_at: new Date().toISOString(),
   });
-  await enqueueNewDelivery(env, delivery!);
-  return ok(request, presentDelivery({ ...delivery!, attempt_log: [] }), 202);
+  if (!delivery) throw await deliveryRefused(request, env, "redelivering");
+  await enqueueNewDelivery(env, delivery);
+  return ok(request, presentDelivery({ ...delivery, attempt_log: [] }), 202);
 }

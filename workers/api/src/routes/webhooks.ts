@@ -1,6 +1,6 @@
 import { newId } from "@qr3/core";
 import { deleteWebhook, getWebhook, insertDelivery, insertWebhook, listWebhooks, rotateWebhookSecret, updateWebhook, type WebhookRow } from "@qr3/db";
-import { generateSecret, signingKey, testEvent, webhookUrlProblem } from "@qr3/webhooks";
+import { generateSecret, loadKeyring, sealSecret, signingKey, testEvent, webhookUrlProblem } from "@qr3/webhooks";
 import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { enqueueNewDelivery } from "../deliveries.ts";
@@ -35,19 +35,23 @@ export async function createWebhookRoute(request: ApiRequest, env: Env): Promise
   const body = await parseBody(request, CreateWebhookBody);
   const url = checkUrl(body.url, env);
   const given = checkSecret(body.secret);
-  const existing = await listWebhooks(env.DB, request.auth.workspaceId, MAX_WEBHOOKS_PER_WORKSPACE, null);
-  if (existing.length >= MAX_WEBHOOKS_PER_WORKSPACE) {
-    throw new ApiError("CONFLICT", `webhooks: a workspace can have at most ${MAX_WEBHOOKS_PER_WORKSPACE}`);
-  }
+  // Without a usable key this throws: a plain 500, logged, and nothing written.
+  const keyring = await loadKeyring(env.WEBHOOK_SECRETS_KEYS);
+  const id = newId("wh");
   const secret = given ?? generateSecret();
-  const webhook = await insertWebhook(env.DB, {
-    id: newId("wh"),
-    workspace_id: request.auth.workspaceId,
-    url,
-    events: encodeEvents(body.events),
-    secret,
-    created_at: new Date().toISOString(),
-  });
+  const webhook = await insertWebhook(
+    env.DB,
+    {
+      id,
+      workspace_id: request.auth.workspaceId,
+      url,
+      events: encodeEvents(body.events),
+      secret: await sealSecret(keyring, id, secret),
+      created_at: new Date().toISOString(),
+    },
+    MAX_WEBHOOKS_PER_WORKSPACE,
+  );
+  if (!webhook) throw new ApiError("CONFLICT", `webhooks: a workspace can have at most ${MAX_WEBHOOKS_PER_WORKSPACE}`);
   // A generated secret is shown once, here; a secret the caller chose is never echoed.
   return ok(request, { ...presentWebhook(webhook), ...(given ? {} : { secret }) }, 201);
 }
@@ -85,14 +89,16 @@ export async function deleteWebhookRoute(request: ApiRequest, env: Env): Promise
 
 export async function rotateSecretRoute(request: ApiRequest, env: Env): Promise<Response> {
   const body = await parseBody(request, RotateSecretBody, { optional: true });
-  await findWebhook(request, env);
+  const { id } = await findWebhook(request, env);
   const secret = checkSecret(body.secret) ?? generateSecret();
+  const sealed = await sealSecret(await loadKeyring(env.WEBHOOK_SECRETS_KEYS), id, secret);
   const now = Date.now();
+  // The current secret moves to previous_secret as stored: sealed for this same webhook, it still opens.
   const webhook = await rotateWebhookSecret(
     env.DB,
     request.auth.workspaceId,
-    request.params.id!,
-    secret,
+    id,
+    sealed,
     new Date(now + PREVIOUS_SECRET_GRACE_MS).toISOString(),
     new Date(now).toISOString(),
   );
@@ -104,9 +110,17 @@ export async function rotateSecretRoute(request: ApiRequest, env: Env): Promise<
   });
 }
 
+/**
+ * Why no delivery was stored (the insert checks the webhook itself): it was deleted (404) or is
+ * disabled (409), whether it already was when read or became so since.
+ */
+export async function deliveryRefused(request: ApiRequest, env: Env, action: string): Promise<ApiError> {
+  const webhook = await getWebhook(env.DB, request.auth.workspaceId, request.params.id!);
+  return webhook ? new ApiError("CONFLICT", `webhook: is disabled; enable it before ${action}`) : notFound("Webhook");
+}
+
 export async function testWebhookRoute(request: ApiRequest, env: Env): Promise<Response> {
   const webhook = await findWebhook(request, env);
-  if (webhook.status !== "enabled") throw new ApiError("CONFLICT", "webhook: is disabled; enable it before sending a test event");
   const now = new Date().toISOString();
   const eventId = newId("evt");
   const delivery = await insertDelivery(env.DB, {
@@ -119,6 +133,7 @@ export async function testWebhookRoute(request: ApiRequest, env: Env): Promise<R
     redelivery_of: null,
     created_at: now,
   });
-  await enqueueNewDelivery(env, delivery!);
-  return ok(request, presentDelivery({ ...delivery!, attempt_log: [] }), 202);
+  if (!delivery) throw await deliveryRefused(request, env, "sending a test event");
+  await enqueueNewDelivery(env, delivery);
+  return ok(request, presentDelivery({ ...delivery, attempt_log: [] }), 202);
 }

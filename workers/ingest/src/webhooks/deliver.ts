@@ -8,20 +8,15 @@ import {
   type DisabledReason,
 } from "@qr3/db";
 import type { DeliverMessage } from "@qr3/schema";
-import { delayBeforeAttempt, DISABLE_AFTER_FAILING_MS, enqueueDeliveries, webhookUrlProblem, type DeliveryToEnqueue } from "@qr3/webhooks";
+import { delayBeforeAttempt, DISABLE_AFTER_FAILING_MS, enqueueDeliveries, loadKeyring, webhookUrlProblem, type DeliveryToEnqueue } from "@qr3/webhooks";
 import { sendEvent, type SendResult } from "./send.ts";
+import { signingSecrets } from "./signing-secrets.ts";
 
 interface Sent {
   delivery: DeliveryToSend;
   attempt: number;
   started_at: string;
   result: SendResult;
-}
-
-/** The secrets that sign: the current one, and the previous one for 24 hours after a rotation. */
-function signingSecrets(d: DeliveryToSend, now: number): string[] {
-  const previousValid = d.previous_secret && d.previous_secret_expires_at && Date.parse(d.previous_secret_expires_at) > now;
-  return previousValid ? [d.secret, d.previous_secret!] : [d.secret];
 }
 
 /** How an endpoint stands after this round of attempts: still failing since when, and whether it must stop. */
@@ -59,18 +54,22 @@ export async function deliverMessage(env: Env, message: DeliverMessage, now: num
 
   const nowIso = new Date(now).toISOString();
   const policy = { allowLoopback: env.WEBHOOK_ALLOW_LOOPBACK === "true" };
+  // Without a usable key this throws before anything is recorded: the message is retried.
+  const secretsOf = signingSecrets(await loadKeyring(env.WEBHOOK_SECRETS_KEYS), now);
   const statements: D1PreparedStatement[] = [];
-  const sendable: DeliveryToSend[] = [];
+  const sendable: Array<{ delivery: DeliveryToSend; secrets: string[] }> = [];
   for (const d of due) {
     const problem = d.webhook_status !== "enabled" ? "endpoint disabled" : webhookUrlProblem(d.url, policy);
+    const secrets = problem ? null : await secretsOf(d);
     if (problem) statements.push(failDelivery(env.DB, d.id, problem === "endpoint disabled" ? problem : `endpoint URL refused: ${problem}`, nowIso));
-    else sendable.push(d);
+    else if (!secrets) statements.push(failDelivery(env.DB, d.id, "signing secret unreadable", nowIso));
+    else sendable.push({ delivery: d, secrets });
   }
 
   const sent: Sent[] = await Promise.all(
-    sendable.map(async (delivery) => {
+    sendable.map(async ({ delivery, secrets }) => {
       const started_at = new Date().toISOString();
-      const result = await sendEvent(delivery.url, signingSecrets(delivery, now), delivery.event_id, delivery.payload, now);
+      const result = await sendEvent(delivery.url, secrets, delivery.event_id, delivery.payload, now);
       return { delivery, attempt: delivery.attempts + 1, started_at, result };
     }),
   );

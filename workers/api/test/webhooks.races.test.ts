@@ -1,0 +1,86 @@
+import { createExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { expect, it } from "vitest";
+import worker from "../src/index.ts";
+import { call, seedKey } from "./helpers.ts";
+
+const create = (key: string, i: number) => call("/v1/webhooks", { method: "POST", key, body: { url: `https://example.com/${i}`, events: ["qr.scanned"] } });
+
+it("holds a workspace to 10 subscriptions under concurrent creates", async () => {
+  const { key, workspace } = await seedKey();
+  for (let i = 0; i < 4; i++) expect((await create(key, i)).status).toBe(201);
+
+  const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => create(key, 100 + i)));
+  const created = answers.filter((a) => a.status === 201);
+  const refused = answers.filter((a) => a.status !== 201);
+  expect(created).toHaveLength(6);
+  expect(refused).toHaveLength(14);
+  for (const a of refused) {
+    expect(a.status).toBe(409);
+    expect(a.json.error).toEqual({ code: "CONFLICT", message: "webhooks: a workspace can have at most 10" });
+  }
+  const stored = await env.DB.prepare("SELECT count(*) AS n FROM webhooks WHERE workspace_id = ?1").bind(workspace.id).first<number>("n");
+  expect(stored).toBe(10);
+
+  // Another workspace's subscriptions are not counted against this one.
+  const other = await seedKey();
+  expect((await create(other.key, 0)).status).toBe(201);
+  // Nor are they once deleted: the freed place can be taken again.
+  await call(`/v1/webhooks/${created[0]!.json.data.id}`, { method: "DELETE", key });
+  expect((await create(key, 200)).status).toBe(201);
+  expect((await create(key, 201)).status).toBe(409);
+});
+
+/**
+ * The D1 binding, unchanged except that `meanwhile` runs just before a delivery is inserted: as
+ * would another request landing between the route's read of the webhook and its write.
+ */
+function landingBeforeDeliveryInsert(meanwhile: () => Promise<unknown>): D1Database {
+  return new Proxy(env.DB, {
+    get(target, prop) {
+      if (prop !== "prepare") {
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      }
+      return (sql: string) => {
+        const statement = target.prepare(sql);
+        if (!sql.includes("INSERT INTO webhook_deliveries")) return statement;
+        return { bind: (...values: unknown[]) => ({ first: async () => (await meanwhile(), statement.bind(...values).first()) }) };
+      };
+    },
+  });
+}
+
+async function callWithDb(db: D1Database, path: string, key: string, body?: unknown) {
+  const request = new Request(`https://api.qr3.test${path}`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: body === undefined ? null : JSON.stringify(body),
+  });
+  const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, DB: db }, createExecutionContext());
+  return { status: response.status, json: (await response.json()) as { error: { code: string; message: string } } };
+}
+
+const deliveriesOf = (id: string) => env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?1").bind(id).first<number>("n");
+
+it.each([
+  ["sending a test event", (id: string) => `/v1/webhooks/${id}/test`],
+  ["redelivering", (id: string, delivery: string) => `/v1/webhooks/${id}/deliveries/${delivery}/redeliver`],
+])("stores nothing when a subscription is deleted or disabled while %s", async (action, path) => {
+  const { key } = await seedKey();
+  for (const [change, status, error] of [
+    ["DELETE", 404, { code: "NOT_FOUND", message: "Webhook not found" }],
+    ["disable", 409, { code: "CONFLICT", message: `webhook: is disabled; enable it before ${action}` }],
+  ] as const) {
+    const id = (await create(key, 1)).json.data.id;
+    const first = (await call(`/v1/webhooks/${id}/test`, { method: "POST", key })).json.data.id;
+    const meanwhile = () =>
+      change === "DELETE"
+        ? env.DB.prepare("DELETE FROM webhooks WHERE id = ?1").bind(id).run()
+        : env.DB.prepare("UPDATE webhooks SET status = 'disabled', disabled_reason = 'manual' WHERE id = ?1").bind(id).run();
+    const res = await callWithDb(landingBeforeDeliveryInsert(meanwhile), path(id, first), key);
+    expect(res.status, change).toBe(status);
+    expect(res.json.error).toEqual(error);
+    expect(await deliveriesOf(id)).toBe(change === "DELETE" ? 0 : 1);
+  }
+});
