@@ -19,7 +19,9 @@ const IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
 const persistTo = mkdtempSync(join(tmpdir(), "qr3-no-loss-"));
-const stack = await startStack({ persistTo, port: await freePort(), output: "ignore" });
+// A copy of the sources, so that an edit in the working tree meanwhile cannot restart the stack
+// (wrangler dev reloads on any change, and its local queue drops what it held).
+const stack = await startStack({ persistTo, port: await freePort(), output: "ignore", snapshot: true });
 try {
   const headers = { authorization: `Bearer ${stack.demo.api_key}`, "content-type": "application/json" };
   const created = await fetch(`${stack.origin}/v1/codes`, { method: "POST", headers, body: JSON.stringify({ url: "https://example.com/load" }) });

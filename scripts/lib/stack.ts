@@ -2,9 +2,10 @@
 // gateway in one `wrangler dev` process. Used by `pnpm dev` and by the end-to-end tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { buildDashboard } from "../build-dashboard.ts";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { basename, join, relative } from "node:path";
 import { getWorkspace } from "@qr3/db";
 import { createWorkspace } from "./accounts.ts";
 import { ROOT, WRANGLER_ENV, applyLocalMigrations, openLocal } from "./d1.ts";
@@ -27,6 +28,15 @@ export interface StackOptions {
   port?: number;
   /** Where wrangler's output goes; inherits the terminal by default. */
   output?: "inherit" | "ignore" | ((chunk: string) => void);
+  /**
+   * Runs a copy of the sources taken at start, not the working tree. wrangler dev restarts the
+   * runtime whenever a source or config file of a worker changes, and its local queues live in
+   * memory: a restart drops every scan that is in flight. `pnpm dev` wants those reloads; tests
+   * and benchmarks want their scans, whatever is edited while they run.
+   */
+  snapshot?: boolean;
+  /** Changes a config file of the snapshot (by its name, e.g. "wrangler.ingest.toml") for one run. */
+  editConfig?: (name: string, toml: string) => string;
 }
 
 export interface Stack {
@@ -37,6 +47,27 @@ export interface Stack {
 }
 
 const DEMO_SHORT_CODE = "demo";
+
+// What the workers are built from: the configs with .dev.vars, and the sources they import. The
+// packages' node_modules hold relative links, into the copy itself or into the root's node_modules.
+const SNAPSHOT_DIRS = ["workers", "packages", "dev", "migrations"];
+const SNAPSHOT_FILES = ["package.json", "tsconfig.base.json", ".dev.vars"];
+const SKIPPED = new Set([".wrangler", ".vite-temp"]);
+
+function takeSnapshot(edit: StackOptions["editConfig"]): { root: string; configs: string[]; remove: () => void } {
+  const root = mkdtempSync(join(tmpdir(), "qr3-stack-"));
+  for (const dir of SNAPSHOT_DIRS) {
+    cpSync(join(ROOT, dir), join(root, dir), { recursive: true, verbatimSymlinks: true, filter: (src) => !SKIPPED.has(basename(src)) });
+  }
+  for (const file of [...SNAPSHOT_FILES, ...CONFIGS.map((c) => relative(ROOT, c))]) {
+    if (existsSync(join(ROOT, file))) cpSync(join(ROOT, file), join(root, file));
+  }
+  symlinkSync(join(ROOT, "node_modules"), join(root, "node_modules"));
+  const configs = CONFIGS.map((c) => join(root, relative(ROOT, c)));
+  if (edit) for (const config of configs) writeFileSync(config, edit(relative(root, config), readFileSync(config, "utf8")));
+  // workerd may still be writing its temporary files as wrangler exits.
+  return { root, configs, remove: () => rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }) };
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -111,11 +142,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   applyLocalMigrations(persistTo);
   const demo = await ensureDemoAccount(persistTo);
 
-  const args = ["dev", ...CONFIGS.flatMap((c) => ["-c", c]), "--ip", "127.0.0.1", "--port", String(port)];
+  const tree = options.snapshot ? takeSnapshot(options.editConfig) : { root: ROOT, configs: CONFIGS, remove: () => {} };
+  const args = ["dev", ...tree.configs.flatMap((c) => ["-c", c]), "--ip", "127.0.0.1", "--port", String(port)];
   args.push("--persist-to", persistTo, "--inspector-port", String(await freePort()), "--show-interactive-dev-session=false");
   const output = options.output ?? "inherit";
   const child = spawn("wrangler", args, {
-    cwd: ROOT,
+    cwd: tree.root,
     env: WRANGLER_ENV,
     stdio: ["ignore", typeof output === "function" ? "pipe" : output, typeof output === "function" ? "pipe" : output],
     detached: true, // its own process group, so stop() ends workerd too
@@ -124,6 +156,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     child.stdout?.setEncoding("utf8").on("data", output);
     child.stderr?.setEncoding("utf8").on("data", output);
   }
+  child.once("exit", () => tree.remove());
   const stop = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();

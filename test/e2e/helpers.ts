@@ -1,13 +1,18 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort, startStack, type Stack } from "../../scripts/lib/stack.ts";
+import { freePort, startStack, type Stack, type StackOptions } from "../../scripts/lib/stack.ts";
 
-/** A fresh local stack in a temporary state directory, on a free port. */
-export async function startTestStack(): Promise<{ stack: Stack; log: string[]; persistTo: string; cleanup: () => Promise<void> }> {
+/**
+ * A fresh local stack in a temporary state directory, on a free port, running a snapshot of the
+ * sources: an edit made meanwhile would otherwise restart it and drop the scans in flight.
+ */
+export async function startTestStack(
+  options: Pick<StackOptions, "editConfig"> = {},
+): Promise<{ stack: Stack; log: string[]; persistTo: string; cleanup: () => Promise<void> }> {
   const persistTo = mkdtempSync(join(tmpdir(), "qr3-e2e-"));
   const log: string[] = [];
-  const stack = await startStack({ persistTo, port: await freePort(), output: (chunk) => log.push(chunk) });
+  const stack = await startStack({ ...options, persistTo, port: await freePort(), output: (chunk) => log.push(chunk), snapshot: true });
   return {
     stack,
     log,

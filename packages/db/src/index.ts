@@ -1,5 +1,6 @@
 export * from "./scans.ts";
 export * from "./codes.ts";
+export * from "./link-syncs.ts";
 export * from "./workspaces.ts";
 export * from "./api-keys.ts";
 export * from "./analytics.ts";
@@ -10,3 +11,4 @@ export * from "./purge.ts";
 export * from "./export.ts";
 export * from "./summaries.ts";
 export * from "./rebuild.ts";
+export * from "./dead-letters.ts";
