@@ -1,7 +1,7 @@
 // `pnpm admin dlq`: what the dead-letter queues hold (parked in D1 by the ingest worker), and
 // marking it for replay, which the ingest worker's 5-minute cron then sends back to its queue.
 import { deadLetterCounts, markDeadLettersForReplay, recentDeadLetters, type DeadLetterRow } from "@qr3/db";
-import { ScanMessageSchema, WebhookQueueMessageSchema } from "@qr3/schema";
+import { ScanMessageSchema, scansOf, WebhookQueueMessageSchema } from "@qr3/schema";
 import { DEAD_LETTER_QUEUES } from "../../workers/ingest/src/dead-letters/queues.ts";
 import { UsageError } from "./accounts.ts";
 
@@ -23,8 +23,16 @@ function queueOf(name: string | undefined): string | null {
 function describeBody(row: DeadLetterRow): Record<string, unknown> {
   if (row.format !== "json") return { type: row.format };
   const body: unknown = JSON.parse(row.body);
-  const scan = ScanMessageSchema.safeParse(body);
-  if (scan.success) return { type: "scan", scan_id: scan.data.scan_id, code_id: scan.data.code_id, workspace_id: scan.data.workspace_id };
+  if (row.queue === DEAD_LETTER_QUEUES["qr3-scans-dlq"]) {
+    // A pack of scans (or one scan, from before packing): each scan's ids, "invalid" for one that is not a scan.
+    const scans = scansOf(body);
+    if (scans === null) return { type: "invalid" };
+    const ids = scans.map((s) => {
+      const scan = ScanMessageSchema.safeParse(s);
+      return scan.success ? { scan_id: scan.data.scan_id, code_id: scan.data.code_id, workspace_id: scan.data.workspace_id } : { type: "invalid" };
+    });
+    return { type: "scans", scans: ids };
+  }
   const webhook = WebhookQueueMessageSchema.safeParse(body);
   if (!webhook.success) return { type: "invalid" };
   const message = webhook.data;

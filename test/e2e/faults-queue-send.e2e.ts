@@ -1,7 +1,6 @@
 // The redirector's queue sends at the broker's size limit, for real: the real redirect bundle on
-// workerd with the real local queue broker, which refuses a batch over the size limit of one
-// sendBatch as production's does. Every redirect answered must end delivered once, or logged as
-// lost by its scan id.
+// workerd with the real local queue broker, which refuses a message over 128 KB as production's
+// does. Every redirect answered must end delivered once, or logged as lost by its scan id.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLoad } from "../../scripts/bench/load.ts";
 import { waitFor } from "./helpers.ts";
@@ -12,17 +11,16 @@ const IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebK
 
 describe("the redirector's queue sends at the broker's size limit", () => {
   // The redirect bundle on workerd with the real local queue broker, and a consumer that counts
-  // what arrives. Batches go out only when full (the batch interval is a minute), so each phase's
-  // scans make whole batches of their own: a hundred scans of a code with a long destination,
-  // from in-app browsers with long user agents and referers, come to more than 500 KB of
-  // messages, beyond the broker's limit for one sendBatch (256 KB in production, 288,000 bytes
-  // locally) if sent as one; the redirector cuts its batches by size too, so they all arrive.
-  // Should the broker refuse a batch all the same, the accounting below holds either way.
+  // what arrives. A hundred scans of a code with a long destination, from in-app browsers with
+  // long user agents and referers, come to more than 500 KB: far beyond what one queue message
+  // takes (128 KB). The redirector cuts its packs by size as well as by count, so they all
+  // arrive; should the broker refuse one all the same, the accounting below holds either way. The
+  // batch interval is half a second, so that a pack cut short by the end of a phase goes too.
   let redirect: RedirectAlone;
   let refused = -1;
 
   beforeAll(async () => {
-    redirect = await startRedirectAlone();
+    redirect = await startRedirectAlone(500);
     await redirect.putCode("small1", "https://example.com/menu");
     await redirect.putCode("long1", `https://example.com/landing?campaign=${"c".repeat(1950)}`);
   });
@@ -54,7 +52,7 @@ describe("the redirector's queue sends at the broker's size limit", () => {
     refused = lostIds.length;
   });
 
-  // The redirector cuts its batches by size as well as by count, so the broker refuses none.
+  // The redirector cuts its packs by size as well as by count, so the broker refuses none.
   it("delivers large scans too", () => {
     expect(refused).toBe(0);
   });

@@ -9,7 +9,7 @@ const COUNTER = `
 const ids = [];
 export default {
   fetch() { return Response.json(ids); },
-  queue(batch) { for (const m of batch.messages) { ids.push(m.body.scan_id); m.ack(); } },
+  queue(batch) { for (const m of batch.messages) { for (const scan of m.body.scans) ids.push(scan.scan_id); m.ack(); } },
 };`;
 
 export interface RedirectAlone {

@@ -20,3 +20,10 @@ export const LIMITS = {
  * "no country information", matches too; the redirector sends it as null.)
  */
 export const COUNTRY_PATTERN = /^(?:[A-Z]{2}|T1)$/;
+
+/**
+ * One scans-queue message carries a redirector batch: at most this many scans, in at most this
+ * many bytes of JSON (a queue message takes 128 KB; the rest is headroom for the queue's own
+ * framing and for the redirector's estimate being an upper bound of the body's size).
+ */
+export const PACK_LIMITS = { scans: 100, bytes: 120_000 } as const;

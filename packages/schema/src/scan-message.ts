@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { ID_PATTERN } from "@qr3/core";
-import { COUNTRY_PATTERN, LIMITS } from "./limits.ts";
+import { COUNTRY_PATTERN, LIMITS, PACK_LIMITS } from "./limits.ts";
 
 // The message the redirector sends for every recorded scan and the ingest worker consumes. The two
 // deploy separately, so the consumer validates every body against this schema; the redirector,
@@ -28,3 +28,27 @@ export const ScanMessageSchema = z.object({
 });
 
 export type ScanMessage = z.infer<typeof ScanMessageSchema>;
+
+/**
+ * What the redirector sends to the scans queue: one message per batch of scans. Each scan is
+ * validated on its own (one that is invalid is dropped, its siblings kept), so the pack's schema
+ * only checks the envelope.
+ */
+export interface ScanPack {
+  scans: ScanMessage[];
+}
+
+const ScanPackSchema = z.object({ scans: z.array(z.unknown()).check(z.minLength(1), z.maxLength(PACK_LIMITS.scans)) });
+
+/**
+ * The scans a scans-queue message carries: a pack's, or the one scan of a message from before
+ * packing (still in the queue, or from a redirector not yet deployed anew). Null when the body is
+ * neither: then nothing of it can be stored.
+ */
+export function scansOf(body: unknown): unknown[] | null {
+  if (typeof body === "object" && body !== null && "scans" in body) {
+    const pack = ScanPackSchema.safeParse(body);
+    return pack.success ? pack.data.scans : null;
+  }
+  return [body];
+}

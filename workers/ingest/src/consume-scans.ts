@@ -1,6 +1,6 @@
 import { newId } from "@qr3/core";
 import { FOLD_AT, foldScans, stageScanEvents, storeScans, type OutboxGroup } from "@qr3/db";
-import { ScanMessageSchema, type ScanRow } from "@qr3/schema";
+import { ScanMessageSchema, scansOf, type ScanRow } from "@qr3/schema";
 import { enqueueDispatch } from "@qr3/webhooks";
 import { SCANS_BATCH_SIZE } from "./queues.ts";
 import { retryDelaySeconds } from "./retry.ts";
@@ -23,28 +23,45 @@ function outboxGroups(valid: readonly Valid[]): OutboxGroup[] {
 }
 
 /**
- * Validates each message on its own, then stores the valid ones, their counters and the webhook
- * events that announce them, in one D1 batch. Nothing is acked before it is stored: a failed write
- * retries every valid message with backoff, while an invalid message (it could never succeed) is
- * logged and acked so it cannot hold up its batch-mates.
+ * The valid scans of each message, as rows: a message is a pack of scans (or, from before
+ * packing, one scan), and each scan is validated on its own, so an invalid one is logged and
+ * dropped without sinking its siblings. A message with nothing valid in it is acked: it could
+ * never succeed.
+ */
+function validScans(batch: MessageBatch<unknown>): { valid: Valid[]; holding: Array<Message<unknown>> } {
+  const valid: Valid[] = [];
+  const holding: Array<Message<unknown>> = [];
+  for (const message of batch.messages) {
+    const scans = scansOf(message.body);
+    let kept = 0;
+    for (const [index, scan] of (scans ?? [message.body]).entries()) {
+      const parsed = scans === null ? null : ScanMessageSchema.safeParse(scan);
+      if (parsed?.success) {
+        valid.push({ message, row: toScanRow(parsed.data) });
+        kept++;
+        continue;
+      }
+      // Field paths and issue codes only: a body of unknown origin may hold anything.
+      const issues = parsed ? parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.code}`) : ["(body): not a scan pack"];
+      console.error(JSON.stringify({ event: "scan_message_invalid", message_id: message.id, index, issues }));
+    }
+    if (kept > 0) holding.push(message);
+    else message.ack();
+  }
+  return { valid, holding };
+}
+
+/**
+ * Stores the valid scans of the batch, their counters and the webhook events that announce them,
+ * in one D1 batch. Nothing is acked before it is stored: a failed write retries every message
+ * that holds a valid scan, with backoff (a redelivered scan is stored and counted once).
  *
  * Once the batch is acked, the staged events go on to the dispatch step and the summaries are
  * folded in when enough scans wait (both within the invocation, through waitUntil); every read
  * folds whatever still waits first.
  */
 export async function consumeScans(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
-  const valid: Valid[] = [];
-  for (const message of batch.messages) {
-    const parsed = ScanMessageSchema.safeParse(message.body);
-    if (parsed.success) {
-      valid.push({ message, row: toScanRow(parsed.data) });
-    } else {
-      // Field paths and issue codes only: a body of unknown origin may hold anything.
-      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.code}`);
-      console.error(JSON.stringify({ event: "scan_message_invalid", message_id: message.id, issues }));
-      message.ack();
-    }
-  }
+  const { valid, holding } = validScans(batch);
   if (valid.length === 0) return;
 
   let staged: string[];
@@ -55,11 +72,11 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env, ctx: 
     staged = stored.after[0]!.results.map((r) => r.id);
     waiting = stored.waiting;
   } catch (err) {
-    console.error(JSON.stringify({ event: "scan_store_failed", messages: valid.length, error: String(err) }));
-    for (const { message } of valid) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    console.error(JSON.stringify({ event: "scan_store_failed", messages: holding.length, scans: valid.length, error: String(err) }));
+    for (const message of holding) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
     return;
   }
-  for (const { message } of valid) message.ack();
+  for (const message of holding) message.ack();
 
   // What follows needs no answer before the batch is acked, and each part is retried elsewhere.
   const full = batch.messages.length >= SCANS_BATCH_SIZE;

@@ -201,4 +201,47 @@ describe("bots", () => {
     const counters = await env.DB.prepare("SELECT total_scans, bot_scans FROM codes WHERE id = ?1").bind(c.id).first();
     expect(counters).toEqual({ total_scans: 1, bot_scans: 4 });
   });
+
+  it("takes packed messages and the one-scan messages of before packing in one batch", async () => {
+    const single = scanMessage(code);
+    const pack = { scans: Array.from({ length: 100 }, () => scanMessage(code)) };
+    const result = await deliver([single, pack, { scans: [scanMessage(code), scanMessage(code)] }]);
+    expect(result.explicitAcks.sort()).toEqual(["msg-0", "msg-1", "msg-2"]);
+    expect(await countScans(code.id)).toBe(103);
+    expect(await totalScans(code.id)).toBe(103);
+    // Delivered again (at least once), nothing is stored or counted twice.
+    await deliver([pack, single]);
+    expect(await totalScans(code.id)).toBe(103);
+  });
+
+  it("drops an invalid scan of a pack, logged by its index, and stores its siblings", async () => {
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const good = [scanMessage(code), scanMessage(code)];
+      const result = await deliver([{ scans: [good[0], { ...scanMessage(code), country: "Austria" }, good[1]] }, { scans: "nope" }, { scans: [] }]);
+      expect(result.explicitAcks.sort()).toEqual(["msg-0", "msg-1", "msg-2"]);
+      expect(result.retryMessages).toEqual([]);
+      expect(await countScans(code.id)).toBe(2);
+      const logged = errors.mock.calls.map((c) => JSON.parse(String(c[0])));
+      expect(logged).toContainEqual({ event: "scan_message_invalid", message_id: "msg-0", index: 1, issues: ["country: invalid_format"] });
+      expect(logged.filter((l) => l.message_id !== "msg-0")).toEqual([
+        { event: "scan_message_invalid", message_id: "msg-1", index: 0, issues: ["(body): not a scan pack"] },
+        { event: "scan_message_invalid", message_id: "msg-2", index: 0, issues: ["(body): not a scan pack"] },
+      ]);
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it("retries only the messages that hold a valid scan when D1 fails", async () => {
+    const broken = { ...env, DB: { ...env.DB, batch: async () => { throw new Error("D1_ERROR: database is locked"); } } } as unknown as Env;
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const result = await deliver([{ scans: [scanMessage(code)] }, { scans: [{ nope: true }] }], broken);
+      expect(result.retryMessages.map((m) => m.msgId)).toEqual(["msg-0"]);
+      expect(result.explicitAcks).toEqual(["msg-1"]);
+    } finally {
+      errors.mockRestore();
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ScanMessage } from "@qr3/schema";
+import type { ScanMessage, ScanPack } from "@qr3/schema";
 import type { Scan } from "./scan-message.ts";
 import { sendScan } from "./scan-sender.ts";
 
@@ -8,9 +8,9 @@ function recorder(failures = 0) {
   const batches: string[][] = [];
   let attempts = 0;
   const queue = {
-    async sendBatch(messages: Array<{ body: ScanMessage }>) {
+    async send(pack: ScanPack) {
       if (++attempts <= failures) throw new Error("queue unavailable");
-      batches.push(messages.map((m) => m.body.scan_id));
+      batches.push(pack.scans.map((m) => m.scan_id));
     },
   } as unknown as Queue;
   return { queue, batches, attempts: () => attempts };
@@ -84,15 +84,15 @@ describe("sendScan", () => {
     expect(batches).toEqual([["scn_2"]]);
   });
 
-  it("sends a batch before one more scan could take it past 200 KB", async () => {
+  it("sends a batch before one more scan could take its pack past 120 KB", async () => {
     const { queue, batches } = recorder();
     // Scans with a destination, user agent and referer at their limits, in non-ASCII text: up to
-    // about 31 KB each as JSON, so a seventh could take a batch of six past 200 KB.
+    // about 31 KB each as JSON, so a fourth could take a pack of three past 120 KB.
     const large = (i: number) =>
       ({ ...scan(i), link: { redirected_to: "ü".repeat(2048) }, userAgent: "ü".repeat(1024), referer: "ü".repeat(2048) }) as unknown as Scan;
     const returned = Array.from({ length: 14 }, (_, i) => sendScan(queue, large(i), 100, build));
     await Promise.all(returned.map((send) => send?.done));
-    expect(batches.map((b) => b.length)).toEqual([6, 6, 2]);
+    expect(batches.map((b) => b.length)).toEqual([3, 3, 3, 3, 2]);
     // Every scan once, in order.
     expect(batches.flat()).toEqual(Array.from({ length: 14 }, (_, i) => `scn_${i}`));
   });

@@ -1,20 +1,20 @@
-import type { ScanMessage } from "@qr3/schema";
+import type { ScanMessage, ScanPack } from "@qr3/schema";
+import { PACK_LIMITS } from "@qr3/schema/limits";
 import { MAX_MESSAGE_BYTES, messageBytes, type Scan } from "./scan-message.ts";
 
-// Scans are sent in small batches: what accumulates over SCAN_BATCH_MS (100 ms), or 100 scans, or
-// as many as could exceed 200 KB with one more (Queues takes at most 100 messages and 256 KB in
-// one sendBatch), goes out in one sendBatch. A batch's messages are built when it is sent,
-// in one loop (the salted hashes, ids and timestamps of up to a hundred scans at once), which
-// costs a request less than building its own message as it is answered. Fewer queue operations,
-// and fewer requests working after their response, keep the redirect path fast under load.
+// Scans are sent in small batches, each batch as ONE queue message (a pack): what accumulates
+// over SCAN_BATCH_MS (100 ms), or 100 scans, or as many as could take the pack past its byte limit
+// with one more (a queue message takes 128 KB). A batch's messages are built when it is sent, in
+// one loop (the salted hashes and timestamps of up to a hundred scans at once), which costs a
+// request less than building its own message as it is answered. One queue operation per batch
+// instead of per scan, and fewer requests working after their response, keep the redirect path
+// fast and cheap under load.
 //
 // A send runs in the context of the request that makes it, and that request keeps it alive with
 // waitUntil: a request's outgoing I/O is cancelled once its response and its waitUntil work are
 // done, so a batch must never be sent on behalf of a request that is not waiting for it. Two
 // requests send: the one that opened a batch, when its timer fires (unless the batch was sent
 // already), and the one whose scan filled it.
-const MAX_BATCH = 100;
-const MAX_BATCH_BYTES = 200_000;
 // A failed salt read or queue send is tried again, twice, 100 then 200 ms later, within the
 // sending request's waitUntil; only then is the batch logged as lost.
 const ATTEMPTS = 3;
@@ -37,8 +37,8 @@ interface Filling {
 // The batch being filled, per queue binding.
 const filling = new Map<Queue, Filling>();
 
-/** Whether a batch must go now: full, or one more scan could take it past the byte limit. */
-const isFull = (batch: Filling) => batch.scans.length >= MAX_BATCH || batch.bytes > MAX_BATCH_BYTES - MAX_MESSAGE_BYTES;
+/** Whether a batch must go now: full, or one more scan could take its pack past the byte limit. */
+const isFull = (batch: Filling) => batch.scans.length >= PACK_LIMITS.scans || batch.bytes > PACK_LIMITS.bytes - MAX_MESSAGE_BYTES;
 
 /**
  * Adds a scan to the batch being filled. Returns the send this request must keep alive
@@ -74,11 +74,10 @@ export function sendScan(queue: Queue, scan: Scan, batchMs: number, build: Build
 }
 
 async function deliver(queue: Queue, send: Send, build: BuildMessages): Promise<void> {
-  const messages = await retried(() => build(send.scans));
-  // The same messages each time: a send that failed but reached the queue is then delivered
-  // twice, with the same scan ids, and the consumer stores each scan once.
-  const batch = messages.map((body) => ({ body, contentType: "json" as const }));
-  await retried(() => queue.sendBatch(batch));
+  const pack: ScanPack = { scans: await retried(() => build(send.scans)) };
+  // The same pack each time: a send that failed but reached the queue is then delivered twice,
+  // with the same scan ids, and the consumer stores each scan once.
+  await retried(() => queue.send(pack, { contentType: "json" }));
 }
 
 async function retried<T>(attempt: () => Promise<T>): Promise<T> {

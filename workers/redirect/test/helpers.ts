@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { linkKey, newId, type LinkRecord } from "@qr3/core";
-import type { ScanMessage } from "@qr3/schema";
+import type { ScanMessage, ScanPack } from "@qr3/schema";
 
 export async function putLink(shortCode: string, overrides: Partial<LinkRecord> = {}): Promise<LinkRecord> {
   const link: LinkRecord = {
@@ -17,6 +17,7 @@ export async function putLink(shortCode: string, overrides: Partial<LinkRecord> 
 /** The real bindings, with the KV reads and queue sends recorded as they pass through. */
 export function recordingEnv(options: { failSend?: boolean } = {}) {
   const sent: ScanMessage[] = [];
+  const packs: ScanPack[] = [];
   const kvReads: string[] = [];
   const links = new Proxy(env.LINKS, {
     get(target, prop) {
@@ -30,12 +31,12 @@ export function recordingEnv(options: { failSend?: boolean } = {}) {
     },
   });
   const scans = {
-    async sendBatch(messages: Iterable<MessageSendRequest<ScanMessage>>) {
+    async send(pack: ScanPack, sendOptions?: QueueSendOptions) {
       if (options.failSend) throw new Error("queue unavailable");
-      const list = [...messages];
-      sent.push(...list.map((m) => m.body));
-      await env.SCANS.sendBatch(list);
+      packs.push(pack);
+      sent.push(...pack.scans);
+      await env.SCANS.send(pack, sendOptions);
     },
   } as unknown as Queue;
-  return { env: { ...env, LINKS: links, SCANS: scans } as Env, sent, kvReads };
+  return { env: { ...env, LINKS: links, SCANS: scans } as Env, sent, packs, kvReads };
 }

@@ -145,6 +145,26 @@ describe("redirect", () => {
 
 });
 
+describe("packing", () => {
+  it("sends the scans of one batch as one queue message", async () => {
+    await putLink("pack01");
+    const recorded = recordingEnv();
+    // A batch window longer than the five requests take, on any machine.
+    const env = { ...recorded.env, SCAN_BATCH_MS: "2000" };
+    const contexts = [];
+    for (let i = 0; i < 5; i++) {
+      const ctx = createExecutionContext();
+      contexts.push(ctx);
+      const response = await handleRedirect(new Request("https://qr3.test/pack01", { headers: { "cf-connecting-ip": `198.51.100.${i}` } }), env, ctx);
+      expect(response.status).toBe(302);
+    }
+    await Promise.all(contexts.map((ctx) => waitOnExecutionContext(ctx)));
+    expect(recorded.packs).toHaveLength(1);
+    const ids = recorded.packs[0]!.scans.map((m) => m.scan_id);
+    expect(new Set(ids).size).toBe(5);
+  });
+});
+
 describeAtClocks("the day's salt", ({ now }) => {
   it("is created in KV by the redirects when the cron has not, and hashes the scan's IP", async () => {
     const day = utcDate(now);

@@ -1,11 +1,25 @@
 import { parkDeadLetters as parkRows, type DeadLetter } from "@qr3/db";
-import { ScanMessageSchema, WebhookQueueMessageSchema } from "@qr3/schema";
+import { ScanMessageSchema, scansOf, WebhookQueueMessageSchema } from "@qr3/schema";
 import { QUEUES } from "../queues.ts";
 import { retryDelaySeconds } from "../retry.ts";
 import { storeBody } from "./body.ts";
 import { DEAD_LETTER_QUEUES, type DeadLetterQueue, type ReplayQueue } from "./queues.ts";
 
-const SCHEMAS = { [QUEUES.scans]: ScanMessageSchema, [QUEUES.webhooks]: WebhookQueueMessageSchema } as const;
+/** Issues of a body against its queue's schema: a scans message is a pack, each scan checked. */
+function issuesOf(queue: ReplayQueue, body: unknown): string[] {
+  const describe = (issues: ReadonlyArray<{ path: PropertyKey[]; code: string }>, prefix = "") =>
+    issues.map((i) => `${prefix}${i.path.join(".") || "(body)"}: ${i.code}`);
+  if (queue === QUEUES.webhooks) {
+    const parsed = WebhookQueueMessageSchema.safeParse(body);
+    return parsed.success ? [] : describe(parsed.error.issues);
+  }
+  const scans = scansOf(body);
+  if (scans === null) return ["(body): not a scan pack"];
+  return scans.flatMap((scan, i) => {
+    const parsed = ScanMessageSchema.safeParse(scan);
+    return parsed.success ? [] : describe(parsed.error.issues, body === scan ? "" : `scans.${i}.`);
+  });
+}
 
 /**
  * What is known of why a message could never succeed: its body does not fit its queue's schema,
@@ -14,9 +28,9 @@ const SCHEMAS = { [QUEUES.scans]: ScanMessageSchema, [QUEUES.webhooks]: WebhookQ
 function reasonFor(queue: ReplayQueue, body: unknown, note: string | undefined): string | null {
   const reasons = note ? [note] : [];
   try {
-    const parsed = SCHEMAS[queue].safeParse(body);
     // Field paths and issue codes only, as the consumers log them.
-    if (!parsed.success) reasons.push(`not a valid ${queue} message (${parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.code}`).join(", ")})`);
+    const issues = issuesOf(queue, body);
+    if (issues.length) reasons.push(`not a valid ${queue} message (${issues.join(", ")})`);
   } catch {
     reasons.push(`not checked against the ${queue} message schema`);
   }
