@@ -1,10 +1,11 @@
-// `pnpm dev`: the whole local stack on http://127.0.0.1:8787 with a demo workspace, key and code.
+// `pnpm dev`: the whole local stack on http://127.0.0.1:8787 (the control database and every shard
+// of config/shards.json) with a demo workspace, key and code on each shard.
 import { watch } from "node:fs";
 import { buildDashboard, DASHBOARD } from "./build-dashboard.ts";
 import { startStack } from "./lib/stack.ts";
 
 const stack = await startStack();
-const { origin, demo } = stack;
+const { origin, demo, demos } = stack;
 const scanUrl = `${origin}/${demo.short_code}`;
 const PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
@@ -20,6 +21,9 @@ console.log(`
 
   Then see the scan (ingestion takes about a second):
     curl -s ${origin}/v1/codes/${demo.code_id}/scans -H "Authorization: Bearer ${demo.api_key}"
+
+  Every shard holds a demo workspace with a code (the one above is on shard 0):
+${demos.map((d) => `    shard ${d.shard}  ${origin}/${d.short_code}  key ${d.api_key}`).join("\n")}
 
   Pretend to scan from elsewhere: add -H "x-dev-country: AT" -H "x-dev-city: Vienna" -H "x-dev-ip: 203.0.113.7"
   Run the daily cron:             curl "${origin}/cdn-cgi/handler/scheduled?cron=5+0+*+*+*"

@@ -1,5 +1,6 @@
 // One vitest project per worker, each running inside workerd with the bindings of its wrangler
-// config (local D1, KV and Queues, isolated per test file).
+// config (local D1, KV and Queues, isolated per test file): for the API and ingest workers the
+// control database and the shards of config/shards.json, each migrated from its own folder.
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -20,7 +21,12 @@ export function workerProject(worker: "redirect" | "ingest" | "api", options: { 
             LINK_CACHE_SECONDS: "0",
             // A published test key (production's is a Worker secret): it seals webhook secrets in tests.
             WEBHOOK_SECRETS_KEYS: "test-only:menDpB9h7jtgoXFFF19A4QxgH9sRlYto0ANaAWLX8SE=",
-            ...(options.d1 ? { TEST_MIGRATIONS: await readD1Migrations(root("migrations")) } : {}),
+            ...(options.d1
+              ? {
+                  TEST_MIGRATIONS_CONTROL: await readD1Migrations(root("migrations/control")),
+                  TEST_MIGRATIONS_SHARD: await readD1Migrations(root("migrations/shard")),
+                }
+              : {}),
           },
         },
       }),

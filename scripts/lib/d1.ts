@@ -1,48 +1,95 @@
-// The D1 database the admin scripts work on: the local one (the same SQLite files `pnpm dev` uses)
-// through wrangler's platform proxy, or, with --remote, the deployed one through `wrangler d1
-// execute`. Both run the very statements of packages/db.
+// The databases the admin scripts work on: the control database and every shard, either the local
+// ones (the same SQLite files `pnpm dev` uses) through wrangler's platform proxy, or, with
+// --remote, the deployed ones through `wrangler d1 execute`. Both run the very statements of
+// packages/db.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { linkKey } from "@qr3/core";
-import { getPlatformProxy } from "wrangler";
+import { getPlatformProxy, unstable_splitSqlQuery } from "wrangler";
+import { MIGRATIONS, ROOT, readShardsConfig } from "./shards-config.ts";
 
-export const ROOT = new URL("../..", import.meta.url).pathname;
+export { ROOT };
 export const API_CONFIG = join(ROOT, "wrangler.api.toml");
 export const WRANGLER_ENV = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
 export interface Target {
-  db: D1Database;
+  control: D1Database;
+  /** SHARD_0 ... SHARD_{N-1}, by number. */
+  shards: D1Database[];
   /** Deletes code records from the KV namespace the redirector reads. */
   deleteLinks(shortCodes: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
-/** Brings the local database up to date (a no-op when it is). */
-export function applyLocalMigrations(persistTo: string): void {
-  execFileSync("wrangler", ["d1", "migrations", "apply", "DB", "--local", "-c", API_CONFIG, "--persist-to", persistTo], {
-    env: { ...WRANGLER_ENV, CI: "true" }, // CI=true: no confirmation prompt
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+export interface Migration {
+  name: string;
+  queries: string[];
+}
+
+/** A migrations folder's files (NNNN_name.sql), in order, each split into its statements. */
+export function readMigrations(dir: string): Migration[] {
+  return readdirSync(join(ROOT, dir))
+    .filter((f) => /^\d{4}_.*\.sql$/.test(f))
+    .sort()
+    .map((name) => ({ name, queries: unstable_splitSqlQuery(readFileSync(join(ROOT, dir, name), "utf8")) }));
+}
+
+/**
+ * Applies the migrations a database lacks, recording each in d1_migrations as `wrangler d1
+ * migrations apply` does (so that wrangler sees them applied too); each migration in one batch.
+ * Answers the names applied.
+ */
+export async function applyMigrations(db: D1Database, migrations: readonly Migration[]): Promise<string[]> {
+  await db.prepare("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)").run();
+  const applied = new Set((await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results.map((r) => r.name));
+  const names: string[] = [];
+  for (const migration of migrations.filter((m) => !applied.has(m.name))) {
+    await db.batch([...migration.queries.map((q) => db.prepare(q)), db.prepare("INSERT INTO d1_migrations (name) VALUES (?1)").bind(migration.name)]);
+    names.push(migration.name);
+  }
+  return names;
+}
+
+/** Brings the control database and every shard up to date (a no-op for those that are); what was applied where. */
+export async function migrateTarget(target: Target): Promise<Record<string, string[]>> {
+  const control = readMigrations(MIGRATIONS.control);
+  const shard = readMigrations(MIGRATIONS.shard);
+  const results = await Promise.all([applyMigrations(target.control, control), ...target.shards.map((db) => applyMigrations(db, shard))]);
+  const config = readShardsConfig();
+  return Object.fromEntries([config.control, ...config.shards].map((db, i) => [db.binding, results[i]!]));
 }
 
 export async function openLocal(persistTo = join(ROOT, ".wrangler/state")): Promise<Target> {
   // wrangler's informational lines ("Using secrets defined in .dev.vars") would go to stdout,
   // which belongs to the admin command's JSON.
   process.env.WRANGLER_LOG ??= "error";
-  const proxy = await getPlatformProxy<{ DB: D1Database; LINKS: KVNamespace }>({
+  const config = readShardsConfig();
+  const proxy = await getPlatformProxy<Record<string, D1Database> & { LINKS: KVNamespace }>({
     configPath: API_CONFIG,
     persist: { path: join(persistTo, "v3") },
     remoteBindings: false,
   });
   return {
-    db: proxy.env.DB,
+    control: proxy.env[config.control.binding]!,
+    shards: config.shards.map((s) => proxy.env[s.binding]!),
     deleteLinks: async (shortCodes) => {
       for (const code of shortCodes) await proxy.env.LINKS.delete(linkKey(code));
     },
     close: () => proxy.dispose(),
   };
+}
+
+/** Opens the local databases, brings them up to date, and runs `work` on them. */
+export async function withLocal<T>(persistTo: string, work: (target: Target) => Promise<T>): Promise<T> {
+  const target = await openLocal(persistTo);
+  try {
+    await migrateTarget(target);
+    return await work(target);
+  } finally {
+    await target.close();
+  }
 }
 
 // SQL literals for `wrangler d1 execute --command`, which takes no bound parameters.
@@ -56,21 +103,41 @@ function inline(sql: string, params: unknown[]): string {
   return sql.replace(/\?(\d+)/g, (_, n: string) => literal(params[Number(n) - 1]));
 }
 
+interface RemoteResult<T = unknown> {
+  results: T[];
+  meta: { changes: number; size_after: number };
+}
+
+/** Runs statements in one `wrangler d1 execute --remote` on the database bound as `binding`; one result per statement. */
+function execute(binding: string, statements: string[]): RemoteResult[] {
+  const out = execFileSync(
+    "wrangler",
+    ["d1", "execute", binding, "--remote", "-c", API_CONFIG, "--json", "--command", statements.join(";\n")],
+    { env: WRANGLER_ENV, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+  );
+  return (JSON.parse(out) as Array<{ results?: unknown[]; meta?: { changes?: number; size_after?: number } }>).map((r) => ({
+    results: r.results ?? [],
+    meta: { changes: r.meta?.changes ?? 0, size_after: r.meta?.size_after ?? 0 },
+  }));
+}
+
 class RemoteStatement {
+  readonly binding: string;
   readonly sql: string;
   readonly params: unknown[];
-  constructor(sql: string, params: unknown[] = []) {
+  constructor(binding: string, sql: string, params: unknown[] = []) {
+    this.binding = binding;
     this.sql = sql;
     this.params = params;
   }
   bind(...params: unknown[]) {
-    return new RemoteStatement(this.sql, params);
+    return new RemoteStatement(this.binding, this.sql, params);
   }
   text() {
     return inline(this.sql, this.params);
   }
   async all<T>() {
-    return execute([this.text()])[0] as RemoteResult<T>;
+    return execute(this.binding, [this.text()])[0] as RemoteResult<T>;
   }
   async first<T>() {
     return ((await this.all<T>()).results[0] ?? null) as T | null;
@@ -78,24 +145,18 @@ class RemoteStatement {
   async run() {
     return this.all();
   }
+  async raw<T>() {
+    return (await this.all<Record<string, unknown>>()).results.map((r) => Object.values(r)) as T[];
+  }
 }
 
-interface RemoteResult<T = unknown> {
-  results: T[];
-  meta: { changes: number };
-}
-
-/** Runs statements in one `wrangler d1 execute --remote`; one result per statement. */
-function execute(statements: string[]): RemoteResult[] {
-  const out = execFileSync(
-    "wrangler",
-    ["d1", "execute", "DB", "--remote", "-c", API_CONFIG, "--json", "--command", statements.join(";\n")],
-    { env: WRANGLER_ENV, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
-  );
-  return (JSON.parse(out) as Array<{ results?: unknown[]; meta?: { changes?: number } }>).map((r) => ({
-    results: r.results ?? [],
-    meta: { changes: r.meta?.changes ?? 0 },
-  }));
+function remoteDatabase(binding: string): D1Database {
+  const db = {
+    prepare: (sql: string) => new RemoteStatement(binding, sql),
+    // wrangler runs the statements of one --command in one transaction, as D1's batch() does.
+    batch: async (statements: RemoteStatement[]) => execute(binding, statements.map((s) => s.text())),
+  };
+  return db as unknown as D1Database;
 }
 
 function deleteRemoteLinks(shortCodes: readonly string[]): Promise<void> {
@@ -115,10 +176,28 @@ function deleteRemoteLinks(shortCodes: readonly string[]): Promise<void> {
 }
 
 export function openRemote(): Target {
-  const db = {
-    prepare: (sql: string) => new RemoteStatement(sql),
-    // wrangler runs the statements of one --command in one transaction, as D1's batch() does.
-    batch: async (statements: RemoteStatement[]) => execute(statements.map((s) => s.text())),
+  const config = readShardsConfig();
+  return {
+    control: remoteDatabase(config.control.binding),
+    shards: config.shards.map((s) => remoteDatabase(s.binding)),
+    deleteLinks: deleteRemoteLinks,
+    close: async () => {},
   };
-  return { db: db as unknown as D1Database, deleteLinks: deleteRemoteLinks, close: async () => {} };
+}
+
+/**
+ * `wrangler d1 migrations apply --remote` on the control database and every shard, each with its
+ * own migrations folder (migrations_dir in the wrangler config); what wrangler printed, per binding.
+ */
+export function migrateRemote(): Record<string, string> {
+  const config = readShardsConfig();
+  const out: Record<string, string> = {};
+  for (const { binding } of [config.control, ...config.shards]) {
+    out[binding] = execFileSync("wrangler", ["d1", "migrations", "apply", binding, "--remote", "-c", API_CONFIG], {
+      env: { ...WRANGLER_ENV, CI: "true" }, // CI=true: no confirmation prompt
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    }).trim();
+  }
+  return out;
 }

@@ -1,4 +1,4 @@
-// `pnpm admin dlq`: what the dead-letter queues hold (parked in D1 by the ingest worker), and
+// `pnpm admin dlq`: what the dead-letter queues hold (parked in the control database by the ingest worker), and
 // marking it for replay, which the ingest worker's 5-minute cron then sends back to its queue.
 import { deadLetterCounts, markDeadLettersForReplay, recentDeadLetters, type DeadLetterRow } from "@qr3/db";
 import { ScanMessageSchema, scansOf, WebhookQueueMessageSchema } from "@qr3/schema";

@@ -1,5 +1,6 @@
-// Starts the whole local stack: migrations, demo data, and the three workers behind the dev
-// gateway in one `wrangler dev` process. Used by `pnpm dev` and by the end-to-end tests.
+// Starts the whole local stack: migrations (the control database and every shard of
+// config/shards.json), demo data, and the three workers behind the dev gateway in one `wrangler
+// dev` process. Used by `pnpm dev` and by the end-to-end tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { buildDashboard } from "../build-dashboard.ts";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -8,7 +9,7 @@ import { tmpdir } from "node:os";
 import { basename, join, relative } from "node:path";
 import { getWorkspace } from "@qr3/db";
 import { createWorkspace } from "./accounts.ts";
-import { ROOT, WRANGLER_ENV, applyLocalMigrations, openLocal } from "./d1.ts";
+import { ROOT, WRANGLER_ENV, withLocal, type Target } from "./d1.ts";
 
 export const CONFIGS = [
   "dev/gateway/wrangler.toml",
@@ -17,11 +18,15 @@ export const CONFIGS = [
   "wrangler.api.toml",
 ].map((c) => join(ROOT, c));
 
+/** A demo workspace with its key and code; there is one on every shard. */
 export interface Demo {
+  shard: number;
   workspace_id: string;
   api_key: string;
   code_id?: string;
 }
+
+export type DemoCode = Required<Demo> & { short_code: string };
 
 export interface StackOptions {
   persistTo?: string;
@@ -41,16 +46,21 @@ export interface StackOptions {
 
 export interface Stack {
   origin: string;
-  demo: Required<Demo> & { short_code: string };
+  /** The demo workspace on shard 0, whose key and code `pnpm dev` prints. */
+  demo: DemoCode;
+  /** The demo workspaces of every shard, by shard number (the first is `demo`). */
+  demos: DemoCode[];
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
-const DEMO_SHORT_CODE = "demo";
+// Shard 0's demo code is "demo"; the other shards' are "demo-1", "demo-2", ...
+const demoShortCode = (shard: number) => (shard === 0 ? "demo" : `demo-${shard}`);
+const demoName = (shard: number) => (shard === 0 ? "Demo workspace" : `Demo workspace (shard ${shard})`);
 
 // What the workers are built from: the configs with .dev.vars, and the sources they import. The
 // packages' node_modules hold relative links, into the copy itself or into the root's node_modules.
-const SNAPSHOT_DIRS = ["workers", "packages", "dev", "migrations"];
+const SNAPSHOT_DIRS = ["workers", "packages", "dev", "migrations", "config"];
 const SNAPSHOT_FILES = ["package.json", "tsconfig.base.json", ".dev.vars"];
 const SKIPPED = new Set([".wrangler", ".vite-temp"]);
 
@@ -80,22 +90,31 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** The demo workspace and key, created once per local state and remembered beside it. */
-async function ensureDemoAccount(persistTo: string): Promise<Demo> {
+/**
+ * The demo workspaces and keys, one pinned to each shard so that the local stack's data is spread
+ * over all of them as a deployment's would be; created once per local state and remembered beside
+ * it (demo.json), a shard added to config/shards.json gets its own on the next start.
+ */
+async function ensureDemoAccounts(target: Target, persistTo: string): Promise<Demo[]> {
   const file = join(persistTo, "demo.json");
-  const target = await openLocal(persistTo);
-  try {
-    if (existsSync(file)) {
-      const demo = JSON.parse(readFileSync(file, "utf8")) as Demo;
-      if (await getWorkspace(target.db, demo.workspace_id)) return demo;
+  const saved = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as unknown) : [];
+  const known = Array.isArray(saved) ? (saved as Demo[]) : [];
+  const demos: Demo[] = [];
+  for (let shard = 0; shard < target.shards.length; shard++) {
+    const demo = known.find((d) => d.shard === shard);
+    if (demo && (await getWorkspace(target.control, demo.workspace_id))?.shard === shard) {
+      demos.push(demo);
+      continue;
     }
-    const created = await createWorkspace(target.db, "Demo workspace", "pro");
-    const demo: Demo = { workspace_id: created.workspace_id, api_key: created.api_key };
-    writeFileSync(file, JSON.stringify(demo, null, 2), { mode: 0o600 });
-    return demo;
-  } finally {
-    await target.close();
+    const created = await createWorkspace(target, demoName(shard), "pro", undefined, String(shard));
+    demos.push({ shard, workspace_id: created.workspace_id, api_key: created.api_key });
   }
+  saveDemos(persistTo, demos);
+  return demos;
+}
+
+function saveDemos(persistTo: string, demos: readonly Demo[]): void {
+  writeFileSync(join(persistTo, "demo.json"), JSON.stringify(demos, null, 2), { mode: 0o600 });
 }
 
 async function waitUntilReady(origin: string, key: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
@@ -113,24 +132,24 @@ async function waitUntilReady(origin: string, key: string, child: ChildProcess, 
   throw new Error(`the local stack did not answer on ${origin} within ${timeoutMs / 1000} s`);
 }
 
-/** The demo code, created through the public API so that it lands in D1 and KV alike. */
-async function ensureDemoCode(origin: string, demo: Demo): Promise<{ code_id: string; short_code: string }> {
+/** A demo workspace's code, created through the public API so that it lands in D1 and KV alike. */
+async function ensureDemoCode(origin: string, demo: Demo): Promise<DemoCode> {
   const headers = { authorization: `Bearer ${demo.api_key}`, "content-type": "application/json" };
   if (demo.code_id) {
     const res = await fetch(`${origin}/v1/codes/${demo.code_id}`, { headers });
     if (res.status === 200) {
       const { data } = (await res.json()) as { data: { id: string; short_code: string } };
-      return { code_id: data.id, short_code: data.short_code };
+      return { ...demo, code_id: data.id, short_code: data.short_code };
     }
   }
   const res = await fetch(`${origin}/v1/codes`, {
     method: "POST",
     headers,
-    body: JSON.stringify({ url: "https://example.com/?utm_source=qr3-demo", short_code: DEMO_SHORT_CODE }),
+    body: JSON.stringify({ url: `https://example.com/?utm_source=qr3-demo&utm_content=shard-${demo.shard}`, short_code: demoShortCode(demo.shard) }),
   });
-  if (res.status !== 201) throw new Error(`creating the demo code failed: ${res.status} ${await res.text()}`);
+  if (res.status !== 201) throw new Error(`creating the demo code of shard ${demo.shard} failed: ${res.status} ${await res.text()}`);
   const { data } = (await res.json()) as { data: { id: string; short_code: string } };
-  return { code_id: data.id, short_code: data.short_code };
+  return { ...demo, code_id: data.id, short_code: data.short_code };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -139,8 +158,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The test run builds the dashboard once, before any worker starts (vitest.config.ts).
   if (!process.env.VITEST) buildDashboard();
   mkdirSync(persistTo, { recursive: true });
-  applyLocalMigrations(persistTo);
-  const demo = await ensureDemoAccount(persistTo);
+  // The control database and every shard brought up to date, in one platform proxy.
+  const accounts = await withLocal(persistTo, (target) => ensureDemoAccounts(target, persistTo));
 
   const tree = options.snapshot ? takeSnapshot(options.editConfig) : { root: ROOT, configs: CONFIGS, remove: () => {} };
   const args = ["dev", ...tree.configs.flatMap((c) => ["-c", c]), "--ip", "127.0.0.1", "--port", String(port)];
@@ -170,10 +189,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const origin = `http://127.0.0.1:${port}`;
   try {
-    await waitUntilReady(origin, demo.api_key, child);
-    const code = await ensureDemoCode(origin, demo);
-    writeFileSync(join(persistTo, "demo.json"), JSON.stringify({ ...demo, code_id: code.code_id }, null, 2), { mode: 0o600 });
-    return { origin, demo: { ...demo, ...code }, process: child, stop };
+    await waitUntilReady(origin, accounts[0]!.api_key, child);
+    const demos: DemoCode[] = [];
+    for (const account of accounts) demos.push(await ensureDemoCode(origin, account));
+    saveDemos(persistTo, demos);
+    return { origin, demo: demos[0]!, demos, process: child, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,7 +1,8 @@
-// Dead letters over the real local stack: scans whose every delivery fails because D1 is locked
-// go to the dead-letter queue for real, are parked in D1 by the ingest worker (which retries the
-// parking too, while D1 is still locked), show up in `pnpm admin dlq`, and after `pnpm admin dlq
-// replay` and the 5-minute cron are stored and counted once each.
+// Dead letters over the real local stack: scans whose every delivery fails because their shard's
+// D1 is locked go to the dead-letter queue for real, are parked in the control database by the
+// ingest worker (which retries the parking too, while that is locked as well), show up in `pnpm
+// admin dlq`, and after `pnpm admin dlq replay` and the 5-minute cron are stored and counted once
+// each.
 //
 // The stack's scans consumer runs with max_retries = 1 here (production: 10), so that a message
 // is dead-lettered after two failed deliveries five seconds apart, not after an hour of backoff.
@@ -39,6 +40,8 @@ afterAll(async () => {
   await cleanup?.();
 });
 
+// The demo workspace of the last shard: its scans carry that shard and are replayed to it.
+const demo = () => stack.demos.at(-1)!;
 const admin = async (...args: string[]) => JSON.parse((await run("node", ["scripts/admin.ts", ...args, "--persist-to", persistTo], { cwd: ROOT })).stdout);
 /** How many messages (or, with `field` "scans", scans) the failures logged as `event` name, over all of them. */
 const failed = (event: string, field: "messages" | "scans" = "messages") =>
@@ -47,16 +50,17 @@ const failed = (event: string, field: "messages" | "scans" = "messages") =>
 const parkedScans = () =>
   queryD1<{ messages: number; scans: number }>(
     persistTo,
+    "CONTROL",
     "SELECT count(*) AS messages, coalesce(sum(json_array_length(body, '$.scans')), 0) AS scans FROM dead_letters WHERE queue = 'qr3-scans'",
   )[0]!;
 
 describe("dead letters over the local stack", () => {
   it("parks scans that D1 refused until max_retries, lists them by id, and replays each once", { timeout: 120_000 }, async () => {
     await clearOfMidnight();
-    const lock = holdWriteLock([d1File(persistTo)]);
+    const lock = holdWriteLock([d1File(persistTo, demo().shard), d1File(persistTo, "CONTROL")]);
     try {
       for (let i = 0; i < SCANS; i++) {
-        const res = await fetch(`${stack.origin}/${stack.demo.short_code}`, { redirect: "manual", headers: { "user-agent": IPHONE } });
+        const res = await fetch(`${stack.origin}/${demo().short_code}`, { redirect: "manual", headers: { "user-agent": IPHONE } });
         expect(res.status).toBe(302);
       }
       // The scans go in one or more packs (as the redirector's batches fell); each pack fails twice
@@ -72,7 +76,7 @@ describe("dead letters over the local stack", () => {
     expect(parked.scans).toBe(SCANS);
     const packs = parked.messages;
     expect(packs).toBeGreaterThanOrEqual(1);
-    expect(queryD1(persistTo, "SELECT id FROM scans WHERE code_id = ?1", stack.demo.code_id)).toEqual([]);
+    expect(queryD1(persistTo, demo().shard, "SELECT id FROM scans WHERE code_id = ?1", demo().code_id)).toEqual([]);
 
     const listed = await admin("dlq");
     const scans = listed.queues.find((q: { queue: string }) => q.queue === "qr3-scans");
@@ -83,7 +87,7 @@ describe("dead letters over the local stack", () => {
       expect(entry).toEqual({
         message_id: expect.any(String),
         type: "scans",
-        scans: expect.arrayContaining([{ scan_id: expect.stringMatching(/^scn_/), code_id: stack.demo.code_id, workspace_id: stack.demo.workspace_id }]),
+        scans: expect.arrayContaining([{ scan_id: expect.stringMatching(/^scn_/), code_id: demo().code_id, workspace_id: demo().workspace_id }]),
         attempts: expect.any(Number),
         reason: null,
         parked_at: expect.any(String),
@@ -100,7 +104,7 @@ describe("dead letters over the local stack", () => {
     const cron = `${stack.origin}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("*/5 * * * *")}`;
     expect((await fetch(cron)).status).toBe(200);
     const stored = await waitFor(
-      () => queryD1<{ id: string }>(persistTo, "SELECT id FROM scans WHERE code_id = ?1 ORDER BY id", stack.demo.code_id),
+      () => queryD1<{ id: string }>(persistTo, demo().shard, "SELECT id FROM scans WHERE code_id = ?1 ORDER BY id", demo().code_id),
       (rows) => rows.length >= SCANS,
     );
     const listedIds = scans.recent.flatMap((e: { scans: Array<{ scan_id: string }> }) => e.scans.map((s) => s.scan_id));
@@ -109,10 +113,10 @@ describe("dead letters over the local stack", () => {
     // A second run sends nothing again; each scan is counted once.
     expect((await fetch(cron)).status).toBe(200);
     await new Promise((r) => setTimeout(r, 2000));
-    const api = apiClient(stack.origin, stack.demo.api_key);
-    const stats = await api(`/v1/codes/${stack.demo.code_id}/scans?days=1`);
+    const api = apiClient(stack.origin, demo().api_key);
+    const stats = await api(`/v1/codes/${demo().code_id}/scans?days=1`);
     expect(stats.json.data).toMatchObject({ total_scans: SCANS, period_scans: SCANS });
-    expect(queryD1(persistTo, "SELECT count(*) AS n FROM scans WHERE code_id = ?1", stack.demo.code_id)).toEqual([{ n: SCANS }]);
+    expect(queryD1(persistTo, demo().shard, "SELECT count(*) AS n FROM scans WHERE code_id = ?1", demo().code_id)).toEqual([{ n: SCANS }]);
     // --queue takes the dead-letter queue's name too; --bodies shows what was parked.
     const after = (await admin("dlq", "--queue", "qr3-scans-dlq", "--limit", "1", "--bodies")).queues;
     expect(after).toEqual([expect.objectContaining({ queue: "qr3-scans", parked: packs, awaiting_replay: 0, replayed: packs })]);

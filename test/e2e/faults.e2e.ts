@@ -2,7 +2,7 @@
 // counted once, or as a scan the redirector logged as lost, by id; and where the local platform
 // itself loses messages (its queue broker keeps them in memory), the test says so and checks what
 // survives. The faults:
-// - D1 refusing writes for a few seconds (another process holds the database's write lock);
+// - D1 refusing writes for a few seconds (another process holds the shard database's write lock);
 // - KV refusing the redirector's writes (its namespace's write lock held), on a day whose salt the
 //   redirector must create: it hashes with a salt of its own meanwhile, and loses nothing;
 // - the whole stack killed (SIGKILL) while scans are in flight, and restarted on its state;
@@ -45,11 +45,13 @@ describe("over the local stack", () => {
     return created.json.data as { id: string; short_code: string };
   };
   const scan = (origin: string, shortCode: string) => fetch(`${origin}/${shortCode}`, { redirect: "manual", headers: { "user-agent": IPHONE } });
-  const stored = (codeId: string) => queryD1<{ id: string }>(persistTo, "SELECT id FROM scans WHERE code_id = ?1", codeId).map((r) => r.id);
+  // The demo workspace's codes and scans live in its shard.
+  const stored = (codeId: string) => queryD1<{ id: string }>(persistTo, stack.demo.shard, "SELECT id FROM scans WHERE code_id = ?1", codeId).map((r) => r.id);
   /** The code's counters and its rows agree: nothing half-stored, nothing counted twice. */
   const counters = (codeId: string) =>
     queryD1<{ rows: number; total_scans: number }>(
       persistTo,
+      stack.demo.shard,
       "SELECT (SELECT count(*) FROM scans WHERE code_id = ?1 AND is_bot = 0) AS rows, total_scans FROM codes WHERE id = ?1",
       codeId,
     )[0]!;
@@ -89,7 +91,7 @@ describe("over the local stack", () => {
     // Scans arrive for five seconds; D1 is locked from the first second to the fourth.
     const outage = (async () => {
       await sleep(1000);
-      const lock = holdWriteLock([d1File(persistTo)]);
+      const lock = holdWriteLock([d1File(persistTo, stack.demo.shard)]);
       await sleep(3000);
       lock.release();
     })();

@@ -1,12 +1,15 @@
 // Real faults in a local stack's persisted state, and reads of it, from the test process: the
-// stack's D1 database and KV namespaces are SQLite files under its --persist-to directory, and
-// another process holding a file's write lock is exactly what makes their writes fail with
-// SQLITE_BUSY, as a busy or unavailable database would.
+// stack's D1 databases (CONTROL and every shard of config/shards.json) and KV namespaces are
+// SQLite files under its --persist-to directory, and another process holding a file's write lock
+// is exactly what makes their writes fail with SQLITE_BUSY, as a busy or unavailable database would.
+import { createHash, createHmac } from "node:crypto";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { readShardsConfig } from "../../scripts/lib/shards-config.ts";
 
-const D1_DIR = "v3/d1/miniflare-D1DatabaseObject";
+const D1_OBJECT = "miniflare-D1DatabaseObject";
+const D1_DIR = `v3/d1/${D1_OBJECT}`;
 const KV_DIR = "v3/kv/miniflare-KVNamespaceObject";
 // The stack writes the same files meanwhile: wait for its transactions rather than fail.
 const BUSY_TIMEOUT_MS = 10_000;
@@ -24,11 +27,29 @@ function sqliteFiles(persistTo: string, dir: string): string[] {
     .map((f) => join(persistTo, dir, f));
 }
 
-/** The stack's one D1 database. */
-export function d1File(persistTo: string): string {
-  const files = sqliteFiles(persistTo, D1_DIR);
-  if (files.length !== 1) throw new Error(`expected one local D1 database, found ${files.length}`);
-  return files[0]!;
+/**
+ * A local D1 database is the Durable Object named by its database_id, stored as `<object id>.sqlite`;
+ * workerd derives the id from the name as below (HMAC-SHA-256 keyed by the SHA-256 of the object's
+ * unique key, then a MAC of that), so each binding's file is known without opening any.
+ */
+function durableObjectId(uniqueKey: string, name: string): string {
+  const key = createHash("sha256").update(uniqueKey).digest();
+  const base = createHmac("sha256", key).update(name).digest().subarray(0, 16);
+  const mac = createHmac("sha256", key).update(base).digest().subarray(0, 16);
+  return Buffer.concat([base, mac]).toString("hex");
+}
+
+/** A D1 binding of config/shards.json: "CONTROL", or a shard's number. */
+export type Database = "CONTROL" | number;
+
+/** The SQLite file of one of the stack's D1 databases. */
+export function d1File(persistTo: string, database: Database): string {
+  const config = readShardsConfig();
+  const entry = database === "CONTROL" ? config.control : config.shards[database];
+  if (!entry) throw new Error(`config/shards.json has no shard ${database}`);
+  const file = join(persistTo, D1_DIR, `${durableObjectId(D1_OBJECT, entry.database_id)}.sqlite`);
+  if (!sqliteFiles(persistTo, D1_DIR).includes(file)) throw new Error(`${entry.binding} has no local database under ${persistTo}`);
+  return file;
 }
 
 /**
@@ -60,14 +81,21 @@ export function holdKvWriteLock(persistTo: string): { release: () => void } {
 }
 
 /**
- * Runs a query on the stack's D1 database, beside the running stack. Not read-only: after a kill,
- * the first connection must be able to roll back what the killed process left unfinished.
+ * Runs a query on one of the stack's D1 databases, beside the running stack. Not read-only: after
+ * a kill, the first connection must be able to roll back what the killed process left unfinished.
  */
-export function queryD1<T>(persistTo: string, sql: string, ...params: Array<string | number | null>): T[] {
-  const db = open(d1File(persistTo));
+export function queryD1<T>(persistTo: string, database: Database, sql: string, ...params: Array<string | number | null>): T[] {
+  const db = open(d1File(persistTo, database));
   try {
     return db.prepare(sql).all(...params) as T[];
   } finally {
     db.close();
   }
+}
+
+/** The shard that holds a workspace, as the control database says. */
+export function shardOf(persistTo: string, workspaceId: string): number {
+  const [row] = queryD1<{ shard: number }>(persistTo, "CONTROL", "SELECT shard FROM workspaces WHERE id = ?1", workspaceId);
+  if (!row) throw new Error(`no workspace ${workspaceId} in the control database`);
+  return row.shard;
 }

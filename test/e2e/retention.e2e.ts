@@ -34,8 +34,9 @@ describe("retention and privacy over the local stack", () => {
   let proCode: { id: string; short_code: string };
 
   it("records scans on a free and a pro workspace", async () => {
-    const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Free Co", "--plan", "free", "--persist-to", persistTo], { cwd: ROOT });
+    const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Free Co", "--plan", "free", "--shard", "1", "--persist-to", persistTo], { cwd: ROOT });
     const created = JSON.parse(stdout);
+    expect(created.shard).toBe(1); // not the demo workspace's shard 0: the cron purges every shard
     api = apiClient(stack.origin, created.api_key);
     const ws = await api(`/v1/workspaces/${created.workspace_id}`);
     expect(ws.json.data).toMatchObject({ plan: "free", retention_days: 7 });
@@ -55,7 +56,8 @@ describe("retention and privacy over the local stack", () => {
     const cron = await fetch(`${stack.origin}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent("5 0 * * *")}&time=${time}`);
     expect(cron.status).toBe(200);
 
-    const stats = await api(`/v1/codes/${freeCode.id}/scans?days=7`);
+    // The cron hands each shard's purge to a maintenance message of its own, run just after.
+    const stats = await waitFor(() => api(`/v1/codes/${freeCode.id}/scans?days=7`), (r) => r.json.data.period_scans === 0);
     expect(stats.json.data).toMatchObject({ total_scans: 3, period_scans: 0, scans_by_day: [], top_countries: [] });
     const ndjson = await api(`/v1/codes/${freeCode.id}/scans/export?format=ndjson`);
     expect(ndjson).toEqual({ status: 200, json: null }); // an empty body: nothing to export
@@ -80,7 +82,7 @@ describe("retention and privacy over the local stack", () => {
     await waitFor(() => own(`/v1/codes/${code.id}`), (r) => r.json.data.total_scans === 1);
 
     const deleted = await admin("delete-workspace", "--workspace", created.workspace_id);
-    expect(deleted).toEqual({ workspace_id: created.workspace_id, deleted: true, codes: 1, scans: 1 });
+    expect(deleted).toEqual({ workspace_id: created.workspace_id, shard: created.shard, deleted: true, codes: 1, scans: 1 });
     expect((await own("/v1/codes")).status).toBe(401);
     expect((await scan(code.short_code)).status).toBe(404);
   });
@@ -90,13 +92,16 @@ describe("retention and privacy over the local stack", () => {
     await stack.stop();
     const target = await openLocal(persistTo);
     try {
-      const tables = (await target.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>()).results;
-      expect(tables.map((t) => t.name)).toContain("scans");
-      for (const { name } of tables) {
-        const rows = (await target.db.prepare(`SELECT * FROM "${name}"`).all()).results;
-        expect(JSON.stringify(rows), name).not.toContain(IP);
+      // Every database of the stack: the control database and each shard.
+      for (const [database, db] of [["CONTROL", target.control] as const, ...target.shards.map((db, n) => [`SHARD_${n}`, db] as const)]) {
+        const tables = (await db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>()).results;
+        expect(tables.length, database).toBeGreaterThan(0);
+        for (const { name } of tables) {
+          const rows = (await db.prepare(`SELECT * FROM "${name}"`).all()).results;
+          expect(JSON.stringify(rows), `${database}.${name}`).not.toContain(IP);
+        }
       }
-      const scans = (await target.db.prepare("SELECT ip_hash FROM scans WHERE code_id = ?1").bind(proCode.id).all<{ ip_hash: string }>()).results;
+      const scans = (await target.shards[stack.demo.shard]!.prepare("SELECT ip_hash FROM scans WHERE code_id = ?1").bind(proCode.id).all<{ ip_hash: string }>()).results;
       expect(scans).toEqual([{ ip_hash: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
     } finally {
       await target.close();

@@ -3,8 +3,10 @@
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readShardsConfig } from "../../scripts/lib/shards-config.ts";
 import type { Stack } from "../../scripts/lib/stack.ts";
 import { apiClient, clearOfMidnight, startTestStack, waitFor } from "./helpers.ts";
+import { loggedEvents } from "./log-events.ts";
 
 const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -44,12 +46,14 @@ describe("the scan pipeline over the local stack", () => {
   let workspaceId: string;
 
   it("creates a workspace and key with the admin command while the stack runs", async () => {
-    const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Flyer Co", "--plan", "business", "--persist-to", persistTo], { cwd: ROOT });
+    const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Flyer Co", "--plan", "business", "--shard", "2", "--persist-to", persistTo], { cwd: ROOT });
     const created = JSON.parse(stdout);
+    // Pinned to shard 2: the whole pipeline below runs on a shard other than the demo's.
     expect(created).toEqual({
       workspace_id: expect.stringMatching(/^ws_/),
       api_key: expect.stringMatching(/^qr3_sk_[A-Za-z0-9]{40}$/),
       key_id: expect.stringMatching(/^key_/),
+      shard: 2,
     });
     key = created.api_key;
     workspaceId = created.workspace_id;
@@ -174,18 +178,30 @@ describe("the scan pipeline over the local stack", () => {
     expect((await api(`/v1/workspaces/${workspaceId}`, key)).json.data.scans_this_month).toBe(9);
   });
 
-  it("seeds a demo code that scans like any other", async () => {
-    const res = await scan(stack.demo.short_code, {});
-    expect(res.status).toBe(302);
-    const stats = await waitFor(
-      () => api(`/v1/codes/${stack.demo.code_id}/scans`, stack.demo.api_key),
-      (r) => r.json.data?.total_scans >= 1,
-    );
-    expect(stats.json.data.total_scans).toBeGreaterThanOrEqual(1);
+  it("seeds a demo code on every shard that scans like any other", async () => {
+    const shards = readShardsConfig().shards.length;
+    expect(stack.demos.map((d) => d.shard)).toEqual(Array.from({ length: shards }, (_, n) => n));
+    for (const demo of stack.demos) {
+      const res = await scan(demo.short_code, {});
+      expect(res.status).toBe(302);
+      const stats = await waitFor(
+        () => api(`/v1/codes/${demo.code_id}/scans`, demo.api_key),
+        (r) => r.json.data?.total_scans >= 1,
+      );
+      expect(stats.json.data.total_scans, `shard ${demo.shard}`).toBeGreaterThanOrEqual(1);
+    }
   });
 
-  it("runs the ingest cron through the gateway", async () => {
-    const res = await fetch(`${stack.origin}/cdn-cgi/handler/scheduled?cron=5+0+*+*+*&time=${Date.parse("2031-01-01T00:05:00Z")}`);
+  it("runs the ingest cron through the gateway, and each shard's maintenance after it", async () => {
+    const time = Date.parse("2031-01-01T00:05:00Z");
+    const res = await fetch(`${stack.origin}/cdn-cgi/handler/scheduled?cron=5+0+*+*+*&time=${time}`);
     expect(res.status).toBe(200);
+    const scheduled = new Date(time).toISOString();
+    const finished = await waitFor(
+      () => loggedEvents<{ shard: number; scheduled_time: string }>(log.join(""), "maintenance_finished").filter((e) => e.scheduled_time === scheduled),
+      (events) => events.length >= stack.demos.length,
+    );
+    expect(finished.map((e) => e.shard).sort()).toEqual(stack.demos.map((d) => d.shard));
+    expect(loggedEvents(log.join(""), "cron_finished")).toContainEqual(expect.objectContaining({ scheduled_time: scheduled, maintenance_messages: stack.demos.length }));
   });
 });

@@ -31,7 +31,8 @@ const scan = (shortCode: string, country: string) =>
 
 describe("webhooks over the local stack", () => {
   it("delivers one verified event per scan, keeps every event through an outage, and logs the whole story", async () => {
-    const api = apiClient(stack.origin, stack.demo.api_key);
+    // The demo workspace of shard 1: the events are staged, dispatched and delivered from that shard.
+    const api = apiClient(stack.origin, stack.demos[1]!.api_key);
     const code = (await api("/v1/codes", { method: "POST", body: { url: "https://example.com/menu" } })).json.data;
     const created = await api("/v1/webhooks", { method: "POST", body: { url: receiver.url, events: ["qr.scanned"] } });
     expect(created.status).toBe(201);

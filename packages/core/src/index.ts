@@ -7,3 +7,4 @@ export * from "./link-sync.ts";
 export * from "./salt.ts";
 export * from "./api-keys.ts";
 export * from "./retention.ts";
+export * from "./shards.ts";

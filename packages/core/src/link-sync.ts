@@ -1,12 +1,13 @@
 import { sameLink, writeLink, type LinkRecord } from "./links.ts";
 
-// D1 holds each code; KV holds a copy for the redirector, and the two are written one after the
-// other, so concurrent changes to one short code can write KV in another order than D1 took them
-// (a PATCH's record landing after the DELETE's removal, or after the record of the workspace that
-// claimed the freed short code). So every writer re-reads D1 after its KV write and, until the two
-// agree, writes KV again from what D1 holds now. Whoever made the last change to D1 wrote KV after
-// it and compared after that, so the last KV write is always of D1's last state. What a writer
-// cannot finish (KV kept failing, D1 kept changing) the ingest cron's link sweep repairs.
+// D1 holds each code (in its workspace's shard); KV holds a copy for the redirector, and the two
+// are written one after the other, so concurrent changes to one short code can write KV in another
+// order than D1 took them (a PATCH's record landing after the DELETE's removal, or after the record
+// of the workspace, on this shard or another, that claimed the freed short code). So every writer
+// re-reads D1 after its KV write and, until the two agree, writes KV again from what D1 holds now.
+// Whoever made the last change to D1 wrote KV after it and compared after that, so the last KV
+// write is always of D1's last state. What a writer cannot finish (KV kept failing, D1 kept
+// changing) the ingest cron's link sweep repairs.
 
 const MAX_PASSES = 5;
 const MAX_FAILED_WRITES = 3;
@@ -14,7 +15,10 @@ const MAX_FAILED_WRITES = 3;
 // is tried again a little over a second later, jittered so that the writers of a burst spread out.
 const RETRY_MS = 1000;
 
-/** D1's current state of a short code: its code's record, or null when no code has it. */
+/**
+ * D1's current state of a short code: its code's record, or null when no code has it. Read through
+ * the control database's directory of short codes, then the shard the directory names.
+ */
 export type ReadLink = (shortCode: string) => Promise<LinkRecord | null>;
 
 export interface LinkSync {

@@ -1,5 +1,6 @@
 // The record the API writes to KV for each short code and the redirector reads: everything a
-// redirect needs, so a scan costs one KV read and no D1 query.
+// redirect needs, so a scan costs one KV read and no D1 query, and everything its scan message
+// needs to reach the right database (the shard that holds the code's workspace).
 export type LinkStatus = "active" | "disabled";
 
 export interface LinkRecord {
@@ -13,21 +14,28 @@ export interface LinkRecord {
    * lack it; the redirector does not read it.
    */
   version?: number;
+  /**
+   * The shard that holds the code (and its workspace): the redirector copies it into each scan
+   * message. Records written before sharding lack it; their scans' shard is then looked up.
+   */
+  shard?: number;
 }
 
 export function linkKey(shortCode: string): string {
   return `code:${shortCode}`;
 }
 
-/** The KV record of a code as D1 holds it. */
-export function linkRecord(code: { id: string; workspace_id: string; url: string; status: LinkStatus; version: number }): LinkRecord {
-  return { code_id: code.id, workspace_id: code.workspace_id, url: code.url, status: code.status, version: code.version };
+/** The KV record of a code as its shard holds it. */
+export function linkRecord(code: { id: string; workspace_id: string; url: string; status: LinkStatus; version: number }, shard: number): LinkRecord {
+  return { code_id: code.id, workspace_id: code.workspace_id, url: code.url, status: code.status, version: code.version, shard };
 }
 
 /** Whether two states of a short code (a record, or null for no code) are the same. */
 export function sameLink(a: LinkRecord | null, b: LinkRecord | null): boolean {
   if (a === null || b === null) return a === b;
-  return a.code_id === b.code_id && a.version === b.version && a.workspace_id === b.workspace_id && a.url === b.url && a.status === b.status;
+  return (
+    a.code_id === b.code_id && a.version === b.version && a.workspace_id === b.workspace_id && a.url === b.url && a.status === b.status && a.shard === b.shard
+  );
 }
 
 /** Makes KV hold `state` for the short code: the record, or no key when no code has it. */

@@ -1,6 +1,8 @@
-// Reads for the aggregation API. All of them read summaries (see summaries.ts) except edgeScans,
-// which reads the raw scans of at most half a UTC day at a window's start when a time zone puts
-// that start inside a UTC day.
+import { tailDimValues } from "./tail.ts";
+
+// Reads for the aggregation API: none writes. All of them read summaries (see summaries.ts) and
+// the scans still waiting to be folded (see tail.ts) except edgeScans, which reads the raw scans
+// of at most half a UTC day at a window's start when a time zone puts that start inside a UTC day.
 
 export interface DayRow {
   day: string;
@@ -63,7 +65,8 @@ export function quarterGroups(db: D1Database, scope: string, fromQ: number, toQ:
 
 /**
  * The top values of one dimension from `fromDay` on (UTC); ties by name, ignoring case. The days
- * up to the next month's start are read from day rows, the rest from month rows.
+ * up to the next month's start are read from day rows, the rest from month rows, and the scans
+ * not yet folded from the tail, so the LIMIT ranks the merged counts.
  */
 export function topValues(db: D1Database, scope: string, dim: string, fromDay: string, limit: number, includeBots: boolean): D1PreparedStatement {
   const wholeMonths = fromDay.endsWith("-01") ? fromDay.slice(0, 7) : nextMonth(fromDay);
@@ -73,7 +76,9 @@ export function topValues(db: D1Database, scope: string, dim: string, fromDay: s
          SELECT value, scans + ?5 * bot_scans AS c FROM scan_dims
          WHERE scope = ?1 AND dim = ?2 AND day >= ?3 AND day < ?6 || '-01'
          UNION ALL
-         SELECT value, scans + ?5 * bot_scans FROM scan_dim_months WHERE scope = ?1 AND dim = ?2 AND month >= ?6)
+         SELECT value, scans + ?5 * bot_scans FROM scan_dim_months WHERE scope = ?1 AND dim = ?2 AND month >= ?6
+         UNION ALL
+         SELECT value, scans + ?5 * bot_scans FROM (${tailDimValues(scope, { dim: "?2", from: "?3" })}))
        GROUP BY value HAVING count > 0 ORDER BY count DESC, value COLLATE NOCASE ASC LIMIT ?4`,
     )
     .bind(scope, dim, fromDay, limit, includeBots ? 1 : 0, wholeMonths);
@@ -85,12 +90,15 @@ function nextMonth(day: string): string {
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;
 }
 
-/** Every value of every dimension over [fromDay, toDay] (UTC days, both included). */
+/** Every value of every dimension over [fromDay, toDay] (UTC days, both included), folded or not. */
 export function dimTotals(db: D1Database, scope: string, fromDay: string, toDay: string): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT dim, value, sum(scans) AS scans, sum(bot_scans) AS bot_scans FROM scan_dims
-       WHERE scope = ?1 AND day >= ?2 AND day <= ?3 GROUP BY dim, value`,
+      `SELECT dim, value, sum(scans) AS scans, sum(bot_scans) AS bot_scans FROM (
+         SELECT dim, value, scans, bot_scans FROM scan_dims WHERE scope = ?1 AND day >= ?2 AND day <= ?3
+         UNION ALL
+         ${tailDimValues(scope, { from: "?2", to: "?3" })})
+       GROUP BY dim, value`,
     )
     .bind(scope, fromDay, toDay);
 }

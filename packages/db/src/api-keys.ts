@@ -13,16 +13,18 @@ export function insertApiKey(db: D1Database, row: Omit<ApiKeyRow, "revoked_at">)
     .bind(row.id, row.workspace_id, row.key_hash, row.prefix, row.created_at);
 }
 
-/** The active key with this hash, if any, with what every request needs of its workspace. */
-export function findActiveApiKey(db: D1Database, keyHash: string): Promise<(ApiKeyRow & { retention_days: number }) | null> {
-  return db
+// API keys live in the control database.
+
+/** The active key with this hash, if any, with what every request needs of its workspace: its retention and shard. */
+export function findActiveApiKey(control: D1Database, keyHash: string): Promise<(ApiKeyRow & { retention_days: number; shard: number }) | null> {
+  return control
     .prepare(
-      `SELECT k.id, k.workspace_id, k.key_hash, k.prefix, k.created_at, k.revoked_at, w.retention_days
+      `SELECT k.id, k.workspace_id, k.key_hash, k.prefix, k.created_at, k.revoked_at, w.retention_days, w.shard
        FROM api_keys k JOIN workspaces w ON w.id = k.workspace_id
        WHERE k.key_hash = ?1 AND k.revoked_at IS NULL`,
     )
     .bind(keyHash)
-    .first<ApiKeyRow & { retention_days: number }>();
+    .first<ApiKeyRow & { retention_days: number; shard: number }>();
 }
 
 /** Revokes a key by id; returns false when no active key has that id. */

@@ -1,4 +1,7 @@
-import { linkRecord, type LinkRecord, type LinkStatus } from "@qr3/core";
+import type { LinkStatus } from "@qr3/core";
+
+// Codes live in their workspace's shard; their short codes are also in the control database's
+// directory (short-codes.ts), which keeps them unique across shards.
 
 export interface CodeRow {
   id: string;
@@ -85,13 +88,17 @@ export async function deleteCode(db: D1Database, workspaceId: string, id: string
   return deleted!.results[0] ?? null;
 }
 
-/** What KV must hold for a short code: the record of the code that has it now, or null when none has. */
-export async function getLinkRecord(db: D1Database, shortCode: string): Promise<LinkRecord | null> {
-  const code = await db
-    .prepare("SELECT id, workspace_id, url, status, version FROM codes WHERE short_code = ?1")
-    .bind(shortCode)
-    .first<Parameters<typeof linkRecord>[0]>();
-  return code && linkRecord(code);
+/** What a code's KV record is made of. */
+export type LinkRow = Pick<CodeRow, "id" | "workspace_id" | "short_code" | "url" | "status" | "version">;
+
+/** The codes of these ids that exist, as their KV records need them. */
+export async function linkRows(db: D1Database, ids: readonly string[]): Promise<LinkRow[]> {
+  if (ids.length === 0) return [];
+  const { results } = await db
+    .prepare("SELECT c.id, c.workspace_id, c.short_code, c.url, c.status, c.version FROM json_each(?1) AS j JOIN codes c ON c.id = j.value")
+    .bind(JSON.stringify(ids))
+    .all<LinkRow>();
+  return results;
 }
 
 export async function listShortCodes(db: D1Database, workspaceId: string): Promise<string[]> {

@@ -1,4 +1,4 @@
-// Parked dead letters (migrations/0011_dead_letters.sql): written by the ingest worker's
+// Parked dead letters (migrations/control): written by the ingest worker's
 // dead-letter consumers, listed and marked for replay by `pnpm admin dlq`, sent back to their queue
 // by the ingest cron.
 

@@ -1,6 +1,8 @@
 export * from "./scans.ts";
 export * from "./codes.ts";
 export * from "./link-syncs.ts";
+export * from "./link-state.ts";
+export * from "./short-codes.ts";
 export * from "./workspaces.ts";
 export * from "./api-keys.ts";
 export * from "./analytics.ts";
@@ -10,5 +12,6 @@ export * from "./webhook-outbox.ts";
 export * from "./purge.ts";
 export * from "./export.ts";
 export * from "./summaries.ts";
+export * from "./tail.ts";
 export * from "./rebuild.ts";
 export * from "./dead-letters.ts";

@@ -1,38 +1,25 @@
-import { linkRecord, type LinkRecord, type LinkStatus } from "@qr3/core";
-
-// The marks of short codes whose KV record may not match D1 yet (migrations/0009_code_versions.sql):
-// set by triggers on codes, cleared by the ingest cron's link sweep.
+// The marks of short codes whose KV record may not match D1 yet (migrations/shard/0001_init.sql):
+// set by triggers on a shard's codes, cleared by the ingest cron's link sweep of that shard. What
+// KV must hold for a marked short code is read through the directory (link-state.ts): the code
+// holding it now may be in another shard.
 
 export interface LinkSyncRow {
   short_code: string;
   /** When the mark was last set, by D1's clock: clearing it requires the same value. */
   changed_at: string;
-  /** What KV must hold: the record of the code that has the short code now, or null. */
-  state: LinkRecord | null;
 }
 
-interface Joined {
-  short_code: string;
-  changed_at: string;
-  id: string | null;
-  workspace_id: string;
-  url: string;
-  status: LinkStatus;
-  version: number;
-}
-
-/** The oldest marks set at least `quietSeconds` ago, with their short codes' current state. */
+/** The oldest marks of this shard set at least `quietSeconds` ago. */
 export async function listQuietLinkSyncs(db: D1Database, quietSeconds: number, limit: number): Promise<LinkSyncRow[]> {
   const { results } = await db
     .prepare(
-      `SELECT s.short_code, s.changed_at, c.id, c.workspace_id, c.url, c.status, c.version
-       FROM link_syncs s LEFT JOIN codes c ON c.short_code = s.short_code
-       WHERE s.changed_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d seconds', ?1))
-       ORDER BY s.changed_at LIMIT ?2`,
+      `SELECT short_code, changed_at FROM link_syncs
+       WHERE changed_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', printf('-%d seconds', ?1))
+       ORDER BY changed_at LIMIT ?2`,
     )
     .bind(quietSeconds, limit)
-    .all<Joined>();
-  return results.map((r) => ({ short_code: r.short_code, changed_at: r.changed_at, state: r.id === null ? null : linkRecord({ ...r, id: r.id }) }));
+    .all<LinkSyncRow>();
+  return results;
 }
 
 /**

@@ -1,24 +1,30 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
+import type { Retentions } from "./workspaces.ts";
 
 // Deleting scans, always in bounded chunks: D1 allows 30 s per query, and one delete of a year of a
 // busy code's scans would exceed it. Each function deletes at most `limit` rows and returns how
 // many it deleted; the caller repeats until fewer come back. Every step is idempotent, so a purge
 // can be interrupted anywhere and simply run again.
+//
+// Everything here runs on one shard. A shard holds no workspaces table, so the purge by retention
+// takes the shard's workspaces and their retentions from the control database, bound as one JSON
+// parameter ([[workspace id, retention days], ...], see shardRetentions) and read as the table `w`.
+const RETAINED = "(SELECT value ->> 0 AS id, value ->> 1 AS retention_days FROM json_each(?3))";
 
 /**
  * Scans older than their workspace's retention: before the start of the UTC day `retention_days
  * - 1` days before the day of `dayStartMs` (see retentionStart in @qr3/core, which the reads use).
  */
-export async function purgeExpiredScans(db: D1Database, dayStartMs: number, limit: number): Promise<number> {
+export async function purgeExpiredScans(db: D1Database, retentions: Retentions, dayStartMs: number, limit: number): Promise<number> {
   const result = await db
     .prepare(
       `DELETE FROM scans WHERE rowid IN (
-         SELECT s.rowid FROM workspaces w
+         SELECT s.rowid FROM ${RETAINED} w
          JOIN scans s ON s.workspace_id = w.id
            AND s.scanned_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?1 / 1000, 'unixepoch', printf('-%d days', w.retention_days - 1))
          LIMIT ?2)`,
     )
-    .bind(dayStartMs, limit)
+    .bind(dayStartMs, limit, JSON.stringify(retentions))
     .run();
   return result.meta.changes;
 }
@@ -43,11 +49,11 @@ const SCOPES = [
 
 const EXPIRED_SUMMARY_SQL = SCOPES.flatMap(({ scope, join }) => [
   `DELETE FROM scan_days WHERE (scope, day) IN (
-     SELECT d.scope, d.day FROM workspaces w ${join} JOIN scan_days d ON d.scope = ${scope} AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
+     SELECT d.scope, d.day FROM ${RETAINED} w ${join} JOIN scan_days d ON d.scope = ${scope} AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
   `DELETE FROM scan_visitors WHERE (scope, day, ip_hash) IN (
-     SELECT v.scope, v.day, v.ip_hash FROM workspaces w ${join} JOIN scan_visitors v ON v.scope = ${scope} AND v.day < ${CUTOFF_DAY} LIMIT ?2)`,
+     SELECT v.scope, v.day, v.ip_hash FROM ${RETAINED} w ${join} JOIN scan_visitors v ON v.scope = ${scope} AND v.day < ${CUTOFF_DAY} LIMIT ?2)`,
   `DELETE FROM scan_quarters WHERE (scope, quarter) IN (
-     SELECT q.scope, q.quarter FROM workspaces w ${join} JOIN scan_quarters q ON q.scope = ${scope} AND q.quarter < ${CUTOFF_QUARTER} LIMIT ?2)`,
+     SELECT q.scope, q.quarter FROM ${RETAINED} w ${join} JOIN scan_quarters q ON q.scope = ${scope} AND q.quarter < ${CUTOFF_QUARTER} LIMIT ?2)`,
 ]);
 
 // A month row is always the sum of its month's day rows (scan_dims), so that a month the purge
@@ -56,7 +62,7 @@ const EXPIRED_SUMMARY_SQL = SCOPES.flatMap(({ scope, join }) => [
 // months' rows (a row left with nothing goes) and deleted, in one transaction.
 const EXPIRED_DIMS_CHUNK_SQL = SCOPES.map(
   ({ scope, join }) => `INSERT INTO scan_purge_dims (scope, dim, day, value, scans, bot_scans)
-     SELECT d.scope, d.dim, d.day, d.value, d.scans, d.bot_scans FROM workspaces w ${join} JOIN json_each('${DIMS_JSON}') AS k
+     SELECT d.scope, d.dim, d.day, d.value, d.scans, d.bot_scans FROM ${RETAINED} w ${join} JOIN json_each('${DIMS_JSON}') AS k
      JOIN scan_dims d ON d.scope = ${scope} AND d.dim = k.value AND d.day < ${CUTOFF_DAY} LIMIT ?2`,
 );
 const DROP_PURGED_DIMS_SQL = [
@@ -71,12 +77,13 @@ const DROP_PURGED_DIMS_SQL = [
 ];
 
 /** Summary rows past retention, with the same rule as the scans. */
-export function expiredSummaryPurges(db: D1Database, dayStartMs: number, limit: number): PurgeStep[] {
-  const single = (sql: string): PurgeStep => ({ queries: 1, run: async () => (await db.prepare(sql).bind(dayStartMs, limit).run()).meta.changes });
+export function expiredSummaryPurges(db: D1Database, retentions: Retentions, dayStartMs: number, limit: number): PurgeStep[] {
+  const workspaces = JSON.stringify(retentions);
+  const single = (sql: string): PurgeStep => ({ queries: 1, run: async () => (await db.prepare(sql).bind(dayStartMs, limit, workspaces).run()).meta.changes });
   const dims = (sql: string): PurgeStep => ({
     queries: 1 + DROP_PURGED_DIMS_SQL.length,
     run: async () => {
-      const [taken] = await db.batch([db.prepare(sql).bind(dayStartMs, limit), ...DROP_PURGED_DIMS_SQL.map((s) => db.prepare(s))]);
+      const [taken] = await db.batch([db.prepare(sql).bind(dayStartMs, limit, workspaces), ...DROP_PURGED_DIMS_SQL.map((s) => db.prepare(s))]);
       return taken!.meta.changes;
     },
   });

@@ -1,17 +1,20 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
 
-// Folding: every scan waiting in scan_tail (see migrations/0006_scan_tail.sql) counted into the
+// Folding: every scan waiting in scan_tail (see migrations/shard) counted into the
 // summaries, and the tail emptied, in one transaction. Scans count at two scopes, their code and
 // their workspace: the workspace's counts are summed from its codes' grouped rows rather than
-// from the scans again. Statements that several upserts share are grouped once into the fold's
-// working tables. (`WHERE true` keeps SQLite from reading an upsert's ON CONFLICT as a join
-// constraint of the FROM clause.)
+// from the scans again. D1 bills every row written, and a working table costs two per row (its
+// insert and its delete): the dimension values, one row per value, are a common table expression
+// that each of their two upserts recomputes from the tail; the visitors, whose join with
+// scan_visitors is dear to repeat, go through a working table. (`WHERE true` keeps SQLite from reading an upsert's ON CONFLICT as a
+// join constraint of the FROM clause.)
 
 // D1 allows few terms in a compound SELECT, so the dimensions are a JSON array joined in, not a
 // UNION. Referers are counted by host; every other dimension by its stored value; and at the
 // workspace scope, codes are a dimension too.
 const DIMS = `(SELECT value AS dim FROM json_each('${JSON.stringify(DIMENSION_NAMES)}'))`;
-const dimColumn = (dim: string) => (dim === "referer" ? "referer_host" : dim);
+/** The column of scan_tail a dimension is counted by. */
+export const dimColumn = (dim: string) => (dim === "referer" ? "referer_host" : dim);
 const DIM_COLUMNS = DIMENSION_NAMES.map(dimColumn).join(", ");
 const DIM_VALUE = `CASE d.dim ${DIMENSION_NAMES.map((dim) => `WHEN '${dim}' THEN ${dimColumn(dim)}`).join(" ")} END`;
 
@@ -23,6 +26,23 @@ const bothScopes = (key: string) => `
       SELECT workspace_id, ${key}, sum(is_bot = 0), sum(is_bot) FROM scan_tail GROUP BY workspace_id, ${key})
     WHERE true`;
 
+/**
+ * The tail's dimension values per scope, dimension, UTC day and value (f: scope, dim, day, value,
+ * scans, bot_scans), for the codes and their workspaces (where codes are a dimension too). A
+ * common table expression, computed by each statement that takes it rather than stored in a
+ * working table: reading the tail again costs less than writing and deleting a row per value.
+ */
+const FOLD_DIMS = `WITH c AS MATERIALIZED (
+      SELECT code_id, workspace_id, day, ${DIM_COLUMNS}, sum(is_bot = 0) AS h, sum(is_bot) AS b
+      FROM scan_tail GROUP BY code_id, day, ${DIM_COLUMNS}),
+    g AS MATERIALIZED (
+      SELECT code_id, workspace_id, d.dim, day, ${DIM_VALUE} AS value, sum(h) AS h, sum(b) AS b
+      FROM c, ${DIMS} AS d WHERE value IS NOT NULL GROUP BY code_id, d.dim, day, value),
+    f AS (
+      SELECT code_id AS scope, dim, day, value, h AS scans, b AS bot_scans FROM g
+      UNION ALL SELECT workspace_id, dim, day, value, sum(h), sum(b) FROM g GROUP BY workspace_id, dim, day, value
+      UNION ALL SELECT workspace_id, 'code', day, code_id, sum(h), sum(b) FROM c GROUP BY workspace_id, day, code_id)`;
+
 /** The fold, statement by statement, in order; none binds a parameter. */
 export const FOLD_SQL = [
   `INSERT INTO scan_days (scope, day, scans, bot_scans) ${bothScopes("day")}
@@ -30,28 +50,20 @@ export const FOLD_SQL = [
   `INSERT INTO scan_quarters (scope, quarter, scans, bot_scans) ${bothScopes("quarter")}
     ON CONFLICT (scope, quarter) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
 
-  // Dimension values per scope and UTC day, once for the day rows and the month rows: scans that
+  // Dimension values per scope and UTC day, for the day rows and then the month rows: scans that
   // share every value (one code's scans mostly do) are grouped first, then each value counted.
-  `INSERT INTO scan_fold_dims (scope, dim, day, value, scans, bot_scans)
-    WITH c AS MATERIALIZED (
-      SELECT code_id, workspace_id, day, ${DIM_COLUMNS}, sum(is_bot = 0) AS h, sum(is_bot) AS b
-      FROM scan_tail GROUP BY code_id, day, ${DIM_COLUMNS}),
-    g AS MATERIALIZED (
-      SELECT code_id, workspace_id, d.dim, day, ${DIM_VALUE} AS value, sum(h) AS h, sum(b) AS b
-      FROM c, ${DIMS} AS d WHERE value IS NOT NULL GROUP BY code_id, d.dim, day, value)
-    SELECT code_id, dim, day, value, h, b FROM g
-    UNION ALL SELECT workspace_id, dim, day, value, sum(h), sum(b) FROM g GROUP BY workspace_id, dim, day, value
-    UNION ALL SELECT workspace_id, 'code', day, code_id, sum(h), sum(b) FROM c GROUP BY workspace_id, day, code_id`,
   `INSERT INTO scan_dims (scope, dim, day, value, scans, bot_scans)
-    SELECT scope, dim, day, value, scans, bot_scans FROM scan_fold_dims WHERE true
+    ${FOLD_DIMS} SELECT scope, dim, day, value, scans, bot_scans FROM f WHERE true
     ON CONFLICT (scope, dim, day, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
   `INSERT INTO scan_dim_months (scope, dim, month, value, scans, bot_scans)
-    SELECT scope, dim, substr(day, 1, 7) AS month, value, sum(scans), sum(bot_scans) FROM scan_fold_dims WHERE true
+    ${FOLD_DIMS} SELECT scope, dim, substr(day, 1, 7) AS month, value, sum(scans), sum(bot_scans) FROM f WHERE true
     GROUP BY scope, dim, month, value
     ON CONFLICT (scope, dim, month, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
 
   // Each human visitor's first and last quarter in the tail, per scope and UTC day, beside the
-  // first and last quarter known before (f, l; null for a new visitor).
+  // first and last quarter known before (f, l; null for a new visitor). Three statements read
+  // these, and the join behind them is the dearest part of the fold: a working table pays for
+  // itself here, where recomputing it would not.
   `INSERT INTO scan_fold_visitors (scope, day, ip_hash, mn, mx, f, l)
     WITH c AS MATERIALIZED (
       SELECT code_id, workspace_id, day, ip_hash, min(quarter) AS mn, max(quarter) AS mx FROM scan_tail
@@ -84,7 +96,6 @@ export const FOLD_SQL = [
     ON CONFLICT (scope, day, ip_hash) DO UPDATE SET
       first_quarter = min(first_quarter, excluded.first_quarter), last_quarter = max(last_quarter, excluded.last_quarter)`,
 
-  "DELETE FROM scan_fold_dims",
   "DELETE FROM scan_fold_visitors",
   "DELETE FROM scan_tail",
 ];
@@ -100,8 +111,12 @@ export function foldStatements(db: D1Database): D1PreparedStatement[] {
   return FOLD_SQL.map((sql) => db.prepare(sql));
 }
 
-/** Counts every scan waiting in the tail into the summaries. */
+/**
+ * Counts every scan waiting in the tail into the summaries. An empty tail (most cron runs of a
+ * quiet shard) costs one read, not the fold's dozen statements.
+ */
 export async function foldScans(db: D1Database): Promise<void> {
+  if (!(await db.prepare("SELECT EXISTS (SELECT 1 FROM scan_tail) AS waiting").first<number>("waiting"))) return;
   await db.batch(foldStatements(db));
 }
 

@@ -5,3 +5,4 @@ export * from "./plans.ts";
 export * from "./delivery-message.ts";
 export * from "./dimensions.ts";
 export * from "./urls.ts";
+export * from "./maintenance-message.ts";

@@ -27,3 +27,9 @@ export const COUNTRY_PATTERN = /^(?:[A-Z]{2}|T1)$/;
  * framing and for the redirector's estimate being an upper bound of the body's size).
  */
 export const PACK_LIMITS = { scans: 100, bytes: 120_000 } as const;
+
+/**
+ * Shard numbers are below this: a Worker can bind about 5,000 D1 databases. A scan message or code
+ * record naming another is refused; one naming a shard this deployment lacks has its shard looked up.
+ */
+export const MAX_SHARDS = 5000;

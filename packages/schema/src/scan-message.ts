@@ -1,6 +1,6 @@
 import * as z from "zod/mini";
 import { ID_PATTERN } from "@qr3/core";
-import { COUNTRY_PATTERN, LIMITS, PACK_LIMITS } from "./limits.ts";
+import { COUNTRY_PATTERN, LIMITS, MAX_SHARDS, PACK_LIMITS } from "./limits.ts";
 
 // The message the redirector sends for every recorded scan and the ingest worker consumes. The two
 // deploy separately, so the consumer validates every body against this schema; the redirector,
@@ -25,6 +25,9 @@ export const ScanMessageSchema = z.object({
   // Signals for bot detection, which happens in the consumer. Optional: older messages lack them.
   method: z.optional(z.enum(["GET", "HEAD"])),
   purpose: z.optional(text(LIMITS.purpose)),
+  // The shard that holds the code, from its KV record. Optional: messages and records from before
+  // sharding lack it, and the consumer then looks the workspace's shard up.
+  shard: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(MAX_SHARDS - 1))),
 });
 
 export type ScanMessage = z.infer<typeof ScanMessageSchema>;

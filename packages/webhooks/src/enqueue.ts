@@ -15,16 +15,16 @@ async function sendAll(queue: Queue, messages: MessageSendRequest<WebhookQueueMe
   }
 }
 
-/** Asks for outbox rows to be turned into deliveries. */
-export async function enqueueDispatch(queue: Queue, outboxIds: readonly string[]): Promise<void> {
-  await sendAll(queue, outboxIds.map((outbox_id) => ({ body: { kind: "dispatch", outbox_id }, contentType: "json" })));
+/** Asks for outbox rows of a shard to be turned into deliveries. */
+export async function enqueueDispatch(queue: Queue, shard: number, outboxIds: readonly string[]): Promise<void> {
+  await sendAll(queue, outboxIds.map((outbox_id) => ({ body: { kind: "dispatch", outbox_id, shard }, contentType: "json" })));
 }
 
 /**
- * Sends delivery pointers to the webhooks queue: one message per subscription and delay, at most
- * 50 deliveries each, so a slow endpoint only ever holds up its own deliveries.
+ * Sends delivery pointers of a shard to the webhooks queue: one message per subscription and
+ * delay, at most 50 deliveries each, so a slow endpoint only ever holds up its own deliveries.
  */
-export async function enqueueDeliveries(queue: Queue, items: readonly DeliveryToEnqueue[]): Promise<void> {
+export async function enqueueDeliveries(queue: Queue, shard: number, items: readonly DeliveryToEnqueue[]): Promise<void> {
   const groups = new Map<string, { webhook_id: string; delaySeconds: number; deliveries: Array<{ id: string; attempt: number }> }>();
   for (const item of items) {
     const delaySeconds = item.delaySeconds ?? 0;
@@ -37,7 +37,7 @@ export async function enqueueDeliveries(queue: Queue, items: readonly DeliveryTo
   for (const group of groups.values()) {
     for (let i = 0; i < group.deliveries.length; i += MAX_DELIVERIES_PER_MESSAGE) {
       messages.push({
-        body: { kind: "deliver", webhook_id: group.webhook_id, deliveries: group.deliveries.slice(i, i + MAX_DELIVERIES_PER_MESSAGE) },
+        body: { kind: "deliver", webhook_id: group.webhook_id, deliveries: group.deliveries.slice(i, i + MAX_DELIVERIES_PER_MESSAGE), shard },
         contentType: "json",
         delaySeconds: group.delaySeconds,
       });

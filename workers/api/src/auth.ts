@@ -9,10 +9,12 @@ const unauthorized = (message: string) =>
   new ApiError("UNAUTHORIZED", message, { "www-authenticate": 'Bearer realm="qr3"' });
 
 /**
- * Resolves `Authorization: Bearer qr3_sk_...` to the key's workspace. The key is looked up by its
- * SHA-256 (only hashes are stored), then the stored hash is compared in constant time as well.
+ * Resolves `Authorization: Bearer qr3_sk_...` to the key's workspace and its shard, once per
+ * request, in the control database (at its primary: a revoked key is refused at once). The key is
+ * looked up by its SHA-256 (only hashes are stored), then the stored hash is compared in constant
+ * time as well.
  */
-export async function authenticate(request: Request, db: D1Database): Promise<Auth> {
+export async function authenticate(request: Request, control: D1Database): Promise<Auth> {
   const header = request.headers.get("authorization");
   if (!header) throw unauthorized("Missing Authorization header: send 'Authorization: Bearer qr3_sk_...'.");
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -21,7 +23,7 @@ export async function authenticate(request: Request, db: D1Database): Promise<Au
   if (!API_KEY_PATTERN.test(key)) throw unauthorized("Invalid API key.");
 
   const hash = await sha256Hex(key);
-  const row = await findActiveApiKey(db, hash);
+  const row = await findActiveApiKey(control, hash);
   if (!row || !timingSafeEqualStrings(row.key_hash, hash)) throw unauthorized("Invalid API key.");
-  return { workspaceId: row.workspace_id, keyId: row.id, retentionDays: row.retention_days };
+  return { workspaceId: row.workspace_id, keyId: row.id, retentionDays: row.retention_days, shard: row.shard };
 }

@@ -5,12 +5,20 @@ export interface Auth {
   keyId: string;
   /** The workspace's retention: no read reaches further back (see retentionStart). */
   retentionDays: number;
+  /** The shard holding the workspace's codes, scans and webhooks. */
+  shard: number;
 }
 
 /** The request as handlers see it, after the router's `before` steps have run. */
 export type ApiRequest = IRequestStrict & {
   requestId: string;
   auth: Auth;
+  /**
+   * The workspace's shard, through the request's D1 session (session.ts): every read and write of
+   * the request goes through it, so they see each other in order.
+   */
+  db: D1Database;
+  session: D1DatabaseSession;
 };
 
 export type Handler = (request: ApiRequest, env: Env, ctx: ExecutionContext) => Promise<Response> | Response;

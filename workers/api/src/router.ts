@@ -1,10 +1,11 @@
-import { newId } from "@qr3/core";
+import { controlDb, newId } from "@qr3/core";
 import { Router } from "itty-router";
 import { authenticate } from "./auth.ts";
 import { assertNoBody } from "./body.ts";
 import { ApiError, badRequest, notFound } from "./errors.ts";
 import type { ApiRequest, Handler } from "./context.ts";
 import { errorResponse } from "./respond.ts";
+import { BOOKMARK_HEADER, bookmarkOf, openSession } from "./session.ts";
 import { exportScansRoute } from "./routes/export.ts";
 import { codeQrRoute } from "./routes/qr.ts";
 import { codeScansRoute } from "./routes/scans.ts";
@@ -56,7 +57,8 @@ function withRequestId(request: ApiRequest): void {
 }
 
 async function withAuth(request: ApiRequest, env: Env): Promise<void> {
-  request.auth = await authenticate(request, env.DB);
+  request.auth = await authenticate(request, controlDb(env));
+  openSession(request, env);
 }
 
 /**
@@ -74,10 +76,15 @@ const refusingBody = (handler: Handler): Handler => async (request, env, ctx) =>
   return handler(request, env, ctx);
 };
 
-/** The x-request-id header on every response; a HEAD answer keeps GET's status and headers only. */
+/**
+ * The x-request-id header on every response, and the D1 session's bookmark once it has one; a HEAD
+ * answer keeps GET's status and headers only.
+ */
 async function withRequestIdHeader(response: Response, request: ApiRequest): Promise<Response> {
   const headers = new Headers(response.headers);
   headers.set("x-request-id", request.requestId);
+  const bookmark = bookmarkOf(request);
+  if (bookmark !== null) headers.set(BOOKMARK_HEADER, bookmark);
   let body = response.body;
   if (request.method === "HEAD" && body) {
     await body.cancel();

@@ -1,11 +1,12 @@
-import { env, exports } from "cloudflare:workers";
+import { exports } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { call, seedKey, type Json } from "./helpers.ts";
 
 let key: string;
 let workspaceId: string;
+let db: D1Database;
 beforeEach(async () => {
-  ({ key, workspace: { id: workspaceId } } = await seedKey());
+  ({ key, workspace: { id: workspaceId }, db } = await seedKey());
 });
 
 const LIMIT = 64 * 1024;
@@ -21,7 +22,7 @@ async function send(path: string, body: BodyInit | null, headers: Record<string,
   return { status: response.status, json: (text ? JSON.parse(text) : null) as Json };
 }
 const JSON_TYPE = { "content-type": "application/json" };
-const codeCount = () => env.DB.prepare("SELECT count(*) AS n FROM codes WHERE workspace_id = ?1").bind(workspaceId).first<number>("n");
+const codeCount = () => db.prepare("SELECT count(*) AS n FROM codes WHERE workspace_id = ?1").bind(workspaceId).first<number>("n");
 
 describe("request bodies: size, counted in bytes", () => {
   it("answers 413 for a 32 MB body without reading it all", async () => {
@@ -114,7 +115,7 @@ describe("request bodies: routes that take none", () => {
     const delivery = (await call(`/v1/webhooks/${webhook.id}/test`, { method: "POST", key })).json.data;
     return { webhook, delivery };
   }
-  const deliveries = () => env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE workspace_id = ?1").bind(workspaceId).first<number>("n");
+  const deliveries = () => db.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE workspace_id = ?1").bind(workspaceId).first<number>("n");
 
   it("answers 400 for a body sent to POST /test and /redeliver, and sends nothing", async () => {
     const { webhook, delivery } = await webhookWithDelivery();

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { call, callWithEnv, seedKey } from "./helpers.ts";
 
 const link = (shortCode: string) => env.LINKS.get(`code:${shortCode}`, "json");
-const mark = (shortCode: string) => env.DB.prepare("SELECT changed_at FROM link_syncs WHERE short_code = ?1").bind(shortCode).first("changed_at");
+const mark = (db: D1Database, shortCode: string) => db.prepare("SELECT changed_at FROM link_syncs WHERE short_code = ?1").bind(shortCode).first("changed_at");
 
 /** A LINKS binding whose first `failures` puts fail as KV fails them. */
 function failingPuts(failures: number) {
@@ -34,14 +34,14 @@ describe("KV refusing a write", () => {
   });
 
   it("answers the PATCH as done when KV keeps failing, leaving the short code marked for the link sweep", async () => {
-    const { key } = await seedKey();
+    const { key, db } = await seedKey();
     const code = (await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com/a", short_code: "kv-down" } })).json.data;
     const res = await callWithEnv({ LINKS: failingPuts(Infinity) }, `/v1/codes/${code.id}`, { method: "PATCH", key, body: { status: "disabled" } });
     expect(res.status).toBe(200);
     expect(res.json.data).toMatchObject({ status: "disabled" });
     expect((await call(`/v1/codes/${code.id}`, { key })).json.data.status).toBe("disabled");
     expect(await link("kv-down")).toMatchObject({ status: "active", version: 1 });
-    expect(await mark("kv-down")).not.toBeNull();
+    expect(await mark(db, "kv-down")).not.toBeNull();
   });
 
   it("undoes a create when KV keeps failing, so that the client's retry can have the short code", async () => {

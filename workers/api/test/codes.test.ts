@@ -3,8 +3,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { call, seedKey } from "./helpers.ts";
 
 let key: string;
+let shard: number;
 beforeEach(async () => {
-  ({ key } = await seedKey());
+  ({ key, workspace: { shard } } = await seedKey());
 });
 
 const link = (shortCode: string) => env.LINKS.get(`code:${shortCode}`, "json");
@@ -31,6 +32,7 @@ describe("codes", () => {
       url: "https://example.com/menu",
       status: "active",
       version: 1,
+      shard,
     });
   });
 
@@ -86,11 +88,11 @@ describe("codes", () => {
 describe("deleting a code", () => {
   it("leaves a tombstone so that the purge deletes its scans", async () => {
     const { scanRow, storeScans } = await import("./scan-rows.ts");
-    const { workspace, key: k } = await seedKey();
+    const { workspace, key: k, db } = await seedKey();
     const created = (await call("/v1/codes", { method: "POST", key: k, body: { url: "https://example.com" } })).json.data;
     await storeScans([scanRow({ id: created.id, workspace_id: workspace.id }, new Date().toISOString())]);
     expect((await call(`/v1/codes/${created.id}`, { method: "DELETE", key: k })).status).toBe(204);
-    const tombstone = await env.DB.prepare("SELECT kind FROM deletions WHERE id = ?1").bind(created.id).first("kind");
+    const tombstone = await db.prepare("SELECT kind FROM deletions WHERE id = ?1").bind(created.id).first("kind");
     expect(tombstone).toBe("code");
     // Deleting again is a 404 and writes nothing more.
     expect((await call(`/v1/codes/${created.id}`, { method: "DELETE", key: k })).status).toBe(404);

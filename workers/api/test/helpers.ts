@@ -6,12 +6,13 @@ import type { Plan } from "@qr3/schema";
 import { seedWorkspace } from "../../../test/fixtures.ts";
 import worker from "../src/index.ts";
 
-export async function seedKey(plan: Plan = "pro", name = "Acme") {
-  const workspace = await seedWorkspace(env.DB, plan, name);
+/** A workspace (on the next shard in turn, or on `shard`) and an API key of it; `db` is its shard's database. */
+export async function seedKey(plan: Plan = "pro", name = "Acme", shard?: number) {
+  const workspace = await seedWorkspace(env, plan, name, undefined, shard);
   const { key, hash, prefix } = await newApiKey();
   const keyId = newId("key");
-  await insertApiKey(env.DB, { id: keyId, workspace_id: workspace.id, key_hash: hash, prefix, created_at: new Date().toISOString() }).run();
-  return { workspace, key, keyId };
+  await insertApiKey(env.CONTROL, { id: keyId, workspace_id: workspace.id, key_hash: hash, prefix, created_at: new Date().toISOString() }).run();
+  return { workspace, key, keyId, db: workspace.db };
 }
 
 export interface CallOptions {

@@ -20,48 +20,77 @@ describe("authentication", () => {
   it("answers 401 for a revoked key", async () => {
     const { key, keyId } = await seedKey();
     expect((await call("/v1/codes", { key })).status).toBe(200);
-    await env.DB.prepare("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1").bind(keyId, new Date().toISOString()).run();
+    await env.CONTROL.prepare("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1").bind(keyId, new Date().toISOString()).run();
     expect((await call("/v1/codes", { key })).status).toBe(401);
   });
 
   it("stores only the key's hash", async () => {
     const { key, keyId } = await seedKey();
-    const row = await env.DB.prepare("SELECT * FROM api_keys WHERE id = ?1").bind(keyId).first<Record<string, string>>();
+    const row = await env.CONTROL.prepare("SELECT * FROM api_keys WHERE id = ?1").bind(keyId).first<Record<string, string>>();
     expect(Object.values(row!).join(" ")).not.toContain(key);
     expect(row!.key_hash).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 
 describe("workspace isolation", () => {
-  it("hides another workspace's codes, scans and workspace as 404", async () => {
-    const mine = await seedKey();
-    const theirs = await seedKey();
+  it.each([
+    ["on another shard", 0, 1],
+    ["on the same shard", 2, 2],
+  ])("hides every resource of a workspace %s as 404: codes, scans, export, QR image, webhooks, deliveries, workspace", async (_, myShard, theirShard) => {
+    const mine = await seedKey("pro", "Mine", myShard);
+    const theirs = await seedKey("pro", "Theirs", theirShard);
+    expect([mine.workspace.shard, theirs.workspace.shard]).toEqual([myShard, theirShard]);
     const code = (await call("/v1/codes", { method: "POST", key: theirs.key, body: { url: "https://example.com" } })).json.data;
+    await storeScans([scanRow({ id: code.id, workspace_id: theirs.workspace.id }, new Date().toISOString())]);
+    const webhook = (await call("/v1/webhooks", { method: "POST", key: theirs.key, body: { url: "https://example.com/hook", events: ["qr.scanned"] } })).json.data;
+    const delivery = (await call(`/v1/webhooks/${webhook.id}/test`, { method: "POST", key: theirs.key })).json.data;
 
     for (const [method, path, body] of [
       ["GET", `/v1/codes/${code.id}`, undefined],
       ["PATCH", `/v1/codes/${code.id}`, { url: "https://evil.example" }],
       ["DELETE", `/v1/codes/${code.id}`, undefined],
       ["GET", `/v1/codes/${code.id}/scans`, undefined],
+      ["GET", `/v1/codes/${code.id}/scans/export`, undefined],
+      ["GET", `/v1/codes/${code.id}/qr.svg`, undefined],
+      ["GET", `/v1/webhooks/${webhook.id}`, undefined],
+      ["PATCH", `/v1/webhooks/${webhook.id}`, { status: "disabled" }],
+      ["DELETE", `/v1/webhooks/${webhook.id}`, undefined],
+      ["POST", `/v1/webhooks/${webhook.id}/rotate-secret`, undefined],
+      ["POST", `/v1/webhooks/${webhook.id}/test`, undefined],
+      ["GET", `/v1/webhooks/${webhook.id}/deliveries`, undefined],
+      ["POST", `/v1/webhooks/${webhook.id}/deliveries/${delivery.id}/redeliver`, undefined],
       ["GET", `/v1/workspaces/${theirs.workspace.id}`, undefined],
+      ["GET", `/v1/workspaces/${theirs.workspace.id}/scans`, undefined],
     ] as const) {
       const res = await call(path, { method, key: mine.key, body });
       expect(res.status, `${method} ${path}`).toBe(404);
-      expect(res.json.error.code).toBe("NOT_FOUND");
+      expect(res.json, `${method} ${path}`).toEqual({
+        error: { code: "NOT_FOUND", message: expect.stringMatching(/ not found$/) },
+        meta: { request_id: expect.stringMatching(/^req_/) },
+      });
     }
+    // Their delivery under a webhook of mine is not found either.
+    const myWebhook = (await call("/v1/webhooks", { method: "POST", key: mine.key, body: { url: "https://example.com/mine", events: ["qr.scanned"] } })).json.data;
+    const crossed = await call(`/v1/webhooks/${myWebhook.id}/deliveries/${delivery.id}/redeliver`, { method: "POST", key: mine.key });
+    expect(crossed.status).toBe(404);
+    expect(crossed.json.error.code).toBe("NOT_FOUND");
+    await call(`/v1/webhooks/${myWebhook.id}`, { method: "DELETE", key: mine.key });
     expect((await call("/v1/codes", { key: mine.key })).json.data).toEqual([]);
+    expect((await call("/v1/webhooks", { key: mine.key })).json.data).toEqual([]);
+    expect((await call("/v1/workspaces/current/scans", { key: mine.key })).json.data).toMatchObject({ total_scans: 0, period_scans: 0, top_codes: [] });
     // Untouched for its owner.
     const still = await call(`/v1/codes/${code.id}`, { key: theirs.key });
-    expect(still.json.data.url).toBe("https://example.com/");
+    expect(still.json.data).toMatchObject({ url: "https://example.com/", total_scans: 1 });
+    expect((await call(`/v1/webhooks/${webhook.id}`, { key: theirs.key })).json.data.status).toBe("enabled");
+    expect((await call(`/v1/webhooks/${webhook.id}/deliveries`, { key: theirs.key })).json.data).toHaveLength(1);
   });
 });
 
 describe("workspace isolation: nothing is done for another workspace's code", () => {
-  const tail = () => env.DB.prepare("SELECT count(*) AS n FROM scan_tail").first<number>("n");
-
   it("answers 404 before folding any waiting scans", async () => {
-    const mine = await seedKey();
-    const theirs = await seedKey();
+    const mine = await seedKey("pro", "Mine", 1);
+    const theirs = await seedKey("pro", "Theirs", 1);
+    const tail = () => theirs.db.prepare("SELECT count(*) AS n FROM scan_tail").first<number>("n");
     const code = (await call("/v1/codes", { method: "POST", key: theirs.key, body: { url: "https://example.com/" } })).json.data;
     await storeScans([scanRow({ id: code.id, workspace_id: theirs.workspace.id }, new Date().toISOString())], { fold: false });
     const waiting = await tail();
@@ -77,9 +106,8 @@ describe("workspace isolation: nothing is done for another workspace's code", ()
       expect(res.status, path).toBe(404);
       expect(await tail(), path).toBe(waiting);
     }
-    // Its owner's read folds them.
+    // Its owner's read counts them.
     expect((await call(`/v1/codes/${code.id}/scans`, { key: theirs.key })).json.data.period_scans).toBe(1);
-    expect(await tail()).toBe(0);
   });
 
   it.each([
@@ -101,8 +129,8 @@ describe("workspace isolation: nothing is done for another workspace's code", ()
 
 describe("errors", () => {
   it("turns an unexpected failure into a plain 500 without internals", async () => {
-    const { key } = await seedKey();
-    await env.DB.exec("ALTER TABLE codes RENAME TO codes_gone");
+    const { key, db } = await seedKey();
+    await db.exec("ALTER TABLE codes RENAME TO codes_gone");
     const errors: unknown[] = [];
     const original = console.error;
     console.error = (...args: unknown[]) => errors.push(args);
@@ -116,7 +144,7 @@ describe("errors", () => {
       expect(JSON.stringify(errors)).toContain("no such table");
     } finally {
       console.error = original;
-      await env.DB.exec("ALTER TABLE codes_gone RENAME TO codes");
+      await db.exec("ALTER TABLE codes_gone RENAME TO codes");
     }
   });
 });

@@ -4,8 +4,9 @@ import { call, seedKey } from "./helpers.ts";
 
 let key: string;
 let workspaceId: string;
+let db: D1Database;
 beforeEach(async () => {
-  ({ key, workspace: { id: workspaceId } } = await seedKey());
+  ({ key, workspace: { id: workspaceId }, db } = await seedKey());
 });
 
 const create = (url: string) => call("/v1/codes", { method: "POST", key, body: { url } });
@@ -59,7 +60,7 @@ describe("destination URLs: control characters", () => {
 
   it("stores nothing for a refused URL", async () => {
     await create("https://example.com/\u0000");
-    const rows = await env.DB.prepare("SELECT count(*) AS n FROM codes WHERE workspace_id = ?1").bind(workspaceId).first<number>("n");
+    const rows = await db.prepare("SELECT count(*) AS n FROM codes WHERE workspace_id = ?1").bind(workspaceId).first<number>("n");
     expect(rows).toBe(0);
   });
 });

@@ -1,9 +1,11 @@
 import { env } from "cloudflare:workers";
 import { loadKeyring, openSecret } from "@qr3/webhooks";
+import { firstOnShards } from "../../../test/fixtures.ts";
 
-/** A webhook's stored secrets, opened with the test key, as the ingest worker opens them to sign. */
+/** A webhook's stored secrets (in whichever shard holds it), opened with the test key, as the ingest worker opens them to sign. */
 export async function openedSecrets(id: string) {
-  const row = await env.DB.prepare("SELECT secret, previous_secret FROM webhooks WHERE id = ?1").bind(id).first<{ secret: string; previous_secret: string | null }>();
+  const found = await firstOnShards<{ secret: string; previous_secret: string | null }>(env, "SELECT secret, previous_secret FROM webhooks WHERE id = ?1", id);
+  const row = found?.row;
   const keyring = await loadKeyring(env.WEBHOOK_SECRETS_KEYS);
   return {
     secret: await openSecret(keyring, id, row!.secret),

@@ -7,7 +7,7 @@ import { call, seedKey } from "./helpers.ts";
 const create = (key: string, i: number) => call("/v1/webhooks", { method: "POST", key, body: { url: `https://example.com/${i}`, events: ["qr.scanned"] } });
 
 it("holds a workspace to 10 subscriptions under concurrent creates", async () => {
-  const { key, workspace } = await seedKey();
+  const { key, workspace, db } = await seedKey();
   for (let i = 0; i < 4; i++) expect((await create(key, i)).status).toBe(201);
 
   const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => create(key, 100 + i)));
@@ -19,7 +19,7 @@ it("holds a workspace to 10 subscriptions under concurrent creates", async () =>
     expect(a.status).toBe(409);
     expect(a.json.error).toEqual({ code: "CONFLICT", message: "webhooks: a workspace can have at most 10" });
   }
-  const stored = await env.DB.prepare("SELECT count(*) AS n FROM webhooks WHERE workspace_id = ?1").bind(workspace.id).first<number>("n");
+  const stored = await db.prepare("SELECT count(*) AS n FROM webhooks WHERE workspace_id = ?1").bind(workspace.id).first<number>("n");
   expect(stored).toBe(10);
 
   // Another workspace's subscriptions are not counted against this one.
@@ -32,42 +32,50 @@ it("holds a workspace to 10 subscriptions under concurrent creates", async () =>
 });
 
 /**
- * The D1 binding, unchanged except that `meanwhile` runs just before a delivery is inserted: as
- * would another request landing between the route's read of the webhook and its write.
+ * The shard's binding, unchanged except that `meanwhile` runs just before a delivery is inserted
+ * (through the request's D1 session): as would another request landing between the route's read
+ * of the webhook and its write.
  */
-function landingBeforeDeliveryInsert(meanwhile: () => Promise<unknown>): D1Database {
-  return new Proxy(env.DB, {
+function landingBeforeDeliveryInsert(db: D1Database, meanwhile: () => Promise<unknown>): D1Database {
+  const gated = (session: D1DatabaseSession): D1DatabaseSession =>
+    new Proxy(session, {
+      get(target, prop) {
+        if (prop !== "prepare") {
+          const value = Reflect.get(target, prop, target);
+          return typeof value === "function" ? value.bind(target) : value;
+        }
+        return (sql: string) => {
+          const statement = target.prepare(sql);
+          if (!sql.includes("INSERT INTO webhook_deliveries")) return statement;
+          return { bind: (...values: unknown[]) => ({ first: async () => (await meanwhile(), statement.bind(...values).first()) }) };
+        };
+      },
+    });
+  return new Proxy(db, {
     get(target, prop) {
-      if (prop !== "prepare") {
-        const value = Reflect.get(target, prop, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      }
-      return (sql: string) => {
-        const statement = target.prepare(sql);
-        if (!sql.includes("INSERT INTO webhook_deliveries")) return statement;
-        return { bind: (...values: unknown[]) => ({ first: async () => (await meanwhile(), statement.bind(...values).first()) }) };
-      };
+      if (prop === "withSession") return (constraint?: string) => gated(target.withSession(constraint));
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
     },
   });
 }
 
-async function callWithDb(db: D1Database, path: string, key: string, body?: unknown) {
+async function callWithShard(shard: number, db: D1Database, path: string, key: string, body?: unknown) {
   const request = new Request(`https://api.qr3.test${path}`, {
     method: "POST",
     headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
     body: body === undefined ? null : JSON.stringify(body),
   });
-  const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, DB: db }, createExecutionContext());
+  const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, [`SHARD_${shard}`]: db }, createExecutionContext());
   return { status: response.status, json: (await response.json()) as { error: { code: string; message: string } } };
 }
-
-const deliveriesOf = (id: string) => env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?1").bind(id).first<number>("n");
 
 it.each([
   ["sending a test event", (id: string) => `/v1/webhooks/${id}/test`],
   ["redelivering", (id: string, delivery: string) => `/v1/webhooks/${id}/deliveries/${delivery}/redeliver`],
 ])("stores nothing when a subscription is deleted or disabled while %s", async (action, path) => {
-  const { key } = await seedKey();
+  const { key, workspace, db } = await seedKey();
+  const deliveriesOf = (id: string) => db.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?1").bind(id).first<number>("n");
   for (const [change, status, error] of [
     ["DELETE", 404, { code: "NOT_FOUND", message: "Webhook not found" }],
     ["disable", 409, { code: "CONFLICT", message: `webhook: is disabled; enable it before ${action}` }],
@@ -76,9 +84,9 @@ it.each([
     const first = (await call(`/v1/webhooks/${id}/test`, { method: "POST", key })).json.data.id;
     const meanwhile = () =>
       change === "DELETE"
-        ? env.DB.prepare("DELETE FROM webhooks WHERE id = ?1").bind(id).run()
-        : env.DB.prepare("UPDATE webhooks SET status = 'disabled', disabled_reason = 'manual' WHERE id = ?1").bind(id).run();
-    const res = await callWithDb(landingBeforeDeliveryInsert(meanwhile), path(id, first), key);
+        ? db.prepare("DELETE FROM webhooks WHERE id = ?1").bind(id).run()
+        : db.prepare("UPDATE webhooks SET status = 'disabled', disabled_reason = 'manual' WHERE id = ?1").bind(id).run();
+    const res = await callWithShard(workspace.shard, landingBeforeDeliveryInsert(db, meanwhile), path(id, first), key);
     expect(res.status, change).toBe(status);
     expect(res.json.error).toEqual(error);
     expect(await deliveriesOf(id)).toBe(change === "DELETE" ? 0 : 1);

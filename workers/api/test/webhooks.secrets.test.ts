@@ -2,12 +2,13 @@ import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index.ts";
+import { firstOnShards } from "../../../test/fixtures.ts";
 import { call, seedKey } from "./helpers.ts";
 import { openedSecrets } from "./webhook-secrets.ts";
 
 afterEach(() => vi.restoreAllMocks());
 
-const row = (id: string) => env.DB.prepare("SELECT * FROM webhooks WHERE id = ?1").bind(id).first<Record<string, unknown>>();
+const row = async (id: string) => (await firstOnShards(env, "SELECT * FROM webhooks WHERE id = ?1", id))?.row ?? null;
 const SEALED = /^v1:test-only:[A-Za-z0-9+/]{16}:[A-Za-z0-9+/]+={0,2}$/;
 
 /** Every form in which a secret's bytes could sit in a row: as given, its key's base64, the base64 and hex of its text. */
@@ -88,7 +89,7 @@ describe("webhook secrets without a usable key", () => {
       expect(l).not.toContain("menDpB9h7jtgoXFFF19A4QxgH9sRlYto0ANaAWLX8SE=");
       expect(l).not.toContain("a-secret-to-keep-safe");
     }
-    const count = await env.DB.prepare("SELECT count(*) AS n FROM webhooks WHERE workspace_id = ?1").bind(workspace.id).first<number>("n");
+    const count = await workspace.db.prepare("SELECT count(*) AS n FROM webhooks WHERE workspace_id = ?1").bind(workspace.id).first<number>("n");
     expect(count).toBe(0);
   });
 

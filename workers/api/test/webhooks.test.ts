@@ -1,16 +1,16 @@
-import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { call, seedKey } from "./helpers.ts";
 import { openedSecrets } from "./webhook-secrets.ts";
 
 let key: string;
 let workspaceId: string;
+let db: D1Database;
 beforeEach(async () => {
-  ({ key, workspace: { id: workspaceId } } = await seedKey());
+  ({ key, workspace: { id: workspaceId }, db } = await seedKey());
 });
 
 const create = (body: unknown, k = key) => call("/v1/webhooks", { method: "POST", key: k, body });
-const stored = (id: string) => env.DB.prepare("SELECT * FROM webhooks WHERE id = ?1").bind(id).first<Record<string, unknown>>();
+const stored = (id: string) => db.prepare("SELECT * FROM webhooks WHERE id = ?1").bind(id).first<Record<string, unknown>>();
 
 describe("webhooks", () => {
   it("subscribes with a generated secret, shown once", async () => {
@@ -105,7 +105,7 @@ describe("webhooks", () => {
     const off = await call(`/v1/webhooks/${id}`, { method: "PATCH", key, body: { status: "disabled" } });
     expect(off.json.data).toMatchObject({ status: "disabled", disabled_reason: "manual" });
 
-    await env.DB.prepare("UPDATE webhooks SET disabled_reason = 'failing', failing_since = '2026-01-01T00:00:00.000Z' WHERE id = ?1").bind(id).run();
+    await db.prepare("UPDATE webhooks SET disabled_reason = 'failing', failing_since = '2026-01-01T00:00:00.000Z' WHERE id = ?1").bind(id).run();
     const on = await call(`/v1/webhooks/${id}`, { method: "PATCH", key, body: { status: "enabled" } });
     expect(on.json.data).toMatchObject({ status: "enabled", disabled_reason: null });
     expect((await stored(id))!.failing_since).toBeNull();
@@ -126,7 +126,7 @@ describe("webhooks", () => {
     await call(`/v1/webhooks/${id}/test`, { method: "POST", key });
     expect((await call(`/v1/webhooks/${id}`, { method: "DELETE", key })).status).toBe(204);
     expect((await call(`/v1/webhooks/${id}`, { key })).status).toBe(404);
-    const left = await env.DB.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?1").bind(id).first("n");
+    const left = await db.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE webhook_id = ?1").bind(id).first("n");
     expect(left).toBe(0);
   });
 
@@ -159,13 +159,13 @@ describe("webhooks", () => {
       attempt_count: 0,
       attempts: [],
     });
-    const row = await env.DB.prepare("SELECT payload FROM webhook_deliveries WHERE id = ?1").bind(test.json.data.id).first<{ payload: string }>();
+    const row = await db.prepare("SELECT payload FROM webhook_deliveries WHERE id = ?1").bind(test.json.data.id).first<{ payload: string }>();
     expect(JSON.parse(row!.payload)).toMatchObject({ id: test.json.data.event_id, type: "webhook.test", data: { webhook_id: id } });
 
     // The log, with an attempt recorded as the consumer records it.
-    await env.DB.batch([
-      env.DB.prepare("INSERT INTO webhook_attempts (delivery_id, attempt, status, error, duration_ms, started_at) VALUES (?1, 1, 500, 'HTTP 500', 12, ?2)").bind(test.json.data.id, new Date().toISOString()),
-      env.DB.prepare("UPDATE webhook_deliveries SET attempts = 1, state = 'failed', last_status = 500, last_error = 'HTTP 500', last_duration_ms = 12 WHERE id = ?1").bind(test.json.data.id),
+    await db.batch([
+      db.prepare("INSERT INTO webhook_attempts (delivery_id, attempt, status, error, duration_ms, started_at) VALUES (?1, 1, 500, 'HTTP 500', 12, ?2)").bind(test.json.data.id, new Date().toISOString()),
+      db.prepare("UPDATE webhook_deliveries SET attempts = 1, state = 'failed', last_status = 500, last_error = 'HTTP 500', last_duration_ms = 12 WHERE id = ?1").bind(test.json.data.id),
     ]);
     const log = await call(`/v1/webhooks/${id}/deliveries`, { key });
     expect(log.json.data).toHaveLength(1);

@@ -1,4 +1,3 @@
-import { env } from "cloudflare:workers";
 import { utcDate } from "@qr3/core";
 import { describe, expect, it } from "vitest";
 import { describeAtClocks } from "../../../test/clocks.ts";
@@ -10,7 +9,7 @@ describeAtClocks("GET /v1/workspaces/:id: scans this month", ({ now }) => {
     const month = utcDate(now).slice(0, 7);
     const d = new Date(now);
     const monthOf = (offset: number) => utcDate(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + offset, 1)).slice(0, 7);
-    await env.DB.prepare("INSERT INTO workspace_monthly_scans (workspace_id, month, scans) VALUES (?1, ?2, 42), (?1, ?3, 7), (?1, ?4, 5)")
+    await workspace.db.prepare("INSERT INTO workspace_monthly_scans (workspace_id, month, scans) VALUES (?1, ?2, 42), (?1, ?3, 7), (?1, ?4, 5)")
       .bind(workspace.id, month, monthOf(-1), monthOf(1))
       .run();
     const res = await call(`/v1/workspaces/${workspace.id}`, { key });

@@ -1,5 +1,5 @@
-import { newId } from "@qr3/core";
-import { FOLD_AT, foldScans, stageScanEvents, storeScans, type OutboxGroup } from "@qr3/db";
+import { controlDb, isShard, newId, shardDb } from "@qr3/core";
+import { FOLD_AT, foldScans, stageScanEvents, storeScans, workspaceShards, type OutboxGroup } from "@qr3/db";
 import { ScanMessageSchema, scansOf, type ScanRow } from "@qr3/schema";
 import { enqueueDispatch } from "@qr3/webhooks";
 import { SCANS_BATCH_SIZE } from "./queues.ts";
@@ -9,9 +9,11 @@ import { toScanRow } from "./scan-row.ts";
 interface Valid {
   message: Message<unknown>;
   row: ScanRow;
+  /** From the message; null when it names none this deployment has (the workspace's is looked up). */
+  shard: number | null;
 }
 
-/** The batch's qr.scanned events, one outbox group per workspace. */
+/** The qr.scanned events of one shard's scans, one outbox group per workspace. */
 function outboxGroups(valid: readonly Valid[]): OutboxGroup[] {
   const groups = new Map<string, OutboxGroup>();
   for (const { row } of valid) {
@@ -28,7 +30,7 @@ function outboxGroups(valid: readonly Valid[]): OutboxGroup[] {
  * dropped without sinking its siblings. A message with nothing valid in it is acked: it could
  * never succeed.
  */
-function validScans(batch: MessageBatch<unknown>): { valid: Valid[]; holding: Array<Message<unknown>> } {
+function validScans(batch: MessageBatch<unknown>, env: Env): { valid: Valid[]; holding: Array<Message<unknown>> } {
   const valid: Valid[] = [];
   const holding: Array<Message<unknown>> = [];
   for (const message of batch.messages) {
@@ -37,7 +39,7 @@ function validScans(batch: MessageBatch<unknown>): { valid: Valid[]; holding: Ar
     for (const [index, scan] of (scans ?? [message.body]).entries()) {
       const parsed = scans === null ? null : ScanMessageSchema.safeParse(scan);
       if (parsed?.success) {
-        valid.push({ message, row: toScanRow(parsed.data) });
+        valid.push({ message, row: toScanRow(parsed.data), shard: isShard(env, parsed.data.shard) ? parsed.data.shard : null });
         kept++;
         continue;
       }
@@ -52,56 +54,113 @@ function validScans(batch: MessageBatch<unknown>): { valid: Valid[]; holding: Ar
 }
 
 /**
- * Stores the valid scans of the batch, their counters and the webhook events that announce them,
- * in one D1 batch. Nothing is acked before it is stored: a failed write retries every message
- * that holds a valid scan, with backoff (a redelivered scan is stored and counted once).
+ * The shard of scans whose message names none (from before sharding, or naming a shard this
+ * deployment lacks): their workspaces' shards, in one read of the control database. A scan of a
+ * workspace that no longer exists is dropped, as is one of a deleted code. A workspace whose shard
+ * this worker is not bound to (a config deployed to the API before ingest) is a state that passes:
+ * its scans come back in `unbound`, for their messages to be retried.
+ */
+async function resolveShards(env: Env, valid: Valid[]): Promise<{ resolved: Valid[]; unbound: Valid[] }> {
+  const unknown = [...new Set(valid.filter((v) => v.shard === null).map((v) => v.row.workspace_id))];
+  if (unknown.length === 0) return { resolved: valid, unbound: [] };
+  const shards = await workspaceShards(controlDb(env), unknown);
+  const resolved: Valid[] = [];
+  const unbound: Valid[] = [];
+  let dropped = 0;
+  for (const v of valid) {
+    const shard = v.shard ?? shards.get(v.row.workspace_id) ?? null;
+    if (shard === null) dropped++;
+    else if (!isShard(env, shard)) unbound.push(v);
+    else resolved.push({ ...v, shard });
+  }
+  if (dropped > 0) console.warn(JSON.stringify({ event: "scans_of_unknown_workspace", scans: dropped }));
+  if (unbound.length > 0) {
+    const shardsNamed = [...new Set(unbound.map((v) => shards.get(v.row.workspace_id)))];
+    console.error(JSON.stringify({ event: "scans_of_unbound_shard", scans: unbound.length, shards: shardsNamed }));
+  }
+  return { resolved, unbound };
+}
+
+interface Stored {
+  shard: number;
+  staged: string[];
+  waiting: number;
+}
+
+/** Stores one shard's scans, their counters and the webhook events that announce them, in one D1 transaction. */
+async function storeShard(env: Env, shard: number, valid: readonly Valid[]): Promise<Stored> {
+  const db = shardDb(env, shard);
+  const stage = stageScanEvents(db, outboxGroups(valid), new Date().toISOString());
+  const stored = await storeScans<{ id: string }>(db, valid.map((v) => v.row), [stage]);
+  return { shard, staged: stored.after[0]!.results.map((r) => r.id), waiting: stored.waiting };
+}
+
+/**
+ * Stores the valid scans of the batch, grouped by shard: one D1 transaction per shard, all at
+ * once. Nothing is acked before it is stored: a message holding a scan of a shard whose write
+ * failed is retried whole, with backoff, while the other messages are acked (a message holding
+ * scans of a failed and a healthy shard comes again, and the healthy shard's scans are then
+ * skipped as already stored: nothing counts twice). Should the control database fail to say the
+ * shard of scans whose message names none, the messages holding them are retried.
  *
- * Once the batch is acked, the staged events go on to the dispatch step and the summaries are
- * folded in when enough scans wait (both within the invocation, through waitUntil); every read
- * folds whatever still waits first.
+ * Once stored, each shard's staged events go on to the dispatch step and its summaries are folded
+ * in when enough scans wait (within the invocation, through waitUntil); the crons fold whatever
+ * still waits, and reads count it without folding.
  */
 export async function consumeScans(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
-  const { valid, holding } = validScans(batch);
+  const { valid, holding } = validScans(batch, env);
   if (valid.length === 0) return;
 
-  let staged: string[];
-  let waiting: number;
+  const failed = new Set<Message<unknown>>();
+  let placed: Valid[];
   try {
-    const stage = stageScanEvents(env.DB, outboxGroups(valid), new Date().toISOString());
-    const stored = await storeScans<{ id: string }>(env.DB, valid.map((v) => v.row), [stage]);
-    staged = stored.after[0]!.results.map((r) => r.id);
-    waiting = stored.waiting;
+    const { resolved, unbound } = await resolveShards(env, valid);
+    for (const v of unbound) failed.add(v.message);
+    placed = resolved;
   } catch (err) {
-    console.error(JSON.stringify({ event: "scan_store_failed", messages: holding.length, scans: valid.length, error: String(err) }));
-    for (const message of holding) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
-    return;
+    console.error(JSON.stringify({ event: "scan_shard_lookup_failed", scans: valid.filter((v) => v.shard === null).length, error: String(err) }));
+    for (const v of valid) if (v.shard === null) failed.add(v.message);
+    placed = valid.filter((v) => v.shard !== null);
   }
-  for (const message of holding) message.ack();
+  const byShard = Map.groupBy(placed, (v) => v.shard!);
+  const outcomes = await Promise.allSettled([...byShard].map(([shard, scans]) => storeShard(env, shard, scans)));
+  const stored: Stored[] = [];
+  [...byShard].forEach(([shard, scans], i) => {
+    const outcome = outcomes[i]!;
+    if (outcome.status === "fulfilled") return void stored.push(outcome.value);
+    const messages = new Set(scans.map((v) => v.message));
+    console.error(JSON.stringify({ event: "scan_store_failed", shard, messages: messages.size, scans: scans.length, error: String(outcome.reason) }));
+    for (const message of messages) failed.add(message);
+  });
+  for (const message of holding) {
+    if (failed.has(message)) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    else message.ack();
+  }
 
   // What follows needs no answer before the batch is acked, and each part is retried elsewhere.
   const full = batch.messages.length >= SCANS_BATCH_SIZE;
-  ctx.waitUntil(Promise.all([dispatch(env, staged), fold(env, waiting, full)]));
+  ctx.waitUntil(Promise.all(stored.flatMap((s) => [dispatch(env, s), fold(env, s, full)])));
 }
 
 /** Sends the staged events on to the dispatch step; should this fail, the cron's sweep sends them. */
-async function dispatch(env: Env, staged: string[]): Promise<void> {
+async function dispatch(env: Env, { shard, staged }: Stored): Promise<void> {
   if (staged.length === 0) return;
   try {
-    await enqueueDispatch(env.WEBHOOKS, staged);
+    await enqueueDispatch(env.WEBHOOKS, shard, staged);
   } catch (err) {
-    console.error(JSON.stringify({ event: "dispatch_enqueue_failed", outbox_rows: staged.length, error: String(err) }));
+    console.error(JSON.stringify({ event: "dispatch_enqueue_failed", shard, outbox_rows: staged.length, error: String(err) }));
   }
 }
 
 /**
- * Folds the waiting scans into the summaries once enough wait, or whenever the batch was not full
- * (the queue has caught up). Should this fail, the next batch, read or cron folds them.
+ * Folds a shard's waiting scans into its summaries once enough wait, or whenever the batch was not
+ * full (the queue has caught up). Should this fail, the next batch, read or cron folds them.
  */
-async function fold(env: Env, waiting: number, full: boolean): Promise<void> {
+async function fold(env: Env, { shard, waiting }: Stored, full: boolean): Promise<void> {
   if (waiting < FOLD_AT && (waiting === 0 || full)) return;
   try {
-    await foldScans(env.DB);
+    await foldScans(shardDb(env, shard));
   } catch (err) {
-    console.error(JSON.stringify({ event: "summary_fold_failed", waiting, error: String(err) }));
+    console.error(JSON.stringify({ event: "summary_fold_failed", shard, waiting, error: String(err) }));
   }
 }

@@ -1,46 +1,65 @@
-import { syncLink, writeLink } from "@qr3/core";
-import { clearLinkSyncs, getLinkRecord, listQuietLinkSyncs } from "@qr3/db";
+import { controlDb, shardDb, syncLink, writeLink } from "@qr3/core";
+import { clearLinkSyncs, linkState, linkStates, listQuietLinkSyncs, releaseOrphanedShortCodes, type LinkState } from "@qr3/db";
 
-// The safety net of the KV records the redirector reads, run by the frequent cron. Every change to
-// a code marks its short code in link_syncs, in the change's own transaction, and the API writes
-// KV right after; but that write can be lost: a crash between the two, or KV errors (a burst of
-// changes to one code meets KV's one write per second per key) that outlast the API's retries.
-// So for each mark at least LINK_QUIET_SECONDS old the sweep writes KV from D1 as it is now, then
-// clears the marks that no change has renewed meanwhile.
+// The safety net of the KV records the redirector reads, run by the frequent cron on each shard.
+// Every change to a code marks its short code in its shard's link_syncs, in the change's own
+// transaction, and the API writes KV right after; but that write can be lost: a crash between the
+// two, or KV errors (a burst of changes to one code meets KV's one write per second per key) that
+// outlast the API's retries. So for each mark at least LINK_QUIET_SECONDS old the sweep writes KV
+// with what D1 holds now (read through the control database's directory: the short code may have
+// passed to a code on another shard), then clears the marks that no change has renewed meanwhile.
+// It also frees the short code of a code deleted in this shard whose release in the directory
+// did not happen (see the API's removeCode).
 
 // Far longer than a request's sync takes (seconds): once a short code has been quiet this long, no
 // request that might still write an older state of it is running, and the sweep's write is final.
 export const LINK_QUIET_SECONDS = 60;
 // Short codes per run, each one KV write: a run shares the per-invocation limits on KV and D1
-// operations (1,000 each) with the rest of the cron. More wait for the next run.
+// operations (1,000 each) with the rest of its shard's maintenance. More wait for the next run.
 const SWEEP_LIMIT = 500;
+// Per chunk: one read of the marks' states in the control database and one per shard it names.
 const CHUNK = 50;
 
 export interface LinkSweepReport {
   synced: number;
   failed: number;
+  released: number;
 }
 
-export async function sweepLinks(env: Env): Promise<LinkSweepReport> {
-  const marks = await listQuietLinkSyncs(env.DB, LINK_QUIET_SECONDS, SWEEP_LIMIT);
-  const report: LinkSweepReport = { synced: 0, failed: 0 };
+/** Directory rows of this shard's codes that its shard no longer holds, claimed long enough ago. */
+async function releaseOrphans(env: Env, shard: number, states: Map<string, LinkState>): Promise<number> {
+  const orphans = [...states.values()].flatMap((s) => (s.record === null && s.entry?.shard === shard ? [s.entry] : []));
+  if (orphans.length === 0) return 0;
+  const claimedBefore = new Date(Date.now() - LINK_QUIET_SECONDS * 1000).toISOString();
+  const released = await releaseOrphanedShortCodes(controlDb(env), orphans, claimedBefore);
+  if (released.length > 0) console.warn(JSON.stringify({ event: "short_codes_released", shard, short_codes: released }));
+  return released.length;
+}
+
+export async function sweepLinks(env: Env, shard: number): Promise<LinkSweepReport> {
+  const db = shardDb(env, shard);
+  const shards = (n: number) => shardDb(env, n);
+  const marks = await listQuietLinkSyncs(db, LINK_QUIET_SECONDS, SWEEP_LIMIT);
+  const report: LinkSweepReport = { synced: 0, failed: 0, released: 0 };
   let error: unknown;
   for (let i = 0; i < marks.length; i += CHUNK) {
     const chunk = marks.slice(i, i + CHUNK);
-    const writes = await Promise.allSettled(chunk.map((m) => writeLink(env.LINKS, m.short_code, m.state)));
+    const states = await linkStates(controlDb(env), shards, chunk.map((m) => m.short_code));
+    report.released += await releaseOrphans(env, shard, states);
+    const writes = await Promise.allSettled(chunk.map((m) => writeLink(env.LINKS, m.short_code, states.get(m.short_code)!.record)));
     const written = chunk.filter((_, j) => writes[j]!.status === "fulfilled");
     for (const w of writes) if (w.status === "rejected") error = w.reason;
     report.failed += chunk.length - written.length; // still marked: the next run tries again
     report.synced += written.length;
-    const cleared = new Set(await clearLinkSyncs(env.DB, written));
+    const cleared = new Set(await clearLinkSyncs(db, written));
     for (const mark of written) {
       if (cleared.has(mark.short_code)) continue;
       // Changed since it was listed: this write may have landed after that change's own. Its
       // mark stays for a later run; meanwhile KV gets what D1 holds now.
-      const read = (shortCode: string) => getLinkRecord(env.DB, shortCode);
+      const read = (shortCode: string) => linkState(controlDb(env), shards, shortCode);
       await syncLink(env.LINKS, mark.short_code, read, await read(mark.short_code));
     }
   }
-  if (report.failed > 0) console.error(JSON.stringify({ event: "link_sweep_failed", failed: report.failed, error: String(error) }));
+  if (report.failed > 0) console.error(JSON.stringify({ event: "link_sweep_failed", shard, failed: report.failed, error: String(error) }));
   return report;
 }

@@ -1,41 +1,67 @@
-import { addDays, ensureSalt } from "@qr3/core";
-import { foldScans } from "@qr3/db";
+import { controlDb, shardDb } from "@qr3/core";
+import { foldScans, shardRetentions } from "@qr3/db";
+import { MaintenanceMessageSchema } from "@qr3/schema";
 import { sweepLinks, type LinkSweepReport } from "./link-sweep.ts";
-import { emptyReport, purgeDeletedScans, purgeOldScans, type PurgeReport } from "./purge.ts";
+import { emptyReport, purgeDeletedScans, purgeOldScans, PURGE_QUERY_BUDGET, type PurgeReport } from "./purge.ts";
+import { retryDelaySeconds } from "./retry.ts";
+import { DAILY_CRON } from "./queues.ts";
 import { resealWebhookSecrets } from "./webhooks/reseal.ts";
 import { sweepWebhooks } from "./webhooks/sweep.ts";
-
-export const DAILY_CRON = "5 0 * * *";
 
 // The frequent cron's share of deleting scans of deleted codes, so that they go within minutes.
 const FREQUENT_PURGE_BUDGET = 50;
 
 /**
- * The crons. `now` is the scheduled time, so a run can be replayed for any date.
- * - Daily: writes tomorrow's IP-hash salt a day ahead (and today's, should an earlier run have
- *   been missed), then purges scans past retention.
+ * One shard's part of a cron run, in an invocation of its own (a message of the maintenance
+ * queue): its D1 queries are within this invocation's budget whatever the number of shards.
+ * `now` is the run's scheduled time, so a run can be replayed for any date.
  * - Every run, first: folds the scans still waiting into the summaries, so that the purge sees
  *   them all and a quiet hour leaves no tail.
- * - Every 5 minutes: rewrites from D1 the KV records of codes changed a while ago, should a
- *   write of the API's have been lost (the 5-minute cron also fires at 00:05).
- * - Every run: deletes scans of deleted codes and workspaces, re-enqueues webhook work whose
- *   queue message was lost, and seals webhook secrets not yet under the current key (last: it
- *   throws when the key binding is unusable).
+ * - Daily: purges scans past retention, with the retentions of the shard's workspaces read from
+ *   the control database.
+ * - Every 5 minutes: deletes scans of deleted codes, and rewrites the KV records of codes changed
+ *   a while ago, should a write of the API's have been lost (the 5-minute cron also fires at 00:05).
+ * - Every run: re-enqueues webhook work whose queue message was lost, and seals webhook secrets
+ *   not yet under the current key (last: it throws when the key binding is unusable).
  */
-export async function runScheduled(env: Env, cron: string, now: number): Promise<void> {
+export async function runMaintenance(env: Env, shard: number, cron: string, now: number, purgeBudget = PURGE_QUERY_BUDGET): Promise<void> {
+  const db = shardDb(env, shard);
   let purge: PurgeReport;
   let links: LinkSweepReport | null = null;
-  await foldScans(env.DB);
+  await foldScans(db);
   if (cron === DAILY_CRON) {
-    await ensureSalt(env.SALTS, now, now);
-    await ensureSalt(env.SALTS, addDays(now, 1), now);
-    purge = await purgeOldScans(env.DB, now);
+    purge = await purgeOldScans(db, await shardRetentions(controlDb(env), shard), now, purgeBudget);
   } else {
     purge = emptyReport();
-    await purgeDeletedScans(env.DB, purge, FREQUENT_PURGE_BUDGET);
-    links = await sweepLinks(env);
+    await purgeDeletedScans(db, purge, Math.min(FREQUENT_PURGE_BUDGET, purgeBudget));
+    links = await sweepLinks(env, shard);
   }
-  const swept = await sweepWebhooks(env, now);
-  const secrets = await resealWebhookSecrets(env, now);
-  console.log(JSON.stringify({ event: "cron_finished", cron, scheduled_time: new Date(now).toISOString(), purge, links, swept, secrets }));
+  const swept = await sweepWebhooks(env, shard, now);
+  const secrets = await resealWebhookSecrets(env, shard, now);
+  console.log(JSON.stringify({ event: "maintenance_finished", shard, cron, scheduled_time: new Date(now).toISOString(), purge, links, swept, secrets }));
+}
+
+/**
+ * The maintenance queue (max_batch_size 1: each message in an invocation of its own). A message is
+ * acked once its run is done and retried with backoff when it failed; every step is idempotent, so
+ * a run that failed halfway simply runs again. An invalid one is logged and acked.
+ */
+export async function consumeMaintenance(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  for (const message of batch.messages) {
+    const parsed = MaintenanceMessageSchema.safeParse(message.body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.code}`);
+      console.error(JSON.stringify({ event: "maintenance_message_invalid", message_id: message.id, issues }));
+      message.ack();
+      continue;
+    }
+    const { shard, cron, scheduled_time } = parsed.data;
+    try {
+      await runMaintenance(env, shard, cron, scheduled_time);
+      message.ack();
+    } catch (err) {
+      console.error(JSON.stringify({ event: "maintenance_failed", shard, cron, scheduled_time: new Date(scheduled_time).toISOString(), error: String(err) }));
+      message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+    }
+  }
 }

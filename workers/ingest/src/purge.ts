@@ -7,13 +7,18 @@ import {
   purgeScansOfDeleted,
   purgeOldDeliveries,
   type PurgeStep,
+  type Retentions,
 } from "@qr3/db";
 
 // Rows per delete statement: far below D1's 30 s per query even for the busiest code.
 export const PURGE_CHUNK = 5000;
-// Statements per run: D1 allows 1,000 queries per invocation, and the cron does other work too.
-// A purge that runs out of budget stops cleanly; the next run carries on.
+// Statements per run: D1 allows 1,000 queries per invocation, and the shard's maintenance does
+// other work too. Each shard's maintenance runs in an invocation of its own, with this budget of its
+// own. A purge that runs out of budget stops cleanly; the next run carries on.
 export const PURGE_QUERY_BUDGET = 400;
+// Workspaces per statement of the purge by retention: their ids and retentions are bound as one
+// JSON parameter, which D1 takes up to 2 MB (about 40 bytes a workspace).
+export const RETENTIONS_PER_STATEMENT = 10_000;
 // How long the webhook delivery log is kept.
 export const DELIVERY_LOG_DAYS = 30;
 
@@ -76,18 +81,24 @@ export async function purgeDeletedScans(db: D1Database, report: PurgeReport, bud
 }
 
 /**
- * purgeOldScans: the daily retention purge. Deletes every workspace's scans, and the summaries
- * that count them, older than its retention (counted back from `now`, the cron's scheduled time),
- * the scans and summaries of deleted codes and workspaces, and the delivery log past 30 days. Counters such as a code's total_scans are kept.
+ * purgeOldScans: the daily retention purge of one shard. Deletes every workspace's scans, and the
+ * summaries that count them, older than its retention (counted back from `now`, the cron's
+ * scheduled time; `retentions` are the shard's workspaces, from the control database), the scans
+ * and summaries of deleted codes and workspaces, and the delivery log past 30 days. Counters such
+ * as a code's total_scans are kept.
  */
-export async function purgeOldScans(db: D1Database, now: number, budget = PURGE_QUERY_BUDGET): Promise<PurgeReport> {
+export async function purgeOldScans(db: D1Database, retentions: Retentions, now: number, budget = PURGE_QUERY_BUDGET): Promise<PurgeReport> {
   const report = emptyReport();
   const dayStart = startOfUtcDay(now);
   const deliveriesBefore = idsBefore("dlv", now - DELIVERY_LOG_DAYS * 86_400_000);
+  const chunks: Retentions[] = [];
+  for (let i = 0; i < retentions.length; i += RETENTIONS_PER_STATEMENT) chunks.push(retentions.slice(i, i + RETENTIONS_PER_STATEMENT));
   await drain(
     [
-      ["expired_scans", one(() => purgeExpiredScans(db, dayStart, PURGE_CHUNK))],
-      ...expiredSummaryPurges(db, dayStart, PURGE_CHUNK).map((step) => ["expired_summaries", step] as [Counted, PurgeStep]),
+      ...chunks.flatMap((workspaces): Array<[Counted, PurgeStep]> => [
+        ["expired_scans", one(() => purgeExpiredScans(db, workspaces, dayStart, PURGE_CHUNK))],
+        ...expiredSummaryPurges(db, workspaces, dayStart, PURGE_CHUNK).map((step) => ["expired_summaries", step] as [Counted, PurgeStep]),
+      ]),
       ["deliveries", one(() => purgeOldDeliveries(db, deliveriesBefore, PURGE_CHUNK))],
     ],
     report,

@@ -5,16 +5,22 @@ import worker from "../src/index.ts";
 import { scanMessage, seedCode, seedWorkspace } from "../../../test/fixtures.ts";
 import type { ScanMessage } from "@qr3/schema";
 import { foldScans } from "@qr3/db";
+import { shardDb, shardNumbers } from "@qr3/core";
+import { refusingBatches, withShard } from "./databases.ts";
+import { countOnShards } from "./shard-rows.ts";
 
 type Code = Awaited<ReturnType<typeof seedCode>>;
 
 let code: Code;
 beforeEach(async () => {
   // Scans another test left waiting would count towards this one's fold.
-  await foldScans(env.DB);
-  const ws = await seedWorkspace(env.DB);
-  code = await seedCode(env.DB, ws.id);
+  for (const n of shardNumbers(env)) await foldScans(shardDb(env, n));
+  // Each test's code is on the next shard: seedWorkspace spreads them.
+  code = await seedCode(env, await seedWorkspace(env));
 });
+
+/** The database of the shard that holds `code`. */
+const dbOf = (c: { shard: number }) => shardDb(env, c.shard);
 
 async function deliver(bodies: unknown[], testEnv: Env = env, attempts = 1) {
   const batch = createMessageBatch(
@@ -35,11 +41,10 @@ async function deliver(bodies: unknown[], testEnv: Env = env, attempts = 1) {
   return { ...(await getQueueResult(batch, ctx)), delays };
 }
 
-const countScans = async (codeId: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM scans WHERE code_id = ?1").bind(codeId).first<{ n: number }>())!.n;
-const totalScans = async (codeId: string) =>
-  (await env.DB.prepare("SELECT total_scans FROM codes WHERE id = ?1").bind(codeId).first<{ total_scans: number }>())!
-    .total_scans;
+/** The scans of a code in every shard (a scan stored in the wrong shard counts too). */
+const countScans = (codeId: string) => countOnShards("SELECT count(*) AS n FROM scans WHERE code_id = ?1", codeId);
+const totalScans = async (c: { id: string; shard: number }) =>
+  (await dbOf(c).prepare("SELECT total_scans FROM codes WHERE id = ?1").bind(c.id).first<{ total_scans: number }>())!.total_scans;
 
 describe("scan consumer", () => {
   it("stores every documented column, with the user agent parsed", async () => {
@@ -47,7 +52,7 @@ describe("scan consumer", () => {
     const result = await deliver([message]);
     expect(result.explicitAcks).toEqual(["msg-0"]);
     expect(result.retryMessages).toEqual([]);
-    const row = await env.DB.prepare("SELECT * FROM scans WHERE id = ?1").bind(message.scan_id).first();
+    const row = await dbOf(code).prepare("SELECT * FROM scans WHERE id = ?1").bind(message.scan_id).first();
     expect(row).toEqual({
       id: message.scan_id,
       code_id: code.id,
@@ -72,7 +77,7 @@ describe("scan consumer", () => {
     const result = await deliver(messages);
     expect(result.explicitAcks).toHaveLength(100);
     expect(await countScans(code.id)).toBe(100);
-    expect(await totalScans(code.id)).toBe(100);
+    expect(await totalScans(code)).toBe(100);
   });
 
   it("does not store or count a redelivered message twice", async () => {
@@ -81,24 +86,24 @@ describe("scan consumer", () => {
     const again = await deliver([messages[1], scanMessage(code), messages[0]], env, 2);
     expect(again.explicitAcks).toHaveLength(3);
     expect(await countScans(code.id)).toBe(3);
-    expect(await totalScans(code.id)).toBe(3);
+    expect(await totalScans(code)).toBe(3);
     const month = messages[0]!.scanned_at.slice(0, 7);
-    const usage = await env.DB.prepare("SELECT scans FROM workspace_monthly_scans WHERE workspace_id = ?1 AND month = ?2")
+    const usage = await dbOf(code).prepare("SELECT scans FROM workspace_monthly_scans WHERE workspace_id = ?1 AND month = ?2")
       .bind(code.workspace_id, month)
       .first<{ scans: number }>();
     expect(usage?.scans).toBe(3);
   });
 
   it("leaves a full batch's scans waiting to be folded, and folds them with the next batch that is not full", async () => {
-    const waiting = async () => (await env.DB.prepare("SELECT count(*) AS n FROM scan_tail WHERE code_id = ?1").bind(code.id).first<{ n: number }>())!.n;
+    const waiting = async () => (await dbOf(code).prepare("SELECT count(*) AS n FROM scan_tail WHERE code_id = ?1").bind(code.id).first<{ n: number }>())!.n;
     const daySummary = async () =>
-      env.DB.prepare("SELECT scans, uniques FROM scan_days WHERE scope = ?1").bind(code.id).first<{ scans: number; uniques: number }>();
+      dbOf(code).prepare("SELECT scans, uniques FROM scan_days WHERE scope = ?1").bind(code.id).first<{ scans: number; uniques: number }>();
     const full = Array.from({ length: 100 }, (_, i) => scanMessage(code, { ip_hash: i.toString(16).padStart(64, "0") }));
     await deliver(full);
     expect(await waiting()).toBe(100);
     expect(await daySummary()).toBeNull();
     // The counters are current at once.
-    expect(await totalScans(code.id)).toBe(100);
+    expect(await totalScans(code)).toBe(100);
 
     // A redelivered full batch stores nothing, so it adds nothing to the tail either.
     await deliver(full, env, 2);
@@ -107,16 +112,16 @@ describe("scan consumer", () => {
     await deliver([scanMessage(code, { ip_hash: "f".repeat(64) })]);
     expect(await waiting()).toBe(0);
     expect(await daySummary()).toEqual({ scans: 101, uniques: 101 });
-    expect(await totalScans(code.id)).toBe(101);
+    expect(await totalScans(code)).toBe(101);
   });
 
   it("folds in the batch that brings the waiting scans to a thousand", async () => {
-    const waiting = async () => (await env.DB.prepare("SELECT count(*) AS n FROM scan_tail WHERE code_id = ?1").bind(code.id).first<{ n: number }>())!.n;
+    const waiting = async () => (await dbOf(code).prepare("SELECT count(*) AS n FROM scan_tail WHERE code_id = ?1").bind(code.id).first<{ n: number }>())!.n;
     for (let i = 0; i < 9; i++) await deliver(Array.from({ length: 100 }, () => scanMessage(code)));
     expect(await waiting()).toBe(900);
     await deliver(Array.from({ length: 100 }, () => scanMessage(code)));
     expect(await waiting()).toBe(0);
-    const day = await env.DB.prepare("SELECT sum(scans) AS n FROM scan_days WHERE scope = ?1").bind(code.id).first<{ n: number }>();
+    const day = await dbOf(code).prepare("SELECT sum(scans) AS n FROM scan_days WHERE scope = ?1").bind(code.id).first<{ n: number }>();
     expect(day!.n).toBe(1000);
   });
 
@@ -124,8 +129,8 @@ describe("scan consumer", () => {
     const message = scanMessage(code);
     await deliver([message, message]);
     expect(await countScans(code.id)).toBe(1);
-    expect(await totalScans(code.id)).toBe(1);
-    const day = await env.DB.prepare("SELECT scans FROM scan_days WHERE scope = ?1").bind(code.id).first<{ scans: number }>();
+    expect(await totalScans(code)).toBe(1);
+    const day = await dbOf(code).prepare("SELECT scans FROM scan_days WHERE scope = ?1").bind(code.id).first<{ scans: number }>();
     expect(day!.scans).toBe(1);
   });
 
@@ -153,15 +158,9 @@ describe("scan consumer", () => {
 
   it("retries every valid message with backoff when D1 fails, acking nothing it did not store", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-    const failingDb = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === "batch") return () => Promise.reject(new Error("D1_ERROR: database is overloaded"));
-        const value = Reflect.get(target, prop, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    const failing = withShard(env, code.shard, refusingBatches(dbOf(code), "D1_ERROR: database is overloaded"));
     const messages = [scanMessage(code), scanMessage(code)];
-    const result = await deliver([...messages, { junk: true }], { ...env, DB: failingDb }, 3);
+    const result = await deliver([...messages, { junk: true }], failing, 3);
     expect(result.explicitAcks).toEqual(["msg-2"]);
     expect(result.retryMessages).toEqual([{ msgId: "msg-0" }, { msgId: "msg-1" }]);
     expect(result.delays).toEqual({ "msg-0": 20, "msg-1": 20 });
@@ -173,20 +172,23 @@ describe("scan consumer", () => {
   });
 
   it("drops scans of a deleted code and scans claiming a workspace that does not own the code", async () => {
-    const other = await seedWorkspace(env.DB);
+    const other = await seedWorkspace(env);
+    expect(other.shard).not.toBe(code.shard);
     const deleted = { ...code, id: "qr_00000000000000000000000000" };
-    const result = await deliver([scanMessage(deleted), scanMessage({ ...code, workspace_id: other.id })]);
-    expect(result.explicitAcks).toHaveLength(2);
+    const claiming = { ...code, workspace_id: other.id };
+    // The claim names the code's shard, or (from before sharding) none: then the claimed
+    // workspace's shard is looked up, which does not hold the code either.
+    const result = await deliver([scanMessage(deleted), scanMessage(claiming), scanMessage({ ...claiming, shard: undefined })]);
+    expect(result.explicitAcks).toHaveLength(3);
     expect(await countScans(deleted.id)).toBe(0);
     expect(await countScans(code.id)).toBe(0);
-    expect(await totalScans(code.id)).toBe(0);
+    expect(await totalScans(code)).toBe(0);
   });
 });
 
 describe("bots", () => {
   it("stores link previews, crawlers, HEAD requests and prefetches flagged, counting them apart", async () => {
-    const ws = await seedWorkspace(env.DB);
-    const c = await seedCode(env.DB, ws.id);
+    const c = await seedCode(env, await seedWorkspace(env));
     const messages = [
       scanMessage(c),
       scanMessage(c, { user_agent: "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)" }),
@@ -195,10 +197,10 @@ describe("bots", () => {
       scanMessage(c, { purpose: "prefetch" }),
     ];
     await deliver(messages);
-    const flags = await env.DB.prepare("SELECT id, is_bot FROM scans WHERE code_id = ?1").bind(c.id).all<{ id: string; is_bot: number }>();
+    const flags = await dbOf(c).prepare("SELECT id, is_bot FROM scans WHERE code_id = ?1").bind(c.id).all<{ id: string; is_bot: number }>();
     const byId = new Map(flags.results.map((r) => [r.id, r.is_bot]));
     expect(messages.map((m) => byId.get(m.scan_id))).toEqual([0, 1, 1, 1, 1]);
-    const counters = await env.DB.prepare("SELECT total_scans, bot_scans FROM codes WHERE id = ?1").bind(c.id).first();
+    const counters = await dbOf(c).prepare("SELECT total_scans, bot_scans FROM codes WHERE id = ?1").bind(c.id).first();
     expect(counters).toEqual({ total_scans: 1, bot_scans: 4 });
   });
 
@@ -208,10 +210,10 @@ describe("bots", () => {
     const result = await deliver([single, pack, { scans: [scanMessage(code), scanMessage(code)] }]);
     expect(result.explicitAcks.sort()).toEqual(["msg-0", "msg-1", "msg-2"]);
     expect(await countScans(code.id)).toBe(103);
-    expect(await totalScans(code.id)).toBe(103);
+    expect(await totalScans(code)).toBe(103);
     // Delivered again (at least once), nothing is stored or counted twice.
     await deliver([pack, single]);
-    expect(await totalScans(code.id)).toBe(103);
+    expect(await totalScans(code)).toBe(103);
   });
 
   it("drops an invalid scan of a pack, logged by its index, and stores its siblings", async () => {
@@ -234,7 +236,7 @@ describe("bots", () => {
   });
 
   it("retries only the messages that hold a valid scan when D1 fails", async () => {
-    const broken = { ...env, DB: { ...env.DB, batch: async () => { throw new Error("D1_ERROR: database is locked"); } } } as unknown as Env;
+    const broken = withShard(env, code.shard, refusingBatches(dbOf(code), "D1_ERROR: database is locked"));
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
     try {
       const result = await deliver([{ scans: [scanMessage(code)] }, { scans: [{ nope: true }] }], broken);

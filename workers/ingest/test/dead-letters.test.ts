@@ -1,16 +1,18 @@
-import { createExecutionContext, createMessageBatch, createScheduledController, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import { shardDb } from "@qr3/core";
 import { markDeadLettersForReplay, type DeadLetterRow } from "@qr3/db";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index.ts";
 import { scanMessage, seedCode, seedWorkspace } from "../../../test/fixtures.ts";
-
-const FREQUENT_CRON = "*/5 * * * *";
+import { DAILY, FREQUENT as FREQUENT_CRON, runCron } from "./cron.ts";
+import { refusingBatches } from "./databases.ts";
+import { countOnShards } from "./shard-rows.ts";
 
 let code: Awaited<ReturnType<typeof seedCode>>;
 beforeEach(async () => {
-  await env.DB.prepare("DELETE FROM dead_letters").run();
-  code = await seedCode(env.DB, (await seedWorkspace(env.DB)).id);
+  await env.CONTROL.prepare("DELETE FROM dead_letters").run();
+  code = await seedCode(env, await seedWorkspace(env));
 });
 
 async function deliver(queue: string, bodies: unknown[], testEnv: Env = env, attempts = 1, ids = bodies.map((_, i) => `dlq-${i}`)) {
@@ -23,11 +25,12 @@ async function deliver(queue: string, bodies: unknown[], testEnv: Env = env, att
   return getQueueResult(batch, ctx);
 }
 
+// Dead letters are parked in the control database: a pack may hold scans of several shards.
 const parked = async () =>
-  (await env.DB.prepare("SELECT * FROM dead_letters ORDER BY message_id").all<DeadLetterRow>()).results;
+  (await env.CONTROL.prepare("SELECT * FROM dead_letters ORDER BY message_id").all<DeadLetterRow>()).results;
 
-const countScans = async (id: string) =>
-  (await env.DB.prepare("SELECT count(*) AS n FROM scans WHERE id = ?1").bind(id).first<{ n: number }>())!.n;
+/** How many times a scan is stored, in any shard. */
+const countScans = (id: string) => countOnShards("SELECT count(*) AS n FROM scans WHERE id = ?1", id);
 
 describe("dead-letter consumers", () => {
   it("park each scan dead letter with its body as JSON, then ack it", async () => {
@@ -100,14 +103,8 @@ describe("dead-letter consumers", () => {
 
   it("retry the whole batch with backoff, acking nothing, while D1 fails", async () => {
     const errors = vi.spyOn(console, "error").mockImplementation(() => {});
-    const failingDb = new Proxy(env.DB, {
-      get(target, prop) {
-        if (prop === "batch") return () => Promise.reject(new Error("D1_ERROR: database is locked: SQLITE_BUSY"));
-        const value = Reflect.get(target, prop, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    const result = await deliver("qr3-webhooks-dlq", [{ kind: "dispatch", outbox_id: "obx_x" }, "junk"], { ...env, DB: failingDb }, 3);
+    const failingControl = refusingBatches(env.CONTROL, "D1_ERROR: database is locked: SQLITE_BUSY");
+    const result = await deliver("qr3-webhooks-dlq", [{ kind: "dispatch", outbox_id: "obx_x" }, "junk"], { ...env, CONTROL: failingControl }, 3);
     expect(result.explicitAcks).toEqual([]);
     expect(result.retryMessages.map((m) => m.msgId).sort()).toEqual(["dlq-0", "dlq-1"]);
     expect(await parked()).toEqual([]);
@@ -136,8 +133,8 @@ describe("replay", () => {
 
     const now = Date.now();
     // Only what is marked goes back.
-    await markDeadLettersForReplay(env.DB, "qr3-scans", ["dlq-0", "dlq-1"], new Date(now).toISOString());
-    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: FREQUENT_CRON }), env);
+    await markDeadLettersForReplay(env.CONTROL, "qr3-scans", ["dlq-0", "dlq-1"], new Date(now).toISOString());
+    await runCron(env, FREQUENT_CRON, now);
     const rows = await parked();
     expect(rows.map((r) => [r.message_id, r.replayed_at])).toEqual([
       ["dlq-0", new Date(now).toISOString()],
@@ -149,12 +146,32 @@ describe("replay", () => {
     await vi.waitFor(async () => expect(await countScans(messages[1]!.scan_id)).toBe(1), { timeout: 10_000, interval: 100 });
     expect(await countScans(messages[0]!.scan_id)).toBe(1);
     expect(await countScans(messages[2]!.scan_id)).toBe(0);
-    const total = await env.DB.prepare("SELECT total_scans FROM codes WHERE id = ?1").bind(code.id).first<{ total_scans: number }>();
+    const total = await shardDb(env, code.shard).prepare("SELECT total_scans FROM codes WHERE id = ?1").bind(code.id).first<{ total_scans: number }>();
     expect(total!.total_scans).toBe(2);
 
     // A second run finds nothing left to send.
-    await worker.scheduled(createScheduledController({ scheduledTime: now + 300_000, cron: FREQUENT_CRON }), env);
+    await runCron(env, FREQUENT_CRON, now + 300_000);
     expect((await parked())[0]!.replayed_at).toBe(new Date(now).toISOString());
+    vi.restoreAllMocks();
+  });
+
+  it("parks a pack holding scans of several shards once, and its replay stores each scan in its own shard", async () => {
+    vi.spyOn(console, "warn").mockImplementation(() => {});
+    vi.spyOn(console, "log").mockImplementation(() => {});
+    const other = await seedCode(env, await seedWorkspace(env));
+    expect(other.shard).not.toBe(code.shard);
+    const scans = [scanMessage(code), scanMessage(other), scanMessage(other)];
+    await deliver("qr3-scans-dlq", [{ scans }]);
+    expect(await parked()).toEqual([expect.objectContaining({ queue: "qr3-scans", message_id: "dlq-0", body: JSON.stringify({ scans }), reason: null })]);
+
+    const now = Date.now();
+    await markDeadLettersForReplay(env.CONTROL, "qr3-scans", ["dlq-0"], new Date(now).toISOString());
+    await runCron(env, FREQUENT_CRON, now);
+    await vi.waitFor(async () => expect(await Promise.all(scans.map((m) => countScans(m.scan_id)))).toEqual([1, 1, 1]), { timeout: 10_000, interval: 100 });
+    const inShard = (c: { id: string; shard: number }) =>
+      shardDb(env, c.shard).prepare("SELECT count(*) AS n, (SELECT total_scans FROM codes WHERE id = ?1) AS total FROM scans WHERE code_id = ?1").bind(c.id).first();
+    expect(await inShard(code)).toEqual({ n: 1, total: 1 });
+    expect(await inShard(other)).toEqual({ n: 2, total: 2 });
     vi.restoreAllMocks();
   });
 
@@ -163,8 +180,8 @@ describe("replay", () => {
     vi.spyOn(console, "log").mockImplementation(() => {});
     await deliver("qr3-scans-dlq", [scanMessage(code)]);
     const now = Date.now();
-    await markDeadLettersForReplay(env.DB, null, null, new Date(now).toISOString());
-    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: "5 0 * * *" }), env);
+    await markDeadLettersForReplay(env.CONTROL, null, null, new Date(now).toISOString());
+    await runCron(env, DAILY, now);
     expect((await parked())[0]!.replayed_at).toBeNull();
     vi.restoreAllMocks();
   });
@@ -175,7 +192,7 @@ describe("replay", () => {
     vi.spyOn(console, "log").mockImplementation(() => {});
     const now = Date.now();
     // Over the 128 KB a message may hold: no queue takes it.
-    await env.DB.prepare(
+    await env.CONTROL.prepare(
       `INSERT INTO dead_letters (queue, message_id, body, format, attempts, reason, parked_at)
        VALUES ('qr3-scans', 'huge', ?1, 'lossy', 1, 'body is not plain JSON', ?2)`,
     )
@@ -183,9 +200,9 @@ describe("replay", () => {
       .run();
     const message = scanMessage(code);
     await deliver("qr3-scans-dlq", [message]);
-    await markDeadLettersForReplay(env.DB, null, null, new Date(now).toISOString());
+    await markDeadLettersForReplay(env.CONTROL, null, null, new Date(now).toISOString());
 
-    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: FREQUENT_CRON }), env);
+    await runCron(env, FREQUENT_CRON, now);
     expect((await parked()).map((r) => [r.message_id, r.replay_requested_at, r.replayed_at])).toEqual([
       ["dlq-0", new Date(now).toISOString(), new Date(now).toISOString()],
       ["huge", null, null],
@@ -202,14 +219,14 @@ describe("replay", () => {
     const bodies = Array.from({ length: 150 }, (_, i) => ({ kind: "dispatch", outbox_id: `obx_${String(i).padStart(26, "0")}` }));
     await deliver("qr3-webhooks-dlq", bodies.slice(0, 100), env, 1, bodies.slice(0, 100).map((_, i) => `w-${i}`));
     await deliver("qr3-webhooks-dlq", bodies.slice(100), env, 1, bodies.slice(100).map((_, i) => `w-${100 + i}`));
-    await env.DB.prepare(
+    await env.CONTROL.prepare(
       `INSERT INTO dead_letters (queue, message_id, body, format, attempts, reason, parked_at, replay_requested_at, replayed_at)
        VALUES ('qr3-scans', 'old', 'null', 'json', 1, NULL, ?1, ?1, ?1), ('qr3-scans', 'recent', 'null', 'json', 1, NULL, ?2, ?2, ?2)`,
     )
       .bind(new Date(now - 31 * 86_400_000).toISOString(), new Date(now - 29 * 86_400_000).toISOString())
       .run();
-    await markDeadLettersForReplay(env.DB, "qr3-webhooks", null, new Date(now).toISOString());
-    await worker.scheduled(createScheduledController({ scheduledTime: now, cron: FREQUENT_CRON }), env);
+    await markDeadLettersForReplay(env.CONTROL, "qr3-webhooks", null, new Date(now).toISOString());
+    await runCron(env, FREQUENT_CRON, now);
     const rows = await parked();
     expect(rows.filter((r) => r.queue === "qr3-webhooks" && r.replayed_at !== null)).toHaveLength(150);
     expect(rows.filter((r) => r.queue === "qr3-scans").map((r) => r.message_id)).toEqual(["recent"]);

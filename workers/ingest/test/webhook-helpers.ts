@@ -1,18 +1,25 @@
 import { env } from "cloudflare:workers";
-import { newId } from "@qr3/core";
+import { newId, shardDb } from "@qr3/core";
 import { insertWebhook } from "@qr3/db";
 import type { WebhookQueueMessage } from "@qr3/schema";
 import { generateSecret, loadKeyring, sealSecret } from "@qr3/webhooks";
 
-/** A subscription stored as the API stores it (its secret sealed under the test key); `secret` is the plain one. */
-export async function seedWebhook(workspaceId: string, overrides: { url?: string; events?: string[]; status?: "enabled" | "disabled" } = {}) {
+/**
+ * A subscription stored as the API stores it (its secret sealed under the test key), in its
+ * workspace's shard; `secret` is the plain one, `db` the shard's database.
+ */
+export async function seedWebhook(
+  workspace: { id: string; shard: number },
+  overrides: { url?: string; events?: string[]; status?: "enabled" | "disabled" } = {},
+) {
+  const db = shardDb(env, workspace.shard);
   const secret = generateSecret();
   const id = newId("wh");
   const webhook = (await insertWebhook(
-    env.DB,
+    db,
     {
       id,
-      workspace_id: workspaceId,
+      workspace_id: workspace.id,
       url: overrides.url ?? "https://hooks.example.com/qr3",
       events: JSON.stringify(overrides.events ?? ["qr.scanned"]),
       secret: await sealSecret(await loadKeyring(env.WEBHOOK_SECRETS_KEYS), id, secret),
@@ -21,29 +28,29 @@ export async function seedWebhook(workspaceId: string, overrides: { url?: string
     Number.MAX_SAFE_INTEGER, // the per-workspace limit is the API's to enforce, not this seed's
   ))!;
   if (overrides.status === "disabled") {
-    await env.DB.prepare("UPDATE webhooks SET status = 'disabled', disabled_reason = 'manual' WHERE id = ?1").bind(webhook.id).run();
+    await db.prepare("UPDATE webhooks SET status = 'disabled', disabled_reason = 'manual' WHERE id = ?1").bind(webhook.id).run();
   }
-  return { ...webhook, secret };
+  return { ...webhook, secret, shard: workspace.shard, db };
 }
 
-export interface SentMessage {
-  body: WebhookQueueMessage;
+export interface SentMessage<T = WebhookQueueMessage> {
+  body: T;
   delaySeconds: number | undefined;
 }
 
 /**
- * A stand-in for the webhooks queue producer that records what is sent. It does not forward: in
- * this test project the worker under test is also the queue's consumer, and deliveries here are
- * driven by calling the consumer directly.
+ * A stand-in for a queue producer that records what is sent. It does not forward: in this test
+ * project the worker under test is also the queue's consumer, and messages here are delivered by
+ * calling the consumer directly.
  */
-export function recordingQueue(options: { fail?: boolean } = {}) {
-  const sent: SentMessage[] = [];
+export function recordingQueue<T = WebhookQueueMessage>(options: { fail?: boolean } = {}) {
+  const sent: Array<SentMessage<T>> = [];
   const queue = {
-    async send(body: WebhookQueueMessage, opts?: QueueSendOptions) {
+    async send(body: T, opts?: QueueSendOptions) {
       if (options.fail) throw new Error("queue unavailable");
       sent.push({ body, delaySeconds: opts?.delaySeconds });
     },
-    async sendBatch(messages: Iterable<MessageSendRequest<WebhookQueueMessage>>) {
+    async sendBatch(messages: Iterable<MessageSendRequest<T>>) {
       if (options.fail) throw new Error("queue unavailable");
       for (const m of messages) sent.push({ body: m.body, delaySeconds: m.delaySeconds });
     },
@@ -51,11 +58,16 @@ export function recordingQueue(options: { fail?: boolean } = {}) {
   return { queue, sent };
 }
 
-export const deliveryRows = (webhookId: string) =>
-  env.DB.prepare("SELECT * FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY id").bind(webhookId).all<Record<string, unknown>>().then((r) => r.results);
+/** A webhook's deliveries, from its shard. */
+export const deliveryRows = (webhook: { id: string; db: D1Database }) =>
+  webhook.db
+    .prepare("SELECT * FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY id")
+    .bind(webhook.id)
+    .all<Record<string, unknown>>()
+    .then((r) => r.results);
 
-export const attemptRows = (deliveryId: string) =>
-  env.DB.prepare("SELECT * FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY attempt").bind(deliveryId).all<Record<string, unknown>>().then((r) => r.results);
+export const attemptRows = (db: D1Database, deliveryId: string) =>
+  db.prepare("SELECT * FROM webhook_attempts WHERE delivery_id = ?1 ORDER BY attempt").bind(deliveryId).all<Record<string, unknown>>().then((r) => r.results);
 
 /** Runs the webhooks queue consumer on the given message bodies, recording what it enqueues. */
 export async function runWebhookQueue(bodies: unknown[], queue = recordingQueue(), testEnv: Env = env) {

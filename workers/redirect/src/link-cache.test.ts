@@ -14,8 +14,8 @@ function countingKv(text: string | null) {
   return { kv, reads: () => reads };
 }
 
-const record = { code_id: newId("qr"), workspace_id: newId("ws"), url: "https://example.com/", status: "active" };
-const link = { code_id: record.code_id, workspace_id: record.workspace_id, location: record.url, redirected_to: record.url };
+const record = { code_id: newId("qr"), workspace_id: newId("ws"), url: "https://example.com/", status: "active", shard: 2 };
+const link = { code_id: record.code_id, workspace_id: record.workspace_id, location: record.url, redirected_to: record.url, shard: 2 };
 
 describe("link cache", () => {
   it("keeps a record read from KV, checked, for the cache's lifetime", async () => {

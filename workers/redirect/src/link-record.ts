@@ -1,5 +1,5 @@
 import { isId } from "@qr3/core";
-import { LIMITS } from "@qr3/schema/limits";
+import { LIMITS, MAX_SHARDS } from "@qr3/schema/limits";
 
 // A code record is read from KV, where anything may have been written: by an older API, by hand,
 // by a bug. It is checked here, once per read, so that no stored value can make a redirect fail
@@ -13,6 +13,8 @@ export interface ActiveLink {
   location: string;
   /** The destination as stored (at most LIMITS.url units, well-formed), for the scan message. */
   redirected_to: string;
+  /** The shard holding the code, for the scan message; null in a record from before sharding. */
+  shard: number | null;
 }
 
 /** What a code's record says: redirect, "disabled", or null when there is no usable record. */
@@ -53,7 +55,7 @@ export function checkLinkRecord(text: string | null): Checked {
     return unusable("json");
   }
   if (typeof record !== "object" || record === null || Array.isArray(record)) return unusable("json");
-  const { status, code_id, workspace_id, url } = record as Record<string, unknown>;
+  const { status, code_id, workspace_id, url, shard } = record as Record<string, unknown>;
   // A disabled code records nothing, so nothing else of its record matters.
   if (status === "disabled") return { link: "disabled", invalid: null };
   if (status !== "active") return unusable("status");
@@ -61,6 +63,7 @@ export function checkLinkRecord(text: string | null): Checked {
   if (typeof workspace_id !== "string" || !isId("ws", workspace_id)) return unusable("workspace_id");
   const location = toLocation(url);
   if (location === null) return unusable("url");
+  if (shard !== undefined && !(typeof shard === "number" && Number.isInteger(shard) && shard >= 0 && shard < MAX_SHARDS)) return unusable("shard");
   // Lone surrogates would not survive the message's trip into D1 as they are.
-  return { link: { code_id, workspace_id, location, redirected_to: (url as string).toWellFormed() }, invalid: null };
+  return { link: { code_id, workspace_id, location, redirected_to: (url as string).toWellFormed(), shard: shard ?? null }, invalid: null };
 }

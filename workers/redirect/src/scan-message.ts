@@ -90,12 +90,15 @@ export function buildScanMessage(scan: Omit<Scan, "ip">, ipHash: string | null):
     ip_hash: ipHash,
     method: scan.method,
     purpose: scan.purpose,
+    // The consumer stores the scan in this shard; without one (a record from before sharding) it looks the shard up.
+    ...(scan.link.shard === null ? {} : { shard: scan.link.shard }),
   };
 }
 
 // What a scan's message can take in a queue batch, at most: its texts as JSON in UTF-8 (any UTF-16
 // unit takes at most 6 bytes, as a \uXXXX escape; printable ASCII other than " and \ takes 1),
-// and the fixed fields (ids, time, hash, country, language, names and punctuation).
+// and the fixed fields (ids, time, hash, country, language, shard, names and punctuation: about
+// 400 bytes at most).
 const FIXED_BYTES = 600;
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 const textBytes = (text: string | null | undefined) => (!text ? 0 : PLAIN.test(text) ? text.length : text.length * 6);

@@ -3,17 +3,20 @@ import {
   dayRows,
   dimTotals,
   edgeScans,
-  foldStatements,
   quarterGroups,
   refererHost,
+  tailCounts,
+  tailRows,
   topValues,
   type CountEntry,
   type DayRow,
   type DimTotalRow,
   type EdgeScanRow,
   type QuarterGroupRow,
+  type TailCounts,
+  type TailRow,
 } from "@qr3/db";
-import { DIMENSIONS, DIMENSION_NAMES, TOP_CODES_LIMIT } from "@qr3/schema";
+import { DIMENSIONS, DIMENSION_NAMES, QUARTER_MS, TOP_CODES_LIMIT } from "@qr3/schema";
 import { constantOffsetSegments, localMidnight, nextDate } from "./timezone.ts";
 import { endQuarter, firstQuarter, isUtcWindow, startDay, type Window } from "./window.ts";
 
@@ -57,28 +60,53 @@ function finish(days: Map<string, { count: number; unique: number; bots: number 
 }
 
 /**
- * Runs the reads in one D1 batch after folding any scans still waiting into the summaries, so
- * that the figures are exact; their results, in order.
+ * Runs the reads in one D1 batch (one snapshot) beside the scope's scans still waiting to be
+ * folded, counted as the fold would count them: nothing is written, and the figures are exact.
  */
-async function readFolded<T>(db: D1Database, reads: D1PreparedStatement[]): Promise<D1Result<T>[]> {
-  const fold = foldStatements(db);
-  return (await db.batch<T>([...fold, ...reads])).slice(fold.length);
+async function readWithTail<T>(db: D1Database, scope: string, reads: D1PreparedStatement[]): Promise<{ tail: TailCounts; results: D1Result<T>[] }> {
+  const [tail, ...results] = await db.batch<T | TailRow>([tailRows(db, scope), ...reads]);
+  return { tail: tailCounts(tail!.results as TailRow[]), results: results as D1Result<T>[] };
 }
 
 /** Whole UTC days: a row per day and the top lists straight from the day summaries. */
 async function utcAggregation(db: D1Database, w: Window, o: Options): Promise<Aggregation> {
   const fromDay = utcDate(w.start);
   const dims = dimsOf(o.scope);
-  const [dayResult, ...tops] = await readFolded<DayRow | CountEntry>(db, [
+  const { tail, results } = await readWithTail<DayRow | CountEntry>(db, o.scope, [
     dayRows(db, o.scope, fromDay),
     ...dims.map((dim) => topValues(db, o.scope, dim, fromDay, limitOf(dim), o.includeBots)),
   ]);
+  const [dayResult, ...tops] = results;
   const days = new Map<string, { count: number; unique: number; bots: number }>();
-  for (const r of dayResult!.results as DayRow[]) {
-    days.set(r.day, { count: r.scans + (o.includeBots ? r.bot_scans : 0), unique: r.uniques, bots: r.bot_scans });
-  }
+  const addDay = (day: string, r: { scans: number; bot_scans: number; uniques: number }) => {
+    const d = days.get(day) ?? { count: 0, unique: 0, bots: 0 };
+    d.count += r.scans + (o.includeBots ? r.bot_scans : 0);
+    d.unique += r.uniques;
+    d.bots += r.bot_scans;
+    days.set(day, d);
+  };
+  for (const r of dayResult!.results as DayRow[]) addDay(r.day, r);
+  for (const [day, r] of tail.days) if (day >= fromDay) addDay(day, r);
   const top = Object.fromEntries(dims.map((dim, i) => [dim, tops[i]!.results as CountEntry[]]));
   return finish(days, top, o);
+}
+
+/** The tail's quarters in [from, to) as rows of quarterGroups at `offsetSeconds`, to sum with them. */
+function tailQuarterGroups(tail: TailCounts, from: number, to: number, offsetSeconds: number): QuarterGroupRow[] {
+  const rows: QuarterGroupRow[] = [];
+  for (const [quarter, q] of tail.quarters) {
+    if (quarter < from || quarter >= to) continue;
+    const ms = quarter * QUARTER_MS;
+    rows.push({
+      local_day: utcDate(ms + offsetSeconds * 1000),
+      utc_day: utcDate(ms),
+      scans: q.scans,
+      bot_scans: q.bot_scans,
+      firsts: q.first_visits,
+      lasts: q.last_visits,
+    });
+  }
+  return rows;
 }
 
 function topOf(counts: Map<string, number>, limit: number): CountEntry[] {
@@ -108,12 +136,16 @@ async function zonedAggregation(db: D1Database, w: Window, o: Options): Promise<
     dimTotals(db, o.scope, dimsFrom, utcDate(w.now)),
     ...(edge.partial ? [edgeScans(db, o.scope, new Date(edgeRange[0]!).toISOString(), new Date(edgeRange[1]!).toISOString())] : []),
   ];
-  const results = await readFolded<QuarterGroupRow | DimTotalRow | EdgeScanRow>(db, statements);
+  const { tail, results } = await readWithTail<QuarterGroupRow | DimTotalRow | EdgeScanRow>(db, o.scope, statements);
+  const quarterRows = segments.flatMap((s, i) => [
+    ...(results[i]!.results as QuarterGroupRow[]),
+    ...tailQuarterGroups(tail, s.from, s.to, s.offsetSeconds),
+  ]);
 
   const days = new Map<string, { count: number; unique: number; bots: number }>();
   const nowUtcDay = utcDate(w.now);
   const dayEnds = new Map<string, number>();
-  for (const r of results.slice(0, segments.length).flatMap((x) => x.results as QuarterGroupRow[])) {
+  for (const r of quarterRows) {
     const end = dayEnds.get(r.local_day) ?? localMidnight(w.tz, nextDate(r.local_day));
     dayEnds.set(r.local_day, end);
     const endsUtcDay = end >= addDays(Date.parse(`${r.utc_day}T00:00:00.000Z`), 1) || (r.local_day === w.today && r.utc_day === nowUtcDay);

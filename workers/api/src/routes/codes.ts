@@ -1,5 +1,5 @@
-import { linkRecord, newId, randomShortCode, RESERVED_SHORT_CODES } from "@qr3/core";
-import { deleteCode, getCode, insertCode, listCodes, updateCode, type CodeRow } from "@qr3/db";
+import { controlDb, linkRecord, newId, randomShortCode, RESERVED_SHORT_CODES } from "@qr3/core";
+import { claimShortCode, deleteCode, getCode, insertCode, listCodes, releaseShortCode, updateCode, type CodeRow } from "@qr3/db";
 import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { syncCodeLink } from "../links.ts";
@@ -10,13 +10,45 @@ import { parseBody, parseWith } from "../validation.ts";
 
 const GENERATED_CODE_ATTEMPTS = 5;
 
-const isShortCodeTaken = (err: unknown) => String(err).includes("UNIQUE constraint failed: codes.short_code");
-
 /** The code named by the path, in the caller's workspace (any other is a 404). */
-export async function findCode(request: ApiRequest, env: Env): Promise<CodeRow> {
-  const code = await getCode(env.DB, request.auth.workspaceId, request.params.id!);
+export async function findCode(request: ApiRequest): Promise<CodeRow> {
+  const code = await getCode(request.db, request.auth.workspaceId, request.params.id!);
   if (!code) throw notFound("Code");
   return code;
+}
+
+/**
+ * Deletes a code in its shard, then frees its short code in the directory. Should the release
+ * fail, the code is gone all the same and the mark its delete left makes the link sweep free the
+ * short code within minutes.
+ */
+async function removeCode(request: ApiRequest, env: Env, id: string): Promise<CodeRow | null> {
+  const code = await deleteCode(request.db, request.auth.workspaceId, id, new Date().toISOString());
+  if (!code) return null;
+  try {
+    await releaseShortCode(controlDb(env), code.short_code, code.id);
+  } catch (err) {
+    console.error(JSON.stringify({ event: "short_code_release_deferred", short_code: code.short_code, error: String(err) }));
+  }
+  return code;
+}
+
+/**
+ * Claims the short code in the control database's directory, whose primary key lets exactly one of
+ * concurrent creates have it, whatever their shards; then writes the code to the workspace's
+ * shard. Null when the short code is taken. Should the shard's write fail, the claim is undone.
+ */
+async function insertClaimed(request: ApiRequest, env: Env, row: Parameters<typeof insertCode>[1]): Promise<CodeRow | null> {
+  const claim = { short_code: row.short_code, workspace_id: row.workspace_id, code_id: row.id, created_at: row.created_at };
+  if (!(await claimShortCode(controlDb(env), claim))) return null;
+  try {
+    return await insertCode(request.db, row);
+  } catch (err) {
+    await releaseShortCode(controlDb(env), row.short_code, row.id).catch((release: unknown) =>
+      console.error(JSON.stringify({ event: "short_code_release_failed", short_code: row.short_code, error: String(release) })),
+    );
+    throw err;
+  }
 }
 
 export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
@@ -27,22 +59,18 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
   const now = new Date().toISOString();
   const base = { workspace_id: request.auth.workspaceId, url: body.url, status: "active" as const, created_at: now, updated_at: now };
 
-  let code: CodeRow | undefined;
+  let code: CodeRow | null = null;
   for (let attempt = 0; !code; attempt++) {
-    const row = { ...base, id: newId("qr"), short_code: body.short_code ?? randomShortCode() };
-    try {
-      code = await insertCode(env.DB, row);
-    } catch (err) {
-      if (!isShortCodeTaken(err)) throw err;
-      if (body.short_code) throw new ApiError("CONFLICT", "short_code: is already taken");
-      if (attempt + 1 >= GENERATED_CODE_ATTEMPTS) throw err;
-    }
+    code = await insertClaimed(request, env, { ...base, id: newId("qr"), short_code: body.short_code ?? randomShortCode() });
+    if (code) break;
+    if (body.short_code) throw new ApiError("CONFLICT", "short_code: is already taken");
+    if (attempt + 1 >= GENERATED_CODE_ATTEMPTS) throw new Error(`no free short code in ${GENERATED_CODE_ATTEMPTS} attempts`);
   }
-  const sync = await syncCodeLink(env, code.short_code, linkRecord(code));
+  const sync = await syncCodeLink(env, code.short_code, linkRecord(code, request.auth.shard));
   if (!sync.settled && sync.error !== undefined) {
     // Without its KV record the code could not be scanned: undo, and let the client retry. Should
     // the failed write have landed after all, the link sweep removes the record.
-    await deleteCode(env.DB, code.workspace_id, code.id, new Date().toISOString());
+    await removeCode(request, env, code.id);
     throw sync.error;
   }
   return ok(request, presentCode(code, env.PUBLIC_BASE_URL), 201);
@@ -50,21 +78,21 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
 
 export async function listCodesRoute(request: ApiRequest, env: Env): Promise<Response> {
   const query = parseWith(ListQuery, request.query);
-  const rows = await listCodes(env.DB, request.auth.workspaceId, query.limit + 1, query.cursor ?? null);
+  const rows = await listCodes(request.db, request.auth.workspaceId, query.limit + 1, query.cursor ?? null);
   return okPage(request, rows, query.limit, (c) => presentCode(c, env.PUBLIC_BASE_URL));
 }
 
 export async function getCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
-  return ok(request, presentCode(await findCode(request, env), env.PUBLIC_BASE_URL));
+  return ok(request, presentCode(await findCode(request), env.PUBLIC_BASE_URL));
 }
 
 export async function updateCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
   const body = await parseBody(request, UpdateCodeBody);
   if (body.url === undefined && body.status === undefined) throw badRequest("body", "must contain url or status");
-  const code = await updateCode(env.DB, request.auth.workspaceId, request.params.id!, body, new Date().toISOString());
+  const code = await updateCode(request.db, request.auth.workspaceId, request.params.id!, body, new Date().toISOString());
   if (!code) throw notFound("Code");
   // The change is in D1 whatever KV answers: a sync left unsettled is finished by the link sweep.
-  await syncCodeLink(env, code.short_code, linkRecord(code));
+  await syncCodeLink(env, code.short_code, linkRecord(code, request.auth.shard));
   return ok(request, presentCode(code, env.PUBLIC_BASE_URL));
 }
 
@@ -72,7 +100,7 @@ export async function deleteCodeRoute(request: ApiRequest, env: Env): Promise<Re
   // D1 first: should it fail, nothing has changed and the client's retry finds the code; should
   // the KV removal then fail, the mark the delete left makes the link sweep remove the record.
   // The code's scans are deleted by the ingest worker's cron within minutes, in bounded chunks.
-  const code = await deleteCode(env.DB, request.auth.workspaceId, request.params.id!, new Date().toISOString());
+  const code = await removeCode(request, env, request.params.id!);
   if (!code) throw notFound("Code");
   await syncCodeLink(env, code.short_code, null);
   return noContent();

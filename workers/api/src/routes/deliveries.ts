@@ -13,16 +13,16 @@ import { deliveryRefused, findWebhook } from "./webhooks.ts";
 export async function listDeliveriesRoute(request: ApiRequest, env: Env): Promise<Response> {
   const query = parseWith(ListQuery, request.query);
   const webhook = await findWebhook(request, env);
-  const rows = await listDeliveries(env.DB, webhook.workspace_id, webhook.id, query.limit + 1, query.cursor ?? null);
+  const rows = await listDeliveries(request.db, webhook.workspace_id, webhook.id, query.limit + 1, query.cursor ?? null);
   return okPage(request, rows, query.limit, presentDelivery);
 }
 
 /** POST /v1/webhooks/:id/deliveries/:delivery_id/redeliver: the same event again, as a new delivery. */
 export async function redeliverRoute(request: ApiRequest, env: Env): Promise<Response> {
   const webhook = await findWebhook(request, env);
-  const original = await getDelivery(env.DB, webhook.workspace_id, webhook.id, request.params.delivery_id!);
+  const original = await getDelivery(request.db, webhook.workspace_id, webhook.id, request.params.delivery_id!);
   if (!original) throw notFound("Delivery");
-  const delivery = await insertDelivery(env.DB, {
+  const delivery = await insertDelivery(request.db, {
     id: newId("dlv"),
     webhook_id: webhook.id,
     workspace_id: webhook.workspace_id,
@@ -33,6 +33,6 @@ export async function redeliverRoute(request: ApiRequest, env: Env): Promise<Res
     created_at: new Date().toISOString(),
   });
   if (!delivery) throw await deliveryRefused(request, env, "redelivering");
-  await enqueueNewDelivery(env, delivery);
+  await enqueueNewDelivery(env, request.auth.shard, delivery);
   return ok(request, presentDelivery({ ...delivery, attempt_log: [] }), 202);
 }

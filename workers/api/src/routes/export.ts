@@ -14,7 +14,7 @@ const PAGE_SIZE = 1000;
  */
 export async function exportScansRoute(request: ApiRequest, env: Env): Promise<Response> {
   // The code first: another workspace's code (or none) is a 404 whatever the query says.
-  const code = await findCode(request, env);
+  const code = await findCode(request);
   const query = parseWith(ExportQuery, request.query);
   const range = exportRange(query, request.auth.retentionDays, Date.now());
 
@@ -25,7 +25,7 @@ export async function exportScansRoute(request: ApiRequest, env: Env): Promise<R
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
-        const rows = await exportPage(env.DB, code.id, range.from, range.to, cursor, PAGE_SIZE);
+        const rows = await exportPage(request.db, code.id, range.from, range.to, cursor, PAGE_SIZE);
         let chunk = started ? "" : format.header;
         started = true;
         for (const row of rows) chunk += format.row(row);

@@ -14,7 +14,7 @@ const QUIET_ZONE = 4;
  * tolerance (L 7%, M 15%, Q 25%, H 30% of the symbol recoverable).
  */
 export async function codeQrRoute(request: ApiRequest, env: Env): Promise<Response> {
-  const code = await findCode(request, env);
+  const code = await findCode(request);
   const { ecc } = parseWith(QrQuery, request.query);
   const svg = renderSVG(shortUrl(code, env.PUBLIC_BASE_URL), { ecc, border: QUIET_ZONE });
   return new Response(svg, {

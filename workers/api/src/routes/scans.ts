@@ -12,12 +12,12 @@ import { parseScanQuery } from "./scan-query.ts";
  * scans: nothing the purge has not yet reached is ever reported.
  */
 export async function codeScansRoute(request: ApiRequest, env: Env): Promise<Response> {
-  // The code first: nothing, not even folding the waiting scans, is done for a code of another
+  // The code first: nothing, not even reading the summaries, is done for a code of another
   // workspace (or none), and its answer does not depend on the query.
-  const code = await findCode(request, env);
+  const code = await findCode(request);
   const query = parseScanQuery(request);
   const window = windowOf(query.tz, query.days, request.auth.retentionDays, Date.now());
-  const result = await aggregate(env.DB, window, { scope: code.id, includeBots: query.include_bots });
+  const result = await aggregate(request.db, window, { scope: code.id, includeBots: query.include_bots });
   const { period_days, ...rest } = presentAggregation(window, result);
   return ok(request, {
     code_id: code.id,

@@ -26,7 +26,7 @@ function checkSecret(secret: string | undefined): string | undefined {
 const encodeEvents = (events: readonly string[]) => JSON.stringify([...new Set(events)]);
 
 export async function findWebhook(request: ApiRequest, env: Env): Promise<WebhookRow> {
-  const webhook = await getWebhook(env.DB, request.auth.workspaceId, request.params.id!);
+  const webhook = await getWebhook(request.db, request.auth.workspaceId, request.params.id!);
   if (!webhook) throw notFound("Webhook");
   return webhook;
 }
@@ -40,7 +40,7 @@ export async function createWebhookRoute(request: ApiRequest, env: Env): Promise
   const id = newId("wh");
   const secret = given ?? generateSecret();
   const webhook = await insertWebhook(
-    env.DB,
+    request.db,
     {
       id,
       workspace_id: request.auth.workspaceId,
@@ -58,7 +58,7 @@ export async function createWebhookRoute(request: ApiRequest, env: Env): Promise
 
 export async function listWebhooksRoute(request: ApiRequest, env: Env): Promise<Response> {
   const query = parseWith(ListQuery, request.query);
-  const rows = await listWebhooks(env.DB, request.auth.workspaceId, query.limit + 1, query.cursor ?? null);
+  const rows = await listWebhooks(request.db, request.auth.workspaceId, query.limit + 1, query.cursor ?? null);
   return okPage(request, rows, query.limit, presentWebhook);
 }
 
@@ -72,7 +72,7 @@ export async function updateWebhookRoute(request: ApiRequest, env: Env): Promise
     throw badRequest("body", "must contain url, events or status");
   }
   const webhook = await updateWebhook(
-    env.DB,
+    request.db,
     request.auth.workspaceId,
     request.params.id!,
     { url: body.url === undefined ? undefined : checkUrl(body.url, env), events: body.events && encodeEvents(body.events), status: body.status },
@@ -83,7 +83,7 @@ export async function updateWebhookRoute(request: ApiRequest, env: Env): Promise
 }
 
 export async function deleteWebhookRoute(request: ApiRequest, env: Env): Promise<Response> {
-  if (!(await deleteWebhook(env.DB, request.auth.workspaceId, request.params.id!))) throw notFound("Webhook");
+  if (!(await deleteWebhook(request.db, request.auth.workspaceId, request.params.id!))) throw notFound("Webhook");
   return noContent();
 }
 
@@ -95,7 +95,7 @@ export async function rotateSecretRoute(request: ApiRequest, env: Env): Promise<
   const now = Date.now();
   // The current secret moves to previous_secret as stored: sealed for this same webhook, it still opens.
   const webhook = await rotateWebhookSecret(
-    env.DB,
+    request.db,
     request.auth.workspaceId,
     id,
     sealed,
@@ -115,7 +115,7 @@ export async function rotateSecretRoute(request: ApiRequest, env: Env): Promise<
  * disabled (409), whether it already was when read or became so since.
  */
 export async function deliveryRefused(request: ApiRequest, env: Env, action: string): Promise<ApiError> {
-  const webhook = await getWebhook(env.DB, request.auth.workspaceId, request.params.id!);
+  const webhook = await getWebhook(request.db, request.auth.workspaceId, request.params.id!);
   return webhook ? new ApiError("CONFLICT", `webhook: is disabled; enable it before ${action}`) : notFound("Webhook");
 }
 
@@ -123,7 +123,7 @@ export async function testWebhookRoute(request: ApiRequest, env: Env): Promise<R
   const webhook = await findWebhook(request, env);
   const now = new Date().toISOString();
   const eventId = newId("evt");
-  const delivery = await insertDelivery(env.DB, {
+  const delivery = await insertDelivery(request.db, {
     id: newId("dlv"),
     webhook_id: webhook.id,
     workspace_id: webhook.workspace_id,
@@ -134,6 +134,6 @@ export async function testWebhookRoute(request: ApiRequest, env: Env): Promise<R
     created_at: now,
   });
   if (!delivery) throw await deliveryRefused(request, env, "sending a test event");
-  await enqueueNewDelivery(env, delivery);
+  await enqueueNewDelivery(env, request.auth.shard, delivery);
   return ok(request, presentDelivery({ ...delivery, attempt_log: [] }), 202);
 }

@@ -1,3 +1,4 @@
+import { controlDb } from "@qr3/core";
 import { getWorkspace, monthlyScans, shortCodesOf, workspaceTotals } from "@qr3/db";
 import { aggregate } from "../analytics/aggregate.ts";
 import { presentAggregation } from "../analytics/present.ts";
@@ -18,7 +19,7 @@ function assertOwnWorkspace(request: ApiRequest): void {
 
 export async function getWorkspaceRoute(request: ApiRequest, env: Env): Promise<Response> {
   assertOwnWorkspace(request);
-  const workspace = await getWorkspace(env.DB, request.auth.workspaceId);
+  const workspace = await getWorkspace(controlDb(env), request.auth.workspaceId);
   if (!workspace) throw notFound("Workspace");
   const month = new Date().toISOString().slice(0, 7);
   return ok(request, {
@@ -27,7 +28,7 @@ export async function getWorkspaceRoute(request: ApiRequest, env: Env): Promise<
     plan: workspace.plan,
     retention_days: workspace.retention_days,
     created_at: workspace.created_at,
-    scans_this_month: await monthlyScans(env.DB, workspace.id, month),
+    scans_this_month: await monthlyScans(request.db, workspace.id, month),
   });
 }
 
@@ -38,11 +39,11 @@ export async function workspaceScansRoute(request: ApiRequest, env: Env): Promis
   const workspaceId = request.auth.workspaceId;
   const window = windowOf(query.tz, query.days, request.auth.retentionDays, Date.now());
   const [result, totals] = await Promise.all([
-    aggregate(env.DB, window, { scope: workspaceId, includeBots: query.include_bots }),
-    workspaceTotals(env.DB, workspaceId).first<{ total_scans: number; bot_scans: number }>(),
+    aggregate(request.db, window, { scope: workspaceId, includeBots: query.include_bots }),
+    workspaceTotals(request.db, workspaceId).first<{ total_scans: number; bot_scans: number }>(),
   ]);
   const topCodes = result.top.code ?? [];
-  const shortCodes = await shortCodesOf(env.DB, workspaceId, topCodes.map((c) => c.value));
+  const shortCodes = await shortCodesOf(request.db, workspaceId, topCodes.map((c) => c.value));
   const { period_days, ...rest } = presentAggregation(window, result);
   return ok(request, {
     workspace_id: workspaceId,

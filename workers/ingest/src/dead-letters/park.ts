@@ -1,3 +1,4 @@
+import { controlDb } from "@qr3/core";
 import { parkDeadLetters as parkRows, type DeadLetter } from "@qr3/db";
 import { ScanMessageSchema, scansOf, WebhookQueueMessageSchema } from "@qr3/schema";
 import { QUEUES } from "../queues.ts";
@@ -43,15 +44,16 @@ function toDeadLetter(queue: ReplayQueue, message: Message<unknown>, parkedAt: s
 }
 
 /**
- * Parks each message of a dead-letter queue in D1, whatever its body (a malformed one too, with
- * the reason), until an operator replays it. Nothing is acked before it is stored: should D1
- * fail, the whole batch is retried with backoff (max_retries of the dead-letter consumers).
+ * Parks each message of a dead-letter queue in the control database (a pack may hold scans of
+ * several shards), whatever its body (a malformed one too, with the reason), until an operator
+ * replays it. Nothing is acked before it is stored: should D1 fail, the whole batch is retried
+ * with backoff (max_retries of the dead-letter consumers).
  */
 export async function parkDeadLetters(batch: MessageBatch<unknown>, env: Env, queue: DeadLetterQueue): Promise<void> {
   const parkedAt = new Date().toISOString();
   const letters = batch.messages.map((m) => toDeadLetter(DEAD_LETTER_QUEUES[queue], m, parkedAt));
   try {
-    await parkRows(env.DB, letters);
+    await parkRows(controlDb(env), letters);
   } catch (err) {
     console.error(JSON.stringify({ event: "dead_letter_park_failed", queue, messages: letters.length, error: String(err) }));
     for (const message of batch.messages) message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });

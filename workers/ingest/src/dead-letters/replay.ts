@@ -1,3 +1,4 @@
+import { controlDb } from "@qr3/core";
 import { deadLettersToReplay, markDeadLettersReplayed, purgeReplayedDeadLetters, unmarkDeadLetters, type DeadLetter } from "@qr3/db";
 import { QUEUES } from "../queues.ts";
 import { replayBody } from "./body.ts";
@@ -59,7 +60,7 @@ async function setAside(env: Env, rows: readonly DeadLetter[]): Promise<Array<{ 
   }
   if (refused.length > 0) {
     console.error(JSON.stringify({ event: "dead_letter_not_replayable", message_ids: refused.map((r) => r.message_id) }));
-    await unmarkDeadLetters(env.DB, refused);
+    await unmarkDeadLetters(controlDb(env), refused);
   }
   return sendable;
 }
@@ -75,15 +76,15 @@ export async function replayDeadLetters(env: Env, now: number): Promise<{ replay
   const at = new Date(now).toISOString();
   let replayed = 0;
   for (let round = 0; round < ROUNDS; round++) {
-    const rows = await deadLettersToReplay(env.DB, ROUND);
+    const rows = await deadLettersToReplay(controlDb(env), ROUND);
     for (const send of sends(await setAside(env, rows))) {
       await producerFor(env, send[0]!.queue)!.sendBatch(send.map(replayBody));
-      await markDeadLettersReplayed(env.DB, send, at);
+      await markDeadLettersReplayed(controlDb(env), send, at);
       replayed += send.length;
     }
     if (rows.length < ROUND) break;
   }
-  const purged = await purgeReplayedDeadLetters(env.DB, new Date(now - KEEP_REPLAYED_MS).toISOString(), PURGE_LIMIT);
+  const purged = await purgeReplayedDeadLetters(controlDb(env), new Date(now - KEEP_REPLAYED_MS).toISOString(), PURGE_LIMIT);
   if (replayed > 0 || purged > 0) console.log(JSON.stringify({ event: "dead_letters_replayed", replayed, purged }));
   return { replayed, purged };
 }

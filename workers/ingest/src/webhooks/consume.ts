@@ -1,3 +1,4 @@
+import { shardDb } from "@qr3/core";
 import { WebhookQueueMessageSchema } from "@qr3/schema";
 import { retryDelaySeconds } from "../retry.ts";
 import { deliverMessage } from "./deliver.ts";
@@ -5,8 +6,9 @@ import { dispatchMessage } from "./dispatch.ts";
 
 /**
  * The webhooks queue: dispatch messages fan scan events out into deliveries, deliver messages
- * make attempts. A message is acked once its work is recorded in D1, and retried if that could
- * not be done; an invalid one is logged and acked.
+ * make attempts, each in the shard it names (shard 0 for a message from before sharding, whose
+ * single database became shard 0). A message is acked once its work is recorded in D1, and
+ * retried if that could not be done; an invalid one is logged and acked.
  */
 export async function consumeWebhookQueue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   await Promise.all(
@@ -19,8 +21,10 @@ export async function consumeWebhookQueue(batch: MessageBatch<unknown>, env: Env
         return;
       }
       try {
-        if (parsed.data.kind === "dispatch") await dispatchMessage(env, parsed.data, Date.now());
-        else await deliverMessage(env, parsed.data, Date.now());
+        const shard = parsed.data.shard ?? 0;
+        const db = shardDb(env, shard);
+        if (parsed.data.kind === "dispatch") await dispatchMessage(env, db, shard, parsed.data, Date.now());
+        else await deliverMessage(env, db, shard, parsed.data, Date.now());
         message.ack();
       } catch (err) {
         console.error(JSON.stringify({ event: "webhook_message_failed", message_id: message.id, error: String(err) }));

@@ -41,13 +41,13 @@ function outcome(s: Sent, disabled: boolean, now: number): { attempt: AttemptOut
 }
 
 /**
- * Makes the attempts a queue message asks for. Deliveries already final, or whose asked-for
+ * Makes the attempts a queue message asks for, in shard `db`. Deliveries already final, or whose asked-for
  * attempt was already made (a duplicate message), are skipped. Every attempt is logged and the
  * next one scheduled in one D1 batch; only then are the retries enqueued.
  */
-export async function deliverMessage(env: Env, message: DeliverMessage, now: number): Promise<void> {
+export async function deliverMessage(env: Env, db: D1Database, shard: number, message: DeliverMessage, now: number): Promise<void> {
   const asked = new Map(message.deliveries.map((d) => [d.id, d.attempt]));
-  const due = (await loadDeliveriesToSend(env.DB, [...asked.keys()])).filter(
+  const due = (await loadDeliveriesToSend(db, [...asked.keys()])).filter(
     (d) => d.state === "pending" && d.attempts < asked.get(d.id)!,
   );
   if (due.length === 0) return;
@@ -61,8 +61,8 @@ export async function deliverMessage(env: Env, message: DeliverMessage, now: num
   for (const d of due) {
     const problem = d.webhook_status !== "enabled" ? "endpoint disabled" : webhookUrlProblem(d.url, policy);
     const secrets = problem ? null : await secretsOf(d);
-    if (problem) statements.push(failDelivery(env.DB, d.id, problem === "endpoint disabled" ? problem : `endpoint URL refused: ${problem}`, nowIso));
-    else if (!secrets) statements.push(failDelivery(env.DB, d.id, "signing secret unreadable", nowIso));
+    if (problem) statements.push(failDelivery(db, d.id, problem === "endpoint disabled" ? problem : `endpoint URL refused: ${problem}`, nowIso));
+    else if (!secrets) statements.push(failDelivery(db, d.id, "signing secret unreadable", nowIso));
     else sendable.push({ delivery: d, secrets });
   }
 
@@ -80,15 +80,15 @@ export async function deliverMessage(env: Env, message: DeliverMessage, now: num
     const before = group[0]!.delivery.failing_since;
     const health = endpointHealth(group, before, now);
     if (health.failing_since !== before || health.disabled_reason) {
-      statements.push(updateWebhookHealth(env.DB, webhookId, health, nowIso));
+      statements.push(updateWebhookHealth(db, webhookId, health, nowIso));
     }
     for (const s of group) {
       const { attempt, retry } = outcome(s, health.disabled_reason !== null, now);
-      statements.push(...recordAttempt(env.DB, attempt, nowIso));
+      statements.push(...recordAttempt(db, attempt, nowIso));
       if (retry) retries.push(retry);
     }
   }
-  if (statements.length > 0) await env.DB.batch(statements);
+  if (statements.length > 0) await db.batch(statements);
   // Logged and scheduled in D1 first: should this send fail, the sweep re-enqueues them.
-  if (retries.length > 0) await enqueueDeliveries(env.WEBHOOKS, retries);
+  if (retries.length > 0) await enqueueDeliveries(env.WEBHOOKS, shard, retries);
 }

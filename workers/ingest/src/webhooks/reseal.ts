@@ -1,3 +1,4 @@
+import { shardDb } from "@qr3/core";
 import { clearExpiredPreviousSecrets, replaceSecrets, secretsToReseal, type StoredSecrets } from "@qr3/db";
 import { loadKeyring, resealSecret, sealedPrefix, SecretsKeyError, UnreadableSecretError, type Keyring } from "@qr3/webhooks";
 
@@ -21,20 +22,21 @@ async function reseal(keyring: Keyring, row: StoredSecrets): Promise<StoredSecre
 }
 
 /**
- * Run by every cron: forgets previous secrets past their 24 hours, then seals under the current
+ * Run by every cron on each shard: forgets previous secrets past their 24 hours, then seals under the current
  * key (the first of WEBHOOK_SECRETS_KEYS) every stored secret that is not yet: those of an older
  * key after a key rotation, and those stored plain before secrets were sealed. A row that does
  * not open is logged and left as it is. Without a usable binding this throws.
  */
-export async function resealWebhookSecrets(env: Env, now: number): Promise<ResealReport> {
+export async function resealWebhookSecrets(env: Env, shard: number, now: number): Promise<ResealReport> {
+  const db = shardDb(env, shard);
   const keyring = await loadKeyring(env.WEBHOOK_SECRETS_KEYS);
-  const report: ResealReport = { resealed: 0, unreadable: 0, expired: await clearExpiredPreviousSecrets(env.DB, new Date(now).toISOString()) };
+  const report: ResealReport = { resealed: 0, unreadable: 0, expired: await clearExpiredPreviousSecrets(db, new Date(now).toISOString()) };
   const prefix = sealedPrefix(keyring.currentId);
   // Every value under the current key sorts in [prefix, end): prefix's last character is ":".
   const end = `${prefix.slice(0, -1)};`;
   const skip: string[] = [];
   for (let page = 0; page < PAGES_PER_RUN; page++) {
-    const rows = await secretsToReseal(env.DB, prefix, end, skip, PAGE);
+    const rows = await secretsToReseal(db, prefix, end, skip, PAGE);
     const changes: Array<{ now: StoredSecrets; was: StoredSecrets }> = [];
     for (const row of rows) {
       try {
@@ -47,7 +49,7 @@ export async function resealWebhookSecrets(env: Env, now: number): Promise<Resea
         report.unreadable++;
       }
     }
-    if (changes.length > 0) report.resealed += await replaceSecrets(env.DB, changes);
+    if (changes.length > 0) report.resealed += await replaceSecrets(db, changes);
     if (rows.length < PAGE) break;
   }
   return report;
