@@ -2,16 +2,19 @@
 // year, served by the API worker from summaries, against the same answer counted from the raw
 // rows inside workerd in the same run, both timed inside workerd (workers/fetch-driver.js). Target: p50 under 20 ms for days=365 and at least 20 times
 // faster than the raw computation, with identical answers. All three workers run at the
-// compatibility date and flags of wrangler.api.toml.
+// compatibility date and flags of wrangler.api.toml. The API runs on the control database and
+// every shard of config/shards.json; the workspace lives on the last shard, so the request is
+// authenticated in CONTROL and answered from that shard, as deployed.
 //
 //   pnpm bench:aggregation [--scans 1000000] [--requests 30]
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { newApiKey, newId } from "@qr3/core";
-import { FOLD_AT, rebuildSummaries, storeScans } from "@qr3/db";
+import { FOLD_AT, claimShortCode, insertApiKey, insertCode, insertWorkspace, rebuildSummaries, storeScans } from "@qr3/db";
 import { DIMENSIONS, DIMENSION_NAMES, type ScanRow } from "@qr3/schema";
 import { buildWorker } from "../build.ts";
-import { compatibilityOf, compatibilityReport, machine, median, migrate, miniflare, table } from "./lib.ts";
+import { readShardsConfig } from "../lib/shards-config.ts";
+import { compatibilityOf, compatibilityReport, machine, median, migrateDeployment, miniflare, shardDatabases, table } from "./lib.ts";
 
 const { values } = parseArgs({ options: { scans: { type: "string", default: "1000000" }, requests: { type: "string", default: "30" } } });
 const SCANS = Number(values.scans);
@@ -47,18 +50,20 @@ export default {
 };`;
 
 const api = compatibilityOf("api");
+const databases = shardDatabases("bench-aggregation");
+const SHARD = readShardsConfig().shards.length - 1; // the last shard
 const mf = miniflare({
   workers: [
     {
       name: "api",
       compatibility: api,
       scriptPath: buildWorker("api"),
-      d1Databases: { DB: "bench-aggregation" },
+      d1Databases: databases,
       kvNamespaces: { LINKS: "bench-links" },
       queueProducers: { WEBHOOKS: "qr3-webhooks" },
       bindings: { PUBLIC_BASE_URL: "https://qr3.app", WEBHOOK_ALLOW_LOOPBACK: "false" },
     },
-    { name: "raw", compatibility: api, script: RAW_WORKER, d1Databases: { DB: "bench-aggregation" } },
+    { name: "raw", compatibility: api, script: RAW_WORKER, d1Databases: { DB: databases[`SHARD_${SHARD}`]! } },
     {
       name: "driver",
       compatibility: api,
@@ -67,20 +72,21 @@ const mf = miniflare({
     },
   ],
 });
-const db = (await mf.getD1Database("DB", "api")) as unknown as D1Database;
 const driver = await mf.getWorker("driver");
-await migrate(db);
+const { control, shards } = await migrateDeployment(mf, "api");
+const db = shards[SHARD]!;
 
 // Seed: a business workspace (a year of retention), its key, one code, and a year of scans.
 const workspaceId = newId("ws");
 const codeId = newId("qr");
 const { key, hash, prefix } = await newApiKey();
 const created = new Date(NOW - YEAR_MS).toISOString();
-await db.batch([
-  db.prepare("INSERT INTO workspaces (id, name, plan, retention_days, created_at) VALUES (?1, 'Bench', 'business', 365, ?2)").bind(workspaceId, created),
-  db.prepare("INSERT INTO api_keys (id, workspace_id, key_hash, prefix, created_at) VALUES (?1, ?2, ?3, ?4, ?5)").bind(newId("key"), workspaceId, hash, prefix, created),
-  db.prepare("INSERT INTO codes (id, workspace_id, short_code, url, status, created_at, updated_at) VALUES (?1, ?2, 'bench', 'https://example.com', 'active', ?3, ?3)").bind(codeId, workspaceId, created),
+await control.batch([
+  insertWorkspace(control, { id: workspaceId, name: "Bench", plan: "business", retention_days: 365, shard: SHARD, created_at: created }),
+  insertApiKey(control, { id: newId("key"), workspace_id: workspaceId, key_hash: hash, prefix, created_at: created }),
 ]);
+await claimShortCode(control, { short_code: "bench", workspace_id: workspaceId, code_id: codeId, created_at: created });
+await insertCode(db, { id: codeId, workspace_id: workspaceId, short_code: "bench", url: "https://example.com", status: "active", created_at: created, updated_at: created });
 
 let seedSeconds = performance.now();
 const CHUNK = 100_000;
@@ -187,7 +193,7 @@ const waitingP50 = median(waitingTimes);
 const waitingP95 = [...waitingTimes].sort((a, b) => a - b)[Math.floor(waitingTimes.length * 0.95)]!;
 rows.push([`days=30, ${WAITING} scans waiting`, waitingP50.toFixed(1), waitingP95.toFixed(1), "", "", "", "(worst case)"]);
 
-console.log(`\nAggregation: one code with ${SCANS.toLocaleString("en")} scans over 365 days (seeded and summarised in ${seedSeconds.toFixed(0)} s; ${summaryRows.toLocaleString("en")} day and dimension summary rows)`);
+console.log(`\nAggregation: one code with ${SCANS.toLocaleString("en")} scans over 365 days, on shard ${SHARD} of ${shards.length} (seeded and summarised in ${seedSeconds.toFixed(0)} s; ${summaryRows.toLocaleString("en")} day and dimension summary rows)`);
 console.log(`Machine: ${await machine()}`);
 console.log(`${compatibilityReport(mf)}\n`);
 console.log(table(["window", "summaries p50 ms", "p95 ms", "raw rows p50 ms", "speed-up", "period_scans", "target"], rows));

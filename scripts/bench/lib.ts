@@ -2,9 +2,10 @@
 // which would dominate every figure), with in-memory local D1, KV and Queues.
 import { readD1Migrations } from "@cloudflare/vitest-plugin";
 import { Miniflare, convertV4MiniflareOptions, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { unstable_readConfig } from "wrangler";
-import { ROOT } from "../lib/d1.ts";
+import { MIGRATIONS, ROOT, readShardsConfig } from "../lib/shards-config.ts";
 
 /** The deployed workers whose configs the benchmarks take their runtime behaviour from. */
 export const WORKER_CONFIGS = {
@@ -87,10 +88,44 @@ export function compatibilityReport(mf: Miniflare): string {
   return reports.get(mf) ?? "Workers: not started by miniflare() here";
 }
 
-export async function migrate(db: D1Database): Promise<void> {
-  for (const migration of await readD1Migrations(join(ROOT, "migrations"))) {
+/** Applies every migration of a folder (NNNN_name.sql), in order, to a fresh database. */
+export async function migrateFolder(db: D1Database, dir: string): Promise<void> {
+  for (const migration of await readD1Migrations(dir)) {
     for (const query of migration.queries) await db.prepare(query).run();
   }
+}
+
+/**
+ * The D1 databases of config/shards.json as a worker's Miniflare `d1Databases`: CONTROL and
+ * SHARD_0 to SHARD_{shards-1} (all of the config's unless fewer are asked for), each a database of
+ * its own, named `<prefix>-<database_name>` so that several deployments can share one Miniflare.
+ */
+export function shardDatabases(prefix: string, shards = readShardsConfig().shards.length): Record<string, string> {
+  const config = readShardsConfig();
+  if (!Number.isInteger(shards) || shards < 1 || shards > config.shards.length) {
+    throw new Error(`config/shards.json declares ${config.shards.length} shards; ${shards} asked for`);
+  }
+  return Object.fromEntries([config.control, ...config.shards.slice(0, shards)].map((db) => [db.binding, `${prefix}-${db.database_name}`]));
+}
+
+export interface Deployment {
+  control: D1Database;
+  /** By shard number. */
+  shards: D1Database[];
+}
+
+/**
+ * The databases that `shardDatabases` bound to `worker`, migrated as a deployment's are: CONTROL
+ * with migrations/control, every shard with migrations/shard.
+ */
+export async function migrateDeployment(mf: Miniflare, worker: string, shards = readShardsConfig().shards.length): Promise<Deployment> {
+  const config = readShardsConfig();
+  const open = async (binding: string) => (await mf.getD1Database(binding, worker)) as unknown as D1Database;
+  const control = await open(config.control.binding);
+  const shardDbs = await Promise.all(config.shards.slice(0, shards).map((s) => open(s.binding)));
+  await migrateFolder(control, join(ROOT, MIGRATIONS.control));
+  for (const db of shardDbs) await migrateFolder(db, join(ROOT, MIGRATIONS.shard));
+  return { control, shards: shardDbs };
 }
 
 export function median(values: number[]): number {
@@ -110,3 +145,71 @@ export const machine = async () => {
   const os = await import("node:os");
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? "CPU"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 };
+
+/**
+ * The workerd processes this benchmark started (Miniflare's children, or further down), from the
+ * parent links in /proc; null where there is no /proc to read (not Linux). Other workerd processes
+ * on the machine (test runs, other benchmarks) are not this benchmark's.
+ */
+export function ownWorkerdPids(): string[] | null {
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
+  } catch {
+    return null;
+  }
+  const children = new Map<string, string[]>();
+  const names = new Map<string, string>();
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // The name is in parentheses and may itself contain spaces or parentheses.
+      names.set(pid, stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")));
+      const ppid = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]!;
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const own: string[] = [];
+  for (const queue = [String(process.pid)]; queue.length; ) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      if (names.get(child) === "workerd") own.push(child);
+      queue.push(child);
+    }
+  }
+  return own;
+}
+
+/** CPU seconds (user and system) used so far by these processes (Linux /proc; null elsewhere). */
+export function cpuSeconds(pids: readonly string[] | null): number | null {
+  if (!pids?.length) return null;
+  try {
+    let ticks = 0;
+    for (const pid of pids) {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+    }
+    return ticks / 100; // USER_HZ
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds used so far by each thread of these processes, by thread id (Linux /proc; empty elsewhere). */
+export function threadCpuSeconds(pids: readonly string[] | null): Map<string, number> {
+  const threads = new Map<string, number>();
+  for (const pid of pids ?? []) {
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        threads.set(`${pid}/${tid}`, (Number(fields[11]) + Number(fields[12])) / 100);
+      }
+    } catch {
+      // exited meanwhile, or no /proc
+    }
+  }
+  return threads;
+}

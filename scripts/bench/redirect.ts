@@ -14,11 +14,10 @@
 // runs, other benchmarks) are left alone, and their CPU is not the redirect's.
 import { execFileSync } from "node:child_process";
 import { cpus } from "node:os";
-import { readdirSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { linkKey, newId, saltKey, utcDate } from "@qr3/core";
 import { buildWorker } from "../build.ts";
-import { compatibilityOf, compatibilityReport, machine, median, miniflare, table } from "./lib.ts";
+import { compatibilityOf, compatibilityReport, cpuSeconds, machine, median, miniflare, ownWorkerdPids, table } from "./lib.ts";
 import { percentile, runLoad, type LoadResult } from "./load.ts";
 
 const { values } = parseArgs({
@@ -57,7 +56,8 @@ const mf = miniflare({
 });
 const origin = (await mf.ready).origin;
 const links = await mf.getKVNamespace("LINKS", "redirect");
-await links.put(linkKey("bench1"), JSON.stringify({ code_id: newId("qr"), workspace_id: newId("ws"), url: "https://example.com/", status: "active" }));
+// A record as the API writes it: the redirector copies its shard into each scan message.
+await links.put(linkKey("bench1"), JSON.stringify({ code_id: newId("qr"), workspace_id: newId("ws"), url: "https://example.com/", status: "active", version: 1, shard: 0 }));
 // Today's salt, as the ingest cron writes it a day ahead.
 const salts = await mf.getKVNamespace("SALTS", "redirect");
 await salts.put(saltKey(utcDate(Date.now())), "5a".repeat(32));
@@ -68,42 +68,8 @@ const targets = [
 ] as const;
 const headers = (host: string) => ({ host, "user-agent": IPHONE, "cf-connecting-ip": "203.0.113.9", "accept-language": "de-AT,de;q=0.9" });
 
-/**
- * The workerd processes this benchmark started (Miniflare's children, or further down), from the
- * parent links in /proc; null where there is no /proc to read.
- */
-function ownWorkerdPids(): string[] | null {
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc").filter((d) => /^\d+$/.test(d));
-  } catch {
-    return null;
-  }
-  const children = new Map<string, string[]>();
-  const names = new Map<string, string>();
-  for (const pid of entries) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      // The name is in parentheses and may itself contain spaces or parentheses.
-      names.set(pid, stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")));
-      const ppid = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]!;
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    } catch {
-      // exited meanwhile
-    }
-  }
-  const own: string[] = [];
-  for (const queue = [String(process.pid)]; queue.length; ) {
-    for (const child of children.get(queue.shift()!) ?? []) {
-      if (names.get(child) === "workerd") own.push(child);
-      queue.push(child);
-    }
-  }
-  return own;
-}
-
 // Miniflare has started its workerd by now; it keeps the same one for the whole run.
-const workerd = process.platform === "linux" ? ownWorkerdPids() : null;
+const workerd = ownWorkerdPids();
 
 /** Pins this process to the first core and its workerd to the second; false where that is not possible. */
 function pinCores(): boolean {
@@ -117,22 +83,6 @@ function pinCores(): boolean {
   }
 }
 
-/** CPU seconds used so far by this benchmark's workerd (Linux /proc; null elsewhere). */
-function workerdCpuSeconds(): number | null {
-  if (!workerd?.length) return null;
-  try {
-    let ticks = 0;
-    for (const pid of workerd) {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
-    }
-    return ticks / 100; // USER_HZ
-  } catch {
-    return null;
-  }
-}
-
 const pinned = pinCores();
 for (const [, host] of targets) await runLoad({ url: `${origin}/bench1`, connections: CONNECTIONS, durationMs: 2000, headers: headers(host) });
 
@@ -140,9 +90,9 @@ const results = new Map<string, LoadResult[]>();
 const cpu = new Map<string, number>();
 for (let slice = 0; slice < SLICES; slice++) {
   for (const [name, host] of slice % 2 ? [...targets].reverse() : targets) {
-    const before = workerdCpuSeconds();
+    const before = cpuSeconds(workerd);
     const r = await runLoad({ url: `${origin}/bench1`, connections: CONNECTIONS, durationMs: (SECONDS * 1000) / SLICES, headers: headers(host) });
-    const after = workerdCpuSeconds();
+    const after = cpuSeconds(workerd);
     if (before !== null && after !== null) cpu.set(name, (cpu.get(name) ?? 0) + after - before);
     results.set(name, [...(results.get(name) ?? []), r]);
   }

@@ -1,11 +1,12 @@
-// Hands prepared batches to a queue consumer through a service binding, the way the local Queues
-// broker delivers them, and times each delivery inside workerd: the benchmark's Node process and
-// Miniflare's proxy stay out of the measurement. Clocks in workerd advance across I/O, so each
-// time spans the consumer's whole invocation, D1 included. When asked, it then folds the scans
-// still waiting into the summaries (the consumer does so once enough wait).
+// Hands prepared batches to a queue consumer through a service binding (the one named `consumer`),
+// the way the local Queues broker delivers them, and times each delivery inside workerd: the
+// benchmark's Node process and Miniflare's proxy stay out of the measurement. Clocks in workerd
+// advance across I/O, so each time spans the consumer's whole invocation, D1 included. When asked,
+// it then folds the scans still waiting into the summaries of each database named (the consumer
+// does so once enough wait).
 export default {
   async fetch(request, env) {
-    const { queue, batches, inFlight, fold } = await request.json();
+    const { consumer, queue, batches, inFlight, fold } = await request.json();
     const pending = batches.map((messages, index) => ({ index, messages: messages.map((m) => ({ ...m, timestamp: new Date(m.timestamp) })) }));
     const times = new Array(batches.length);
     const started = Date.now();
@@ -13,7 +14,7 @@ export default {
       Array.from({ length: inFlight }, async () => {
         for (let next = pending.shift(); next; next = pending.shift()) {
           const t = Date.now();
-          const result = await env.CONSUMER.queue(queue, next.messages);
+          const result = await env[consumer].queue(queue, next.messages);
           times[next.index] = Date.now() - t;
           if (result.outcome !== "ok" || result.explicitAcks.length !== next.messages.length) {
             throw new Error(`batch ${next.index} not fully acked: ${JSON.stringify(result)}`);
@@ -26,7 +27,7 @@ export default {
     let foldMs = 0;
     if (fold) {
       const t = Date.now();
-      await env.DB.batch(fold.map((sql) => env.DB.prepare(sql)));
+      await Promise.all(fold.databases.map((name) => env[name].batch(fold.sql.map((sql) => env[name].prepare(sql)))));
       foldMs = Date.now() - t;
     }
     return Response.json({ times, foldMs, elapsed: Date.now() - started });
