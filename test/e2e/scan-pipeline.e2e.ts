@@ -192,6 +192,23 @@ describe("the scan pipeline over the local stack", () => {
     }
   });
 
+  it("reports every shard, and places a workspace on the one with the fewest retained scans", async () => {
+    const admin = async (...args: string[]) => JSON.parse((await run("node", ["scripts/admin.ts", ...args, "--persist-to", persistTo], { cwd: ROOT })).stdout);
+    const before: Array<{ shard: number; workspaces: number; scans: number; bytes: number }> = await admin("shards");
+    expect(before.map((s) => s.shard)).toEqual(stack.demos.map((d) => d.shard));
+    for (const s of before) {
+      expect(s.workspaces, `shard ${s.shard}`).toBeGreaterThanOrEqual(1);
+      expect(s.bytes, `shard ${s.shard}`).toBeGreaterThan(0);
+    }
+    // The pipeline above ran on shard 2: it holds the most scans of all.
+    expect(before[2]!.scans).toBe(Math.max(...before.map((s) => s.scans)));
+    const fewest = before.reduce((a, b) => (b.scans < a.scans ? b : a));
+    const created = await admin("create-workspace", "--name", "Placed Co", "--plan", "pro");
+    expect(created.shard).toBe(fewest.shard);
+    const after: typeof before = await admin("shards");
+    expect(after.map((s) => s.workspaces)).toEqual(before.map((s) => s.workspaces + (s.shard === fewest.shard ? 1 : 0)));
+  });
+
   it("runs the ingest cron through the gateway, and each shard's maintenance after it", async () => {
     const time = Date.parse("2031-01-01T00:05:00Z");
     const res = await fetch(`${stack.origin}/cdn-cgi/handler/scheduled?cron=5+0+*+*+*&time=${time}`);
