@@ -154,7 +154,8 @@ async function dispatch(env: Env, { shard, staged }: Stored): Promise<void> {
 
 /**
  * Folds a shard's waiting scans into its summaries once enough wait, or whenever the batch was not
- * full (the queue has caught up). Should this fail, the next batch, read or cron folds them.
+ * full (the queue has caught up). Should this fail, the next batch or cron run folds them (reads count
+ * them meanwhile).
  */
 async function fold(env: Env, { shard, waiting }: Stored, full: boolean): Promise<void> {
   if (waiting < FOLD_AT && (waiting === 0 || full)) return;

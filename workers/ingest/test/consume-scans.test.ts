@@ -7,6 +7,7 @@ import type { ScanMessage } from "@qr3/schema";
 import { foldScans } from "@qr3/db";
 import { shardDb, shardNumbers } from "@qr3/core";
 import { refusingBatches, withShard } from "./databases.ts";
+import { runScanBatch } from "./scan-batch.ts";
 import { countOnShards } from "./shard-rows.ts";
 
 type Code = Awaited<ReturnType<typeof seedCode>>;
@@ -22,23 +23,10 @@ beforeEach(async () => {
 /** The database of the shard that holds `code`. */
 const dbOf = (c: { shard: number }) => shardDb(env, c.shard);
 
+/** Delivers `bodies` as one batch of the scans queue (ids msg-0, msg-1, ...). */
 async function deliver(bodies: unknown[], testEnv: Env = env, attempts = 1) {
-  const batch = createMessageBatch(
-    "qr3-scans",
-    bodies.map((body, i) => ({ id: `msg-${i}`, timestamp: new Date(), attempts, body })),
-  );
-  // getQueueResult does not report retry delays, so record them on the way through.
-  const delays: Record<string, number | undefined> = {};
-  for (const message of batch.messages) {
-    const retry = message.retry.bind(message);
-    message.retry = (options?: QueueRetryOptions) => {
-      delays[message.id] = options?.delaySeconds;
-      retry(options);
-    };
-  }
-  const ctx = createExecutionContext();
-  await worker.queue(batch, testEnv, ctx);
-  return { ...(await getQueueResult(batch, ctx)), delays };
+  const { result, delays } = await runScanBatch(bodies, testEnv, { attempts });
+  return { ...result, delays };
 }
 
 /** The scans of a code in every shard (a scan stored in the wrong shard counts too). */

@@ -1,6 +1,5 @@
 // The scans consumer over several shards: each shard's scans are stored in its own database, in
 // one transaction per shard, and a shard that fails holds back only the messages with its scans.
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { shardDb, shardNumbers } from "@qr3/core";
 import { dayRows, foldScans, workspaceTotals } from "@qr3/db";
@@ -11,6 +10,7 @@ import { SCANS_BATCH_SIZE } from "../src/queues.ts";
 import { retryDelaySeconds } from "../src/retry.ts";
 import { scanMessage, seedCode, seedWorkspace } from "../../../test/fixtures.ts";
 import { unreachable, withShard } from "./databases.ts";
+import { runScanBatch } from "./scan-batch.ts";
 import { countOnShards, countPerShard } from "./shard-rows.ts";
 import { deliveryRows, recordingQueue, runWebhookQueue, seedWebhook } from "./webhook-helpers.ts";
 
@@ -18,19 +18,8 @@ type Code = Awaited<ReturnType<typeof seedCode>>;
 
 /** Delivers `bodies` as one batch of the scans queue (ids m0, m1, ...), with WEBHOOKS recorded. */
 async function deliver(bodies: unknown[], testEnv: Env = env, { attempts = 1, ids = bodies.map((_, i) => `m${i}`) } = {}) {
-  const batch = createMessageBatch("qr3-scans", bodies.map((body, i) => ({ id: ids[i]!, timestamp: new Date(), attempts, body })));
-  const delays: Record<string, number | undefined> = {};
-  for (const message of batch.messages) {
-    const retry = message.retry.bind(message);
-    message.retry = (options?: QueueRetryOptions) => {
-      delays[message.id] = options?.delaySeconds;
-      retry(options);
-    };
-  }
   const webhooks = recordingQueue();
-  const ctx = createExecutionContext();
-  await worker.queue(batch, { ...testEnv, WEBHOOKS: webhooks.queue }, ctx);
-  const result = await getQueueResult(batch, ctx);
+  const { result, delays } = await runScanBatch(bodies, { ...testEnv, WEBHOOKS: webhooks.queue }, { attempts, ids });
   return { acked: [...result.explicitAcks].sort(), retried: result.retryMessages.map((m) => m.msgId).sort(), delays, dispatch: webhooks.sent.map((s) => s.body) };
 }
 
