@@ -5,7 +5,6 @@ import { shardDb, shardNumbers } from "@qr3/core";
 import { dayRows, foldScans, workspaceTotals } from "@qr3/db";
 import type { ScanMessage } from "@qr3/schema";
 import { describe, expect, it, vi } from "vitest";
-import worker from "../src/index.ts";
 import { SCANS_BATCH_SIZE } from "../src/queues.ts";
 import { retryDelaySeconds } from "../src/retry.ts";
 import { scanMessage, seedCode, seedWorkspace } from "../../../test/fixtures.ts";
