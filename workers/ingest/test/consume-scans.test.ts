@@ -1,6 +1,5 @@
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index.ts";
 import { scanMessage, seedCode, seedWorkspace } from "../../../test/fixtures.ts";
 import type { ScanMessage } from "@qr3/schema";
 import { foldScans } from "@qr3/db";
