@@ -111,7 +111,7 @@ export async function deleteWorkspace(target: Target, workspaceId: string | unde
   await deleteWorkspaceRecord(target.control, workspaceId);
   let scans = 0;
   for (let deleted = SCAN_CHUNK; deleted === SCAN_CHUNK; ) {
-    deleted = await purgeScansOfDeleted(db, "workspace", SCAN_CHUNK);
+    deleted = await purgeScansOfDeleted(db, SCAN_CHUNK);
     scans += deleted;
   }
   for (const step of deletedSummaryPurges(db, SCAN_CHUNK)) {

@@ -1,3 +1,4 @@
+import { scopeScans } from "./scope-scans.ts";
 import { tailDimValues } from "./tail.ts";
 
 // Reads for the aggregation API: none writes. All of them read summaries (see summaries.ts) and
@@ -105,11 +106,11 @@ export function dimTotals(db: D1Database, scope: string, fromDay: string, toDay:
 
 /** Raw scans of a code or workspace in [from, to). */
 export function edgeScans(db: D1Database, scope: string, from: string, to: string): D1PreparedStatement {
-  const column = scope.startsWith("ws_") ? "workspace_id" : "code_id";
+  const { from: source, where } = scopeScans("?1", scope.startsWith("ws_"));
   return db
     .prepare(
-      `SELECT code_id, country, device_type, os, browser, referer, language, city, is_bot FROM scans
-       WHERE ${column} = ?1 AND scanned_at >= ?2 AND scanned_at < ?3`,
+      `SELECT s.code_id, s.country, s.device_type, s.os, s.browser, s.referer, s.language, s.city, s.is_bot FROM ${source}
+       WHERE ${where} AND s.scanned_at >= ?2 AND s.scanned_at < ?3`,
     )
     .bind(scope, from, to);
 }

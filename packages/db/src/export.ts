@@ -1,4 +1,5 @@
 import { EXPORT_COLUMNS, type ExportColumn } from "@qr3/schema";
+import { scanColumnsSql } from "./scope-scans.ts";
 
 export type ExportRow = { [K in ExportColumn]: K extends "is_bot" ? number : string | null };
 
@@ -7,13 +8,13 @@ export interface ExportCursor {
   id: string;
 }
 
-const SELECT_EXPORT = `SELECT ${EXPORT_COLUMNS.join(", ")} FROM scans
+const SELECT_EXPORT = `SELECT ${scanColumnsSql(EXPORT_COLUMNS)} FROM scans
   WHERE code_id = ?1 AND scanned_at >= ?2 AND scanned_at < ?3 AND (scanned_at, id) > (?4, ?5)
   ORDER BY scanned_at, id LIMIT ?6`;
 
 /**
  * One page of a code's raw scans in [from, to), in scanned_at order, after `cursor` (keyset
- * pagination on the (code_id, scanned_at) index: every page costs the same however deep).
+ * pagination on scans' primary key, (code_id, scanned_at, id): every page costs the same however deep).
  */
 export async function exportPage(
   db: D1Database,

@@ -15,3 +15,5 @@ export * from "./summaries.ts";
 export * from "./tail.ts";
 export * from "./rebuild.ts";
 export * from "./dead-letters.ts";
+export * from "./visitors.ts";
+export * from "./scope-scans.ts";

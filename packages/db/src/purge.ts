@@ -12,15 +12,17 @@ import type { Retentions } from "./workspaces.ts";
 const RETAINED = "(SELECT value ->> 0 AS id, value ->> 1 AS retention_days FROM json_each(?3))";
 
 /**
- * Scans older than their workspace's retention: before the start of the UTC day `retention_days
+ * Scans older than their workspace's retention (those of its codes: a deleted code's scans go with
+ * its tombstone, purgeScansOfDeleted): before the start of the UTC day `retention_days
  * - 1` days before the day of `dayStartMs` (see retentionStart in @qr3/core, which the reads use).
  */
 export async function purgeExpiredScans(db: D1Database, retentions: Retentions, dayStartMs: number, limit: number): Promise<number> {
   const result = await db
     .prepare(
-      `DELETE FROM scans WHERE rowid IN (
-         SELECT s.rowid FROM ${RETAINED} w
-         JOIN scans s ON s.workspace_id = w.id
+      `DELETE FROM scans WHERE (code_id, scanned_at, id) IN (
+         SELECT s.code_id, s.scanned_at, s.id FROM ${RETAINED} w
+         CROSS JOIN codes c ON c.workspace_id = w.id
+         CROSS JOIN scans s ON s.code_id = c.id
            AND s.scanned_at < strftime('%Y-%m-%dT%H:%M:%fZ', ?1 / 1000, 'unixepoch', printf('-%d days', w.retention_days - 1))
          LIMIT ?2)`,
     )
@@ -103,16 +105,17 @@ export function deletedSummaryPurges(db: D1Database, limit: number): PurgeStep[]
   return DELETED_SUMMARY_SQL.map((sql) => ({ queries: 1, run: async () => (await db.prepare(sql).bind(limit).run()).meta.changes }));
 }
 
-const DELETED_SCANS_COLUMN = { code: "code_id", workspace: "workspace_id" } as const;
-
-/** Scans of deleted codes or workspaces. */
-export async function purgeScansOfDeleted(db: D1Database, kind: keyof typeof DELETED_SCANS_COLUMN, limit: number): Promise<number> {
+/**
+ * Scans of deleted codes. A deleted workspace's scans go through the tombstones of its codes, which
+ * deleting the workspace writes (packages/db/src/workspaces.ts).
+ */
+export async function purgeScansOfDeleted(db: D1Database, limit: number): Promise<number> {
   const result = await db
     .prepare(
-      `DELETE FROM scans WHERE rowid IN (
-         SELECT s.rowid FROM deletions d JOIN scans s ON s.${DELETED_SCANS_COLUMN[kind]} = d.id WHERE d.kind = ?1 LIMIT ?2)`,
+      `DELETE FROM scans WHERE (code_id, scanned_at, id) IN (
+         SELECT s.code_id, s.scanned_at, s.id FROM deletions d CROSS JOIN scans s ON s.code_id = d.id WHERE d.kind = 'code' LIMIT ?1)`,
     )
-    .bind(kind, limit)
+    .bind(limit)
     .run();
   return result.meta.changes;
 }
@@ -122,7 +125,7 @@ export async function clearFinishedDeletions(db: D1Database): Promise<number> {
   const result = await db
     .prepare(
       `DELETE FROM deletions WHERE
-         NOT EXISTS (SELECT 1 FROM scans WHERE (deletions.kind = 'code' AND code_id = deletions.id) OR (deletions.kind = 'workspace' AND workspace_id = deletions.id))
+         NOT EXISTS (SELECT 1 FROM scans WHERE deletions.kind = 'code' AND code_id = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_days WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_quarters WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_dims WHERE scope = deletions.id)

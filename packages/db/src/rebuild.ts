@@ -1,4 +1,5 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
+import { scopeScans } from "./scope-scans.ts";
 import { foldStatements, refererHost } from "./summaries.ts";
 
 // Rebuilds the summaries of one scope (a code, or a workspace with all its codes) from its raw
@@ -10,8 +11,7 @@ import { foldStatements, refererHost } from "./summaries.ts";
 const QUARTER = "CAST(strftime('%s', scanned_at) AS INTEGER) / 900";
 
 export async function rebuildSummaries(db: D1Database, scope: string): Promise<void> {
-  const column = scope.startsWith("ws_") ? "workspace_id" : "code_id";
-  const where = `${column} = ?1`;
+  const { from, where } = scopeScans("?1", scope.startsWith("ws_"));
   const dims = scope.startsWith("ws_") ? [...DIMENSION_NAMES.filter((d) => d !== "referer"), "code_id"] : DIMENSION_NAMES.filter((d) => d !== "referer");
   const statements = [
     ...foldStatements(db),
@@ -20,20 +20,20 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
       .prepare(
         `INSERT INTO scan_days (scope, day, scans, bot_scans, uniques)
          SELECT ?1, substr(scanned_at, 1, 10) AS d, sum(is_bot = 0), sum(is_bot), count(DISTINCT CASE WHEN is_bot = 0 THEN ip_hash END)
-         FROM scans WHERE ${where} GROUP BY d`,
+         FROM ${from} WHERE ${where} GROUP BY d`,
       )
       .bind(scope),
     db
       .prepare(
         `INSERT INTO scan_quarters (scope, quarter, scans, bot_scans)
-         SELECT ?1, ${QUARTER} AS q, sum(is_bot = 0), sum(is_bot) FROM scans WHERE ${where} GROUP BY q`,
+         SELECT ?1, ${QUARTER} AS q, sum(is_bot = 0), sum(is_bot) FROM ${from} WHERE ${where} GROUP BY q`,
       )
       .bind(scope),
     db
       .prepare(
         `INSERT INTO scan_visitors (scope, day, ip_hash, first_quarter, last_quarter)
          SELECT ?1, substr(scanned_at, 1, 10) AS d, ip_hash, min(${QUARTER}), max(${QUARTER})
-         FROM scans WHERE ${where} AND is_bot = 0 AND ip_hash IS NOT NULL GROUP BY d, ip_hash`,
+         FROM ${from} WHERE ${where} AND is_bot = 0 AND ip_hash IS NOT NULL GROUP BY d, ip_hash`,
       )
       .bind(scope),
     ...(["first", "last"] as const).map((end) =>
@@ -45,12 +45,14 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
         )
         .bind(scope),
     ),
+    // Counted: the rows of days before the horizon go, as the visitor prune's would.
+    db.prepare("DELETE FROM scan_visitors WHERE scope = ?1 AND day < (SELECT day FROM visitor_horizon)").bind(scope),
     ...dims.map((dim) =>
       db
         .prepare(
           `INSERT INTO scan_dims (scope, dim, day, value, scans, bot_scans)
            SELECT ?1, '${dim === "code_id" ? "code" : dim}', substr(scanned_at, 1, 10) AS d, ${dim}, sum(is_bot = 0), sum(is_bot)
-           FROM scans WHERE ${where} AND ${dim} IS NOT NULL GROUP BY d, ${dim}`,
+           FROM ${from} WHERE ${where} AND ${dim} IS NOT NULL GROUP BY d, ${dim}`,
         )
         .bind(scope),
     ),
@@ -70,7 +72,7 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
   const { results } = await db
     .prepare(
       `SELECT substr(scanned_at, 1, 10) AS day, referer, sum(is_bot = 0) AS scans, sum(is_bot) AS bots
-       FROM scans WHERE ${where} AND referer IS NOT NULL GROUP BY day, referer`,
+       FROM ${from} WHERE ${where} AND referer IS NOT NULL GROUP BY day, referer`,
     )
     .bind(scope)
     .all<{ day: string; referer: string; scans: number; bots: number }>();

@@ -4,10 +4,9 @@ import { DIMENSION_NAMES } from "@qr3/schema";
 // summaries, and the tail emptied, in one transaction. Scans count at two scopes, their code and
 // their workspace: the workspace's counts are summed from its codes' grouped rows rather than
 // from the scans again. D1 bills every row written, and a working table costs two per row (its
-// insert and its delete): the dimension values, one row per value, are a common table expression
-// that each of their two upserts recomputes from the tail; the visitors, whose join with
-// scan_visitors is dear to repeat, go through a working table. (`WHERE true` keeps SQLite from reading an upsert's ON CONFLICT as a
-// join constraint of the FROM clause.)
+// insert and its delete), so what several statements need is a common table expression that
+// each of them recomputes from the tail: reading the tail again costs less. (`WHERE true` keeps
+// SQLite from reading an upsert's ON CONFLICT as a join constraint of the FROM clause.)
 
 // D1 allows few terms in a compound SELECT, so the dimensions are a JSON array joined in, not a
 // UNION. Referers are counted by host; every other dimension by its stored value; and at the
@@ -43,6 +42,20 @@ const FOLD_DIMS = `WITH c AS MATERIALIZED (
       UNION ALL SELECT workspace_id, dim, day, value, sum(h), sum(b) FROM g GROUP BY workspace_id, dim, day, value
       UNION ALL SELECT workspace_id, 'code', day, code_id, sum(h), sum(b) FROM c GROUP BY workspace_id, day, code_id)`;
 
+/** Each human visitor's first and last quarter in the tail (mn, mx), per scope and UTC day, as `b`. */
+const TAIL_VISITORS = `WITH c AS MATERIALIZED (
+      SELECT code_id, workspace_id, day, ip_hash, min(quarter) AS mn, max(quarter) AS mx FROM scan_tail
+      WHERE is_bot = 0 AND ip_hash IS NOT NULL GROUP BY code_id, day, ip_hash),
+    b AS (
+      SELECT code_id AS scope, day, ip_hash, mn, mx FROM c
+      UNION ALL SELECT workspace_id, day, ip_hash, min(mn), max(mx) FROM c GROUP BY workspace_id, day, ip_hash)`;
+
+/** The same as `v`: `b`'s visitors beside the first and last quarter known before the fold (f, l; null for a new visitor). */
+const FOLD_VISITORS = `${TAIL_VISITORS},
+    v AS MATERIALIZED (
+      SELECT b.*, sv.first_quarter AS f, sv.last_quarter AS l FROM b
+      LEFT JOIN scan_visitors sv ON sv.scope = b.scope AND sv.day = b.day AND sv.ip_hash = b.ip_hash)`;
+
 /** The fold, statement by statement, in order; none binds a parameter. */
 export const FOLD_SQL = [
   `INSERT INTO scan_days (scope, day, scans, bot_scans) ${bothScopes("day")}
@@ -60,48 +73,34 @@ export const FOLD_SQL = [
     GROUP BY scope, dim, month, value
     ON CONFLICT (scope, dim, month, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
 
-  // Each human visitor's first and last quarter in the tail, per scope and UTC day, beside the
-  // first and last quarter known before (f, l; null for a new visitor). Three statements read
-  // these, and the join behind them is the dearest part of the fold: a working table pays for
-  // itself here, where recomputing it would not.
-  `INSERT INTO scan_fold_visitors (scope, day, ip_hash, mn, mx, f, l)
-    WITH c AS MATERIALIZED (
-      SELECT code_id, workspace_id, day, ip_hash, min(quarter) AS mn, max(quarter) AS mx FROM scan_tail
-      WHERE is_bot = 0 AND ip_hash IS NOT NULL GROUP BY code_id, day, ip_hash),
-    b AS (
-      SELECT code_id AS scope, day, ip_hash, mn, mx FROM c
-      UNION ALL SELECT workspace_id, day, ip_hash, min(mn), max(mx) FROM c GROUP BY workspace_id, day, ip_hash)
-    SELECT b.*, sv.first_quarter, sv.last_quarter FROM b
-    LEFT JOIN scan_visitors sv ON sv.scope = b.scope AND sv.day = b.day AND sv.ip_hash = b.ip_hash`,
   // Unique visitors: first_visits / last_visits moved to the tail's first and last quarters of
   // each visitor, a new visitor counted in its day's uniques, and the visitor's own row.
   `INSERT INTO scan_quarters (scope, quarter, first_visits, last_visits)
-    SELECT scope, quarter, sum(df), sum(dl) FROM (
+    ${FOLD_VISITORS} SELECT scope, quarter, sum(df), sum(dl) FROM (
       -- A new visitor: +1 first at mn, +1 last at mx.
-      SELECT scope, mn AS quarter, 1 AS df, 0 AS dl FROM scan_fold_visitors WHERE f IS NULL
-      UNION ALL SELECT scope, mx, 0, 1 FROM scan_fold_visitors WHERE f IS NULL
+      SELECT scope, mn AS quarter, 1 AS df, 0 AS dl FROM v WHERE f IS NULL
+      UNION ALL SELECT scope, mx, 0, 1 FROM v WHERE f IS NULL
       -- A later last scan: -1 last at l, +1 at mx.
       UNION ALL SELECT scope, CASE k.value WHEN 0 THEN l ELSE mx END, 0, CASE k.value WHEN 0 THEN -1 ELSE 1 END
-        FROM scan_fold_visitors, json_each('[0,1]') AS k WHERE f IS NOT NULL AND mx > l
+        FROM v, json_each('[0,1]') AS k WHERE f IS NOT NULL AND mx > l
       -- An earlier first scan: -1 first at f, +1 at mn.
       UNION ALL SELECT scope, CASE k.value WHEN 0 THEN f ELSE mn END, CASE k.value WHEN 0 THEN -1 ELSE 1 END, 0
-        FROM scan_fold_visitors, json_each('[0,1]') AS k WHERE f IS NOT NULL AND mn < f
+        FROM v, json_each('[0,1]') AS k WHERE f IS NOT NULL AND mn < f
     ) WHERE true GROUP BY scope, quarter
     ON CONFLICT (scope, quarter) DO UPDATE SET first_visits = first_visits + excluded.first_visits, last_visits = last_visits + excluded.last_visits`,
   `INSERT INTO scan_days (scope, day, uniques)
-    SELECT scope, day, count(*) FROM scan_fold_visitors WHERE f IS NULL GROUP BY scope, day
+    ${FOLD_VISITORS} SELECT scope, day, count(*) FROM v WHERE f IS NULL GROUP BY scope, day
     ON CONFLICT (scope, day) DO UPDATE SET uniques = uniques + excluded.uniques`,
   `INSERT INTO scan_visitors (scope, day, ip_hash, first_quarter, last_quarter)
-    SELECT scope, day, ip_hash, mn, mx FROM scan_fold_visitors WHERE true
+    ${TAIL_VISITORS} SELECT scope, day, ip_hash, mn, mx FROM b WHERE true
     ON CONFLICT (scope, day, ip_hash) DO UPDATE SET
       first_quarter = min(first_quarter, excluded.first_quarter), last_quarter = max(last_quarter, excluded.last_quarter)`,
 
-  "DELETE FROM scan_fold_visitors",
   "DELETE FROM scan_tail",
 ];
 
 /** Scans waiting in the tail before the consumer folds them (unless its batch was not full). */
-export const FOLD_AT = 1000;
+export const FOLD_AT = 5000;
 
 /**
  * The statements that count every scan waiting in the tail into the summaries and empty it: run

@@ -1,4 +1,5 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
+import { ipHashHex } from "./scope-scans.ts";
 import { dimColumn } from "./summaries.ts";
 
 // Reads never fold. The scans of a scope still waiting in scan_tail (at most a few thousand: the
@@ -23,7 +24,7 @@ export interface TailRow {
 export function tailRows(db: D1Database, scope: string): D1PreparedStatement {
   return db
     .prepare(
-      `SELECT t.is_bot, t.ip_hash, t.day, t.quarter, sv.first_quarter AS f, sv.last_quarter AS l FROM scan_tail t
+      `SELECT t.is_bot, ${ipHashHex("t.ip_hash")} AS ip_hash, t.day, t.quarter, sv.first_quarter AS f, sv.last_quarter AS l FROM scan_tail t
        LEFT JOIN scan_visitors sv ON t.is_bot = 0 AND sv.scope = ?1 AND sv.day = t.day AND sv.ip_hash = t.ip_hash
        WHERE t.${scopeColumn(scope)} = ?1`,
     )

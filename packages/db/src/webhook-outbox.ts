@@ -4,7 +4,8 @@ import type { ScanEventSource } from "@qr3/webhooks";
 export interface OutboxGroup {
   id: string;
   workspace_id: string;
-  scan_ids: string[];
+  /** Each scan by its primary key: [code_id, scanned_at, id]. */
+  scan_keys: Array<[string, string, string]>;
 }
 
 /**
@@ -14,8 +15,8 @@ export interface OutboxGroup {
 export function stageScanEvents(db: D1Database, groups: readonly OutboxGroup[], now: string): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO webhook_outbox (id, workspace_id, scan_ids, due_at, created_at)
-       SELECT j.value ->> 'id', j.value ->> 'workspace_id', j.value -> 'scan_ids', ?2, ?2
+      `INSERT INTO webhook_outbox (id, workspace_id, scan_keys, due_at, created_at)
+       SELECT j.value ->> 'id', j.value ->> 'workspace_id', j.value -> 'scan_keys', ?2, ?2
        FROM json_each(?1) AS j
        WHERE EXISTS (
          SELECT 1 FROM webhooks w, json_each(w.events) AS e
@@ -36,9 +37,10 @@ export async function outboxScans(db: D1Database, outboxId: string): Promise<{ f
       .prepare(
         `SELECT s.id AS scan_id, s.code_id, c.short_code, s.country, s.device_type, s.os, s.scanned_at
          FROM webhook_outbox o
-         -- CROSS JOIN keeps this order: by scan id, not through all of the workspace's scans.
-         CROSS JOIN json_each(o.scan_ids) AS i
-         CROSS JOIN scans s ON s.id = i.value AND s.workspace_id = o.workspace_id
+         -- CROSS JOIN keeps this order: by primary key, not through all of the workspace's scans.
+         CROSS JOIN json_each(o.scan_keys) AS i
+         CROSS JOIN scans s ON s.code_id = i.value ->> 0 AND s.scanned_at = i.value ->> 1 AND s.id = i.value ->> 2
+           AND s.workspace_id = o.workspace_id
          JOIN codes c ON c.id = s.code_id
          WHERE o.id = ?1`,
       )

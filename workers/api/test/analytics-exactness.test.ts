@@ -9,7 +9,7 @@
 // database. Every answer must equal the raw rows' figures and its twin's answer, ids aside.
 import { env } from "cloudflare:workers";
 import { newId, retentionStart, shardDb, shardNumbers, startOfUtcDay } from "@qr3/core";
-import { deletedSummaryPurges, expiredSummaryPurges, foldScans, purgeExpiredScans, rebuildSummaries, shardRetentions } from "@qr3/db";
+import { deletedSummaryPurges, expiredSummaryPurges, foldScans, purgeExpiredScans, rebuildSummaries, SCAN_ROW_SQL, shardRetentions, visitorHorizon, visitorPrune } from "@qr3/db";
 import { DIMENSIONS, DIMENSION_NAMES, type ScanRow } from "@qr3/schema";
 import { beforeAll, expect, it, vi } from "vitest";
 import { CLOCKS, describeAtClocks } from "../../../test/clocks.ts";
@@ -212,7 +212,7 @@ describeAtClocks(
       });
     }
 
-    const stored = async (ws: Workspace) => (await ws.db.prepare("SELECT * FROM scans WHERE workspace_id = ?1").bind(ws.id).all<ScanRow>()).results;
+    const stored = async (ws: Workspace) => (await ws.db.prepare(`SELECT ${SCAN_ROW_SQL} FROM scans WHERE workspace_id = ?1`).bind(ws.id).all<ScanRow>()).results;
     const storedAll = async () => (await Promise.all(pairs.map((p) => stored(p.sharded)))).flat();
 
     /** The workspaces' scans waiting in their shards' tails. */
@@ -354,6 +354,45 @@ describeAtClocks(
       ]);
     }, LONG);
 
+    it("after the visitor rows of older days were pruned: late scans of visitors seen on those days, and new ones", async () => {
+      // The daily run's visitor prune, as of now: only the last VISITOR_DAYS days keep their rows.
+      const horizon = visitorHorizon(NOW);
+      for (const shard of shardNumbers(env)) {
+        const prune = visitorPrune(shardDb(env, shard), horizon, 500);
+        while ((await prune.run()) === 500);
+      }
+      expect(await waiting()).toBe(0);
+      for (const shard of shardNumbers(env)) {
+        expect(await shardDb(env, shard).prepare("SELECT count(*) AS n FROM scan_visitors WHERE day < ?1").bind(horizon).first<number>("n")).toBe(0);
+      }
+      const folded = await storedAll();
+      const before = folded.filter((r) => r.ip_hash !== null && r.is_bot === 0 && r.scanned_at < horizon);
+      expect(before.length).toBeGreaterThan(50);
+      const rows: ScanRow[] = [];
+      // A visitor of a pruned day comes again that day, by the same code or another of its
+      // workspace, at any time or at one of the day's ends, so that its first or last quarter may move.
+      for (let i = 0; i < 150; i++) {
+        const seen = pick(before);
+        const day = startOfUtcDay(Date.parse(seen.scanned_at));
+        const [from, to] = random() < 0.5 ? [day, day + DAY] : random() < 0.5 ? [day, day + QUARTER] : [day + DAY - QUARTER, day + DAY];
+        rows.push(randomRow(from, to, { code: pick(shardedOf(seen.workspace_id).codes), ip_hash: seen.ip_hash, is_bot: 0 }));
+      }
+      // New visitors on pruned days, some of them twice in this batch.
+      const newcomers = "0123".split("").map((c) => `${c}e`.repeat(32));
+      for (let i = 0; i < 60; i++) rows.push(randomRow(NOW - 60 * DAY, Date.parse(horizon), { ip_hash: pick(newcomers), is_bot: 0 }));
+      // Half of it stored and folded, the other half left waiting; with redeliveries of both.
+      rows.sort(() => random() - 0.5);
+      const half = rows.length >> 1;
+      await store(rows.slice(0, half));
+      await store([...rows.slice(half), ...rows.slice(0, 20)], { fold: false });
+      expect(await waiting()).toBe(rows.length - half);
+      await compareAll(NOW, [
+        ["UTC", 60, false],
+        ["Asia/Kathmandu", 30, true],
+        ["America/St_Johns", 60, false],
+      ]);
+    }, LONG);
+
     it("after a purge forty days later, which folds the scans still waiting first", async () => {
       const later = NOW + 40 * DAY;
       // New scans, some already past retention by then (late redeliveries), wait in the tail when
@@ -399,9 +438,16 @@ describeAtClocks(
     it("rebuilding the summaries from the raw rows gives the very summaries that ingestion and the purges kept, on every shard", async () => {
       const snapshot = async (db: D1Database, scope: string) => {
         const out: Record<string, unknown[]> = {};
-        for (const table of ["scan_days", "scan_quarters", "scan_dims", "scan_dim_months", "scan_visitors"]) {
+        for (const table of ["scan_days", "scan_quarters", "scan_dims", "scan_dim_months"]) {
           out[table] = (await db.prepare(`SELECT * FROM ${table} WHERE scope = ?1 ORDER BY 1, 2, 3, 4`).bind(scope).all()).results;
         }
+        // Visitor rows of days before the horizon are pruned, and rebuilt only for a late scan.
+        out.scan_visitors = (
+          await db
+            .prepare("SELECT * FROM scan_visitors WHERE scope = ?1 AND day >= (SELECT day FROM visitor_horizon) ORDER BY 1, 2, 3")
+            .bind(scope)
+            .all()
+        ).results;
         return out;
       };
       for (const { sharded } of pairs) {

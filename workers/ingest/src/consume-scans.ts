@@ -17,8 +17,8 @@ interface Valid {
 function outboxGroups(valid: readonly Valid[]): OutboxGroup[] {
   const groups = new Map<string, OutboxGroup>();
   for (const { row } of valid) {
-    const group = groups.get(row.workspace_id) ?? { id: newId("obx"), workspace_id: row.workspace_id, scan_ids: [] };
-    group.scan_ids.push(row.id);
+    const group = groups.get(row.workspace_id) ?? { id: newId("obx"), workspace_id: row.workspace_id, scan_keys: [] };
+    group.scan_keys.push([row.code_id, row.scanned_at, row.id]);
     groups.set(row.workspace_id, group);
   }
   return [...groups.values()];

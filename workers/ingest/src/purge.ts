@@ -8,6 +8,8 @@ import {
   purgeOldDeliveries,
   type PurgeStep,
   type Retentions,
+  visitorHorizon,
+  visitorPrune,
 } from "@qr3/db";
 
 // Rows per delete statement: far below D1's 30 s per query even for the busiest code.
@@ -28,6 +30,8 @@ export interface PurgeReport {
   deleted_scans: number;
   deleted_summaries: number;
   deliveries: number;
+  /** Visitor rows of days no scan is expected for any more (packages/db/src/visitors.ts). */
+  visitors: number;
   queries: number;
   complete: boolean;
 }
@@ -38,11 +42,12 @@ export const emptyReport = (): PurgeReport => ({
   deleted_scans: 0,
   deleted_summaries: 0,
   deliveries: 0,
+  visitors: 0,
   queries: 0,
   complete: true,
 });
 
-type Counted = "expired_scans" | "expired_summaries" | "deleted_scans" | "deleted_summaries" | "deliveries";
+type Counted = "expired_scans" | "expired_summaries" | "deleted_scans" | "deleted_summaries" | "deliveries" | "visitors";
 
 /** A step of one statement. */
 const one = (run: () => Promise<number>): PurgeStep => ({ queries: 1, run });
@@ -67,8 +72,7 @@ async function drain(steps: Array<[Counted, PurgeStep]>, report: PurgeReport, bu
 export async function purgeDeletedScans(db: D1Database, report: PurgeReport, budget: number): Promise<void> {
   await drain(
     [
-      ["deleted_scans", one(() => purgeScansOfDeleted(db, "code", PURGE_CHUNK))],
-      ["deleted_scans", one(() => purgeScansOfDeleted(db, "workspace", PURGE_CHUNK))],
+      ["deleted_scans", one(() => purgeScansOfDeleted(db, PURGE_CHUNK))],
       ...deletedSummaryPurges(db, PURGE_CHUNK).map((step) => ["deleted_summaries", step] as [Counted, PurgeStep]),
     ],
     report,
@@ -84,7 +88,8 @@ export async function purgeDeletedScans(db: D1Database, report: PurgeReport, bud
  * purgeOldScans: the daily retention purge of one shard. Deletes every workspace's scans, and the
  * summaries that count them, older than its retention (counted back from `now`, the cron's
  * scheduled time; `retentions` are the shard's workspaces, from the control database), the scans
- * and summaries of deleted codes and workspaces, and the delivery log past 30 days. Counters such
+ * and summaries of deleted codes and workspaces, the visitor rows of days before the visitor horizon,
+ * and the delivery log past 30 days. Counters such
  * as a code's total_scans are kept.
  */
 export async function purgeOldScans(db: D1Database, retentions: Retentions, now: number, budget = PURGE_QUERY_BUDGET): Promise<PurgeReport> {
@@ -99,6 +104,7 @@ export async function purgeOldScans(db: D1Database, retentions: Retentions, now:
         ["expired_scans", one(() => purgeExpiredScans(db, workspaces, dayStart, PURGE_CHUNK))],
         ...expiredSummaryPurges(db, workspaces, dayStart, PURGE_CHUNK).map((step) => ["expired_summaries", step] as [Counted, PurgeStep]),
       ]),
+      ["visitors", visitorPrune(db, visitorHorizon(now), PURGE_CHUNK)],
       ["deliveries", one(() => purgeOldDeliveries(db, deliveriesBefore, PURGE_CHUNK))],
     ],
     report,

@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { scanMessage, seedCode, seedWorkspace } from "../../../test/fixtures.ts";
 import type { ScanMessage } from "@qr3/schema";
-import { foldScans } from "@qr3/db";
+import { FOLD_AT, foldScans, SCAN_ROW_SQL } from "@qr3/db";
 import { shardDb, shardNumbers } from "@qr3/core";
 import { refusingBatches, withShard } from "./databases.ts";
 import { runScanBatch } from "./scan-batch.ts";
@@ -38,7 +38,7 @@ describe("scan consumer", () => {
     const result = await deliver([message]);
     expect(result.explicitAcks).toEqual(["msg-0"]);
     expect(result.retryMessages).toEqual([]);
-    const row = await dbOf(code).prepare("SELECT * FROM scans WHERE id = ?1").bind(message.scan_id).first();
+    const row = await dbOf(code).prepare(`SELECT ${SCAN_ROW_SQL} FROM scans WHERE id = ?1`).bind(message.scan_id).first();
     expect(row).toEqual({
       id: message.scan_id,
       code_id: code.id,
@@ -101,14 +101,15 @@ describe("scan consumer", () => {
     expect(await totalScans(code)).toBe(101);
   });
 
-  it("folds in the batch that brings the waiting scans to a thousand", async () => {
+  it("folds in the batch that brings the waiting scans to FOLD_AT", async () => {
     const waiting = async () => (await dbOf(code).prepare("SELECT count(*) AS n FROM scan_tail WHERE code_id = ?1").bind(code.id).first<{ n: number }>())!.n;
-    for (let i = 0; i < 9; i++) await deliver(Array.from({ length: 100 }, () => scanMessage(code)));
-    expect(await waiting()).toBe(900);
-    await deliver(Array.from({ length: 100 }, () => scanMessage(code)));
+    const full = () => Array.from({ length: 100 }, () => scanMessage(code));
+    for (let i = 0; i < FOLD_AT / 100 - 1; i++) await deliver(full());
+    expect(await waiting()).toBe(FOLD_AT - 100);
+    await deliver(full());
     expect(await waiting()).toBe(0);
     const day = await dbOf(code).prepare("SELECT sum(scans) AS n FROM scan_days WHERE scope = ?1").bind(code.id).first<{ n: number }>();
-    expect(day!.n).toBe(1000);
+    expect(day!.n).toBe(FOLD_AT);
   });
 
   it("counts a scan twice in one batch once", async () => {

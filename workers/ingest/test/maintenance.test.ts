@@ -58,7 +58,7 @@ async function seedShardWork(shard: number, now: number) {
   await db.prepare("UPDATE webhooks SET secret = ?2 WHERE id = ?1").bind(webhook.id, generateSecret()).run();
   const outboxId = newId("obx");
   const longAgo = new Date(now - 3600_000).toISOString();
-  await db.prepare("INSERT INTO webhook_outbox (id, workspace_id, scan_ids, due_at, created_at) VALUES (?1, ?2, '[]', ?3, ?3)").bind(outboxId, ws.id, longAgo).run();
+  await db.prepare("INSERT INTO webhook_outbox (id, workspace_id, scan_keys, due_at, created_at) VALUES (?1, ?2, '[]', ?3, ?3)").bind(outboxId, ws.id, longAgo).run();
   return { shard, db, code, deleted, webhook, outboxId, longAgo };
 }
 

@@ -14,7 +14,7 @@ async function seedWork(ws: Awaited<ReturnType<typeof seedWorkspace>>, now: numb
   const recent = new Date(now - 60_000).toISOString();
   const [outboxId, staleDelivery, freshDelivery] = [newId("obx"), newId("dlv"), newId("dlv")];
   await ws.db.batch([
-    ws.db.prepare("INSERT INTO webhook_outbox (id, workspace_id, scan_ids, due_at, created_at) VALUES (?1, ?2, '[]', ?3, ?3)").bind(outboxId, ws.id, longAgo),
+    ws.db.prepare("INSERT INTO webhook_outbox (id, workspace_id, scan_keys, due_at, created_at) VALUES (?1, ?2, '[]', ?3, ?3)").bind(outboxId, ws.id, longAgo),
     ...[
       [staleDelivery, longAgo, 2],
       [freshDelivery, recent, 0],

@@ -233,7 +233,7 @@ describe("rotating the key that seals secrets", () => {
     const ws = await workspace();
     const outboxId = newId("obx");
     const longAgo = new Date(Date.now() - 3600_000).toISOString();
-    await db.prepare("INSERT INTO webhook_outbox (id, workspace_id, scan_ids, due_at, created_at) VALUES (?1, ?2, '[]', ?3, ?3)").bind(outboxId, ws.id, longAgo).run();
+    await db.prepare("INSERT INTO webhook_outbox (id, workspace_id, scan_keys, due_at, created_at) VALUES (?1, ?2, '[]', ?3, ?3)").bind(outboxId, ws.id, longAgo).run();
     const queue = recordingQueue();
     const run = await cronRun({ ...withKeys(undefined), WEBHOOKS: queue.queue }, FREQUENT, Date.now());
     expect(run.error).toBeNull();
