@@ -113,7 +113,7 @@ for (let from = 0; from < SCANS; from += CHUNK) {
          json_extract('${JSON.stringify([...REFERER_HOSTS.map(([url]) => url), null, null, null])}', '$[' || (x * 17 % 6) || ']'),
          json_extract('["de","en","fr","it",null]', '$[' || (x * 19 % 5) || ']'),
          'https://example.com',
-         printf('%064x', (x * 2654435761) % 400000),
+         unhex(printf('%064x', (x * 2654435761) % 400000)),
          strftime('%Y-%m-%dT%H:%M:%fZ', (?5 - (x * ?6) / ?7 + (x * 7919 % 60000)) / 1000.0, 'unixepoch'),
          CASE WHEN x % 20 = 0 THEN 1 ELSE 0 END
        FROM seq`,
@@ -122,8 +122,8 @@ for (let from = 0; from < SCANS; from += CHUNK) {
     .run();
   await db
     .prepare(
-      `INSERT INTO scan_tail (code_id, workspace_id, is_bot, ip_hash, day, quarter, country, city, device_type, os, browser, referer_host, language)
-       SELECT code_id, workspace_id, is_bot, ip_hash, substr(scanned_at, 1, 10), CAST(strftime('%s', scanned_at) AS INTEGER) / 900,
+      `INSERT INTO scan_tail (scan_id, batch, code_id, workspace_id, is_bot, ip_hash, day, quarter, country, city, device_type, os, browser, referer_host, language)
+       SELECT id, 0, code_id, workspace_id, is_bot, ip_hash, substr(scanned_at, 1, 10), CAST(strftime('%s', scanned_at) AS INTEGER) / 900,
               country, city, device_type, os, browser,
               CASE referer ${REFERER_HOSTS.map(([url, host]) => `WHEN '${url}' THEN '${host}'`).join(" ")} END, language
        FROM scans WHERE id >= printf('scn_%026d', ?1) AND id < printf('scn_%026d', ?1 + ?2)`,

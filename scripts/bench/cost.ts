@@ -200,11 +200,19 @@ console.log(`${compatibilityReport(mf)}\n`);
 
 // The headline figures, per shard and in total.
 const perShard = SHARDS.map((binding, i) => {
-  const statements = all.filter((s) => s.binding === binding);
+  const statements = storing.filter((s) => s.binding === binding);
   return { binding, scans: stored[i]!.scans, bytes: stored[i]!.bytes, rows: sum(statements, (s) => s.rows_written) };
 });
 const totalBytes = perShard.reduce((a, s) => a + s.bytes, 0);
-const totalRows = sum(all, (s) => s.rows_written);
+// Deleting what expired (the daily run's visitor prune and purge, during the load) is counted
+// apart: it is no part of storing and folding a scan, and the purge's own figures follow below.
+const deleting = (sql: string) => {
+  const words = sql.trim();
+  return (/^DELETE/.test(words) && !FOLD_SQL.includes(sql)) || /^(INSERT INTO scan_purge_dims|UPDATE scan_dim_months AS m|UPDATE visitor_horizon)/.test(words);
+};
+const storing = all.filter((s) => !deleting(s.sql));
+const totalRows = sum(storing, (s) => s.rows_written);
+const deletedRows = sum(all.filter((s) => deleting(s.sql)), (s) => s.rows_written);
 const delivered = load.reduce((a, r) => a + (r.delivered[QUEUES.scans] ?? 0), 0);
 const consumerSent = load.reduce((a, r) => a + (r.sent.WEBHOOKS ?? 0) + (r.sent.SCANS ?? 0), 0);
 const messagesPerScan = (delivered + consumerSent) / retained;
@@ -218,6 +226,7 @@ console.log(
       ["D1 size_after, MiB", ...perShard.map((s) => fixed(s.bytes / 2 ** 20)), fixed(totalBytes / 2 ** 20), "", "", ""],
       ["bytes per retained scan", ...perShard.map((s) => fixed(s.bytes / s.scans, 0)), fixed(bytesPerScan, 0), `<= ${GOAL.bytes}`, BEFORE.bytes, mark(bytesPerScan <= GOAL.bytes)],
       ["rows written per scan (store + fold)", ...perShard.map((s) => fixed(s.rows / s.scans)), fixed(rowsPerScan), `<= ${GOAL.rows}`, BEFORE.rows, mark(rowsPerScan <= GOAL.rows)],
+      ["rows written per scan deleting expired rows", ...SHARDS.map(() => ""), fixed(deletedRows / retained), "", "", ""],
       ["queue messages per scan", ...SHARDS.map(() => ""), fixed(messagesPerScan, 4), `<= ${GOAL.messages}`, BEFORE.messages, mark(messagesPerScan <= GOAL.messages)],
     ],
   ),
@@ -233,7 +242,10 @@ const label = (sql: string) => {
   const fold = FOLD_SQL.indexOf(sql);
   const words = sql.replace(/\s+/g, " ").trim();
   if (fold >= 0) return `fold ${String(fold + 1).padStart(2)}/${FOLD_SQL.length}: ${words.slice(0, 52)}`;
-  if (words.startsWith("INSERT INTO scan_intake")) return "store: INSERT INTO scan_intake (trigger: scans, codes, monthly, tail)";
+  if (words.startsWith("INSERT INTO scan_intake")) return "store: INSERT INTO scan_intake (trigger: scans, tail)";
+  if (words.startsWith("INSERT OR IGNORE INTO scan_visitors")) return "store: late scans' visitor rows rebuilt";
+  if (words.startsWith("UPDATE codes SET total_scans")) return "store: the batch's counters per code";
+  if (words.startsWith("INSERT INTO workspace_monthly_scans")) return "store: the batch's monthly usage per workspace";
   return words.slice(0, 62);
 };
 const byStatement = new Map<string, { rows: number; queries: number; perShard: number[] }>();

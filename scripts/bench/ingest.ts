@@ -319,11 +319,13 @@ const count = async (db: D1Database, sql: string, ids: string[]) => (await db.pr
 async function storedAndStaged(s: Scenario): Promise<{ stored: number; staged: number }> {
   const workspaces = [...new Set(s.codes.map((c) => c.workspace_id))];
   const dbs = s.deployment.sharded ? (s.deployment === deployments.one ? databases.one : databases.all).shards : [baselineDb];
+  // The baseline's outbox names scans by id, today's by primary key.
+  const keys = s.deployment.sharded ? "scan_keys" : "scan_ids";
   let stored = 0;
   let staged = 0;
   for (const db of dbs) {
     stored += await count(db, "SELECT count(*) AS n FROM scans WHERE workspace_id IN (SELECT value FROM json_each(?1))", workspaces);
-    staged += await count(db, "SELECT coalesce(sum(json_array_length(scan_ids)), 0) AS n FROM webhook_outbox WHERE workspace_id IN (SELECT value FROM json_each(?1))", workspaces);
+    staged += await count(db, `SELECT coalesce(sum(json_array_length(${keys})), 0) AS n FROM webhook_outbox WHERE workspace_id IN (SELECT value FROM json_each(?1))`, workspaces);
   }
   return { stored, staged };
 }
@@ -339,7 +341,7 @@ for (const s of scenarios) {
 // Dispatched: the first outbox rows, up to DISPATCHED events (every subscription's delivery of each).
 const DISPATCHED = 20_000;
 const shard0 = databases.one.shards[0]!;
-const outbox = (await shard0.prepare("SELECT id, json_array_length(scan_ids) AS events FROM webhook_outbox ORDER BY id").all<{ id: string; events: number }>()).results;
+const outbox = (await shard0.prepare("SELECT id, json_array_length(scan_keys) AS events FROM webhook_outbox ORDER BY id").all<{ id: string; events: number }>()).results;
 const dispatched: typeof outbox = [];
 for (let events = 0; dispatched.length < outbox.length && events < DISPATCHED; events += dispatched.at(-1)!.events) dispatched.push(outbox[dispatched.length]!);
 const oneWorker = await mf.getWorker("one");

@@ -101,7 +101,7 @@ describe("retention and privacy over the local stack", () => {
           expect(JSON.stringify(rows), `${database}.${name}`).not.toContain(IP);
         }
       }
-      const scans = (await target.shards[stack.demo.shard]!.prepare("SELECT ip_hash FROM scans WHERE code_id = ?1").bind(proCode.id).all<{ ip_hash: string }>()).results;
+      const scans = (await target.shards[stack.demo.shard]!.prepare("SELECT lower(hex(ip_hash)) AS ip_hash FROM scans WHERE code_id = ?1").bind(proCode.id).all<{ ip_hash: string }>()).results;
       expect(scans).toEqual([{ ip_hash: expect.stringMatching(/^[0-9a-f]{64}$/) }]);
     } finally {
       await target.close();

@@ -120,6 +120,11 @@ export async function purgeScansOfDeleted(db: D1Database, limit: number): Promis
   return result.meta.changes;
 }
 
+/** Whether any code or workspace waits for its scans and summaries to be purged. */
+export async function hasDeletions(db: D1Database): Promise<boolean> {
+  return Boolean(await db.prepare("SELECT EXISTS (SELECT 1 FROM deletions) AS pending").first<number>("pending"));
+}
+
 /** Tombstones whose scans and summaries are all gone, none of them still waiting to be folded. */
 export async function clearFinishedDeletions(db: D1Database): Promise<number> {
   const result = await db

@@ -2,7 +2,6 @@ import { controlDb, isShard, newId, shardDb } from "@qr3/core";
 import { FOLD_AT, foldScans, stageScanEvents, storeScans, workspaceShards, type OutboxGroup } from "@qr3/db";
 import { ScanMessageSchema, scansOf, type ScanRow } from "@qr3/schema";
 import { enqueueDispatch } from "@qr3/webhooks";
-import { SCANS_BATCH_SIZE } from "./queues.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import { toScanRow } from "./scan-row.ts";
 
@@ -104,7 +103,7 @@ async function storeShard(env: Env, shard: number, valid: readonly Valid[]): Pro
  * shard of scans whose message names none, the messages holding them are retried.
  *
  * Once stored, each shard's staged events go on to the dispatch step and its summaries are folded
- * in when enough scans wait (within the invocation, through waitUntil); the crons fold whatever
+ * in once FOLD_AT scans wait (within the invocation, through waitUntil); the daily cron folds whatever
  * still waits, and reads count it without folding.
  */
 export async function consumeScans(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
@@ -138,8 +137,7 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env, ctx: 
   }
 
   // What follows needs no answer before the batch is acked, and each part is retried elsewhere.
-  const full = batch.messages.length >= SCANS_BATCH_SIZE;
-  ctx.waitUntil(Promise.all(stored.flatMap((s) => [dispatch(env, s), fold(env, s, full)])));
+  ctx.waitUntil(Promise.all(stored.flatMap((s) => [dispatch(env, s), fold(env, s)])));
 }
 
 /** Sends the staged events on to the dispatch step; should this fail, the cron's sweep sends them. */
@@ -153,12 +151,12 @@ async function dispatch(env: Env, { shard, staged }: Stored): Promise<void> {
 }
 
 /**
- * Folds a shard's waiting scans into its summaries once enough wait, or whenever the batch was not
- * full (the queue has caught up). Should this fail, the next batch or cron run folds them (reads count
- * them meanwhile).
+ * Folds a shard's waiting scans into its summaries once FOLD_AT wait, which bounds what a read
+ * counts beside the summaries; below that the daily cron folds them. Should this fail, the next
+ * batch or cron run folds them (reads count them meanwhile).
  */
-async function fold(env: Env, { shard, waiting }: Stored, full: boolean): Promise<void> {
-  if (waiting < FOLD_AT && (waiting === 0 || full)) return;
+async function fold(env: Env, { shard, waiting }: Stored): Promise<void> {
+  if (waiting < FOLD_AT) return;
   try {
     await foldScans(shardDb(env, shard));
   } catch (err) {

@@ -1,5 +1,5 @@
 import { controlDb, shardDb } from "@qr3/core";
-import { foldScans, shardRetentions } from "@qr3/db";
+import { foldScans, hasDeletions, shardRetentions } from "@qr3/db";
 import { MaintenanceMessageSchema } from "@qr3/schema";
 import { sweepLinks, type LinkSweepReport } from "./link-sweep.ts";
 import { emptyReport, purgeDeletedScans, purgeOldScans, PURGE_QUERY_BUDGET, type PurgeReport } from "./purge.ts";
@@ -15,8 +15,10 @@ const FREQUENT_PURGE_BUDGET = 50;
  * One shard's part of a cron run, in an invocation of its own (a message of the maintenance
  * queue): its D1 queries are within this invocation's budget whatever the number of shards.
  * `now` is the run's scheduled time, so a run can be replayed for any date.
- * - Every run, first: folds the scans still waiting into the summaries, so that the purge sees
- *   them all and a quiet hour leaves no tail.
+ * - First, daily or when codes were deleted: folds the scans still waiting into the summaries,
+ *   so that the purge sees them all. Reads count the waiting scans without folding, so nothing
+ *   else needs them folded soon, and a day's scans folded at once write each summary row of
+ *   that day once (D1 bills every row written): the consumer folds only once FOLD_AT wait.
  * - Daily: purges scans past retention, with the retentions of the shard's workspaces read from
  *   the control database.
  * - Every 5 minutes: deletes scans of deleted codes, and rewrites the KV records of codes changed
@@ -28,7 +30,7 @@ export async function runMaintenance(env: Env, shard: number, cron: string, now:
   const db = shardDb(env, shard);
   let purge: PurgeReport;
   let links: LinkSweepReport | null = null;
-  await foldScans(db);
+  if (cron === DAILY_CRON || (await hasDeletions(db))) await foldScans(db);
   if (cron === DAILY_CRON) {
     purge = await purgeOldScans(db, await shardRetentions(controlDb(env), shard), now, purgeBudget);
   } else {

@@ -80,7 +80,7 @@ describe("scan consumer", () => {
     expect(usage?.scans).toBe(3);
   });
 
-  it("leaves a full batch's scans waiting to be folded, and folds them with the next batch that is not full", async () => {
+  it("leaves the scans waiting to be folded, whatever the batch, until FOLD_AT wait", async () => {
     const waiting = async () => (await dbOf(code).prepare("SELECT count(*) AS n FROM scan_tail WHERE code_id = ?1").bind(code.id).first<{ n: number }>())!.n;
     const daySummary = async () =>
       dbOf(code).prepare("SELECT scans, uniques FROM scan_days WHERE scope = ?1").bind(code.id).first<{ scans: number; uniques: number }>();
@@ -95,10 +95,14 @@ describe("scan consumer", () => {
     await deliver(full, env, 2);
     expect(await waiting()).toBe(100);
 
+    // Nor does a batch that is not full fold: below FOLD_AT the scans wait for the daily run.
     await deliver([scanMessage(code, { ip_hash: "f".repeat(64) })]);
+    expect(await waiting()).toBe(101);
+    expect(await daySummary()).toBeNull();
+    expect(await totalScans(code)).toBe(101);
+    await foldScans(dbOf(code));
     expect(await waiting()).toBe(0);
     expect(await daySummary()).toEqual({ scans: 101, uniques: 101 });
-    expect(await totalScans(code)).toBe(101);
   });
 
   it("folds in the batch that brings the waiting scans to FOLD_AT", async () => {
@@ -117,6 +121,7 @@ describe("scan consumer", () => {
     await deliver([message, message]);
     expect(await countScans(code.id)).toBe(1);
     expect(await totalScans(code)).toBe(1);
+    await foldScans(dbOf(code));
     const day = await dbOf(code).prepare("SELECT scans FROM scan_days WHERE scope = ?1").bind(code.id).first<{ scans: number }>();
     expect(day!.scans).toBe(1);
   });

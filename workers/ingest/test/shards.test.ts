@@ -119,12 +119,14 @@ describe("a batch over several shards", () => {
     expect(await shardDb(env, 3).prepare("SELECT total_scans FROM codes WHERE id = ?1").bind(on(3).id).first("total_scans")).toBe(0);
   });
 
-  it("folds each shard it stored in once the queue has caught up", async () => {
+  it("leaves each shard's scans waiting in that shard, for its own fold", async () => {
     const codes = await codesOnEveryShard();
     const on = (shard: number) => codes[shard]!;
     const scans = [scanMessage(on(3)), scanMessage(on(0))];
     await deliver([pack(...scans)]);
     expect(await perShard("scans", codes)).toEqual([1, 0, 0, 1]);
+    expect(await perShard("scan_tail", codes)).toEqual([1, 0, 0, 1]);
+    for (const shard of shardNumbers(env)) await foldScans(shardDb(env, shard));
     expect(await perShard("scan_tail", codes)).toEqual([0, 0, 0, 0]);
     const day = scans[0]!.scanned_at.slice(0, 10);
     const [rows] = await shardDb(env, 3).batch<{ scans: number }>([dayRows(shardDb(env, 3), on(3).workspace_id, day)]);
