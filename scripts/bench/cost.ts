@@ -136,9 +136,11 @@ for (let d = 0; d < DAYS; d++) {
   }
   if (d % 73 === 72) console.error(`  day ${d + 1}/${DAYS}: ${sent.toLocaleString("en")} scans sent, ${((performance.now() - loadStarted) / 1000).toFixed(0)} s`);
 }
-// The last messages come in a batch that is not full; any redelivered late come with them.
+// The last messages come in a batch that is not full; any redelivered late come with them. Then
+// the last day's daily run again (which purged what it had to before): it folds what still waits.
 waiting.push(...later);
 if (waiting.length) await deliver(waiting.splice(0));
+pending.push({ kind: "scheduled", cron: DAILY_CRON, time: yearStart + (DAYS - 1) * DAY + 5 * 60_000 });
 await at(Infinity);
 await flush(true);
 const loadSeconds = (performance.now() - loadStarted) / 1000;
@@ -198,12 +200,6 @@ console.log(`\nStorage cost: ${retained.toLocaleString("en")} scans over ${DAYS}
 console.log(`Load through the consumer and the crons: ${loadSeconds.toFixed(0)} s. Machine: ${await machine()}`);
 console.log(`${compatibilityReport(mf)}\n`);
 
-// The headline figures, per shard and in total.
-const perShard = SHARDS.map((binding, i) => {
-  const statements = storing.filter((s) => s.binding === binding);
-  return { binding, scans: stored[i]!.scans, bytes: stored[i]!.bytes, rows: sum(statements, (s) => s.rows_written) };
-});
-const totalBytes = perShard.reduce((a, s) => a + s.bytes, 0);
 // Deleting what expired (the daily run's visitor prune and purge, during the load) is counted
 // apart: it is no part of storing and folding a scan, and the purge's own figures follow below.
 const deleting = (sql: string) => {
@@ -211,8 +207,16 @@ const deleting = (sql: string) => {
   return (/^DELETE/.test(words) && !FOLD_SQL.includes(sql)) || /^(INSERT INTO scan_purge_dims|UPDATE scan_dim_months AS m|UPDATE visitor_horizon)/.test(words);
 };
 const storing = all.filter((s) => !deleting(s.sql));
-const totalRows = sum(storing, (s) => s.rows_written);
 const deletedRows = sum(all.filter((s) => deleting(s.sql)), (s) => s.rows_written);
+
+// The headline figures, per shard and in total.
+const perShard = SHARDS.map((binding, i) => {
+  const statements = storing.filter((s) => s.binding === binding);
+  return { binding, scans: stored[i]!.scans, bytes: stored[i]!.bytes, rows: sum(statements, (s) => s.rows_written) };
+});
+const totalBytes = perShard.reduce((a, s) => a + s.bytes, 0);
+const totalRows = sum(storing, (s) => s.rows_written);
+
 const delivered = load.reduce((a, r) => a + (r.delivered[QUEUES.scans] ?? 0), 0);
 const consumerSent = load.reduce((a, r) => a + (r.sent.WEBHOOKS ?? 0) + (r.sent.SCANS ?? 0), 0);
 const messagesPerScan = (delivered + consumerSent) / retained;
@@ -248,12 +252,13 @@ const label = (sql: string) => {
   if (words.startsWith("INSERT INTO workspace_monthly_scans")) return "store: the batch's monthly usage per workspace";
   return words.slice(0, 62);
 };
-const byStatement = new Map<string, { rows: number; queries: number; perShard: number[] }>();
+const byStatement = new Map<string, { rows: number; queries: number; ms: number; perShard: number[] }>();
 for (const s of all) {
   const key = `${s.category === "ingest" ? "consumer" : s.category}  ${label(s.sql)}`;
-  const e = byStatement.get(key) ?? { rows: 0, queries: 0, perShard: SHARDS.map(() => 0) };
+  const e = byStatement.get(key) ?? { rows: 0, queries: 0, ms: 0, perShard: SHARDS.map(() => 0) };
   e.rows += s.rows_written;
   e.queries += s.queries;
+  e.ms += s.ms;
   const shard = SHARDS.indexOf(s.binding);
   if (shard >= 0) e.perShard[shard]! += s.rows_written;
   byStatement.set(key, e);
@@ -261,15 +266,17 @@ for (const s of all) {
 console.log(`\nRows written per scan, by statement (D1's rows_written over the whole load; "consumer" = the scans queue handler and its waitUntil fold):`);
 console.log(
   table(
-    ["invocation  statement", "queries", ...SHARDS, "total"],
+    ["invocation  statement", "queries", "D1 s", ...SHARDS, "total"],
     [...byStatement]
       .filter(([, e]) => e.rows > 0)
       .sort((a, b) => b[1].rows - a[1].rows)
-      .map(([k, e]) => [k, e.queries.toLocaleString("en"), ...e.perShard.map((r, i) => fixed(r / perShard[i]!.scans, 2)), fixed(e.rows / retained, 2)]),
+      .map(([k, e]) => [k, e.queries.toLocaleString("en"), fixed(e.ms / 1000), ...e.perShard.map((r, i) => fixed(r / perShard[i]!.scans, 2)), fixed(e.rows / retained, 2)]),
   ),
 );
 const wall = (category: string) => (load.reduce((a, r) => a + (r.wall_ms[category] ?? 0), 0) / 1000).toFixed(0);
 console.log(`  Time in workerd: consumer ${wall("ingest")} s, maintenance ${wall("maintenance")} s, crons ${wall("cron")} s.`);
+const slow = [...byStatement].filter(([, e]) => e.rows === 0).sort((a, b) => b[1].ms - a[1].ms).slice(0, 3);
+console.log(`  Statements that write nothing, by D1 time: ${slow.map(([k, e]) => `${k.replace(/\s+/g, " ").slice(0, 70)} (${e.queries.toLocaleString("en")} queries, ${fixed(e.ms / 1000)} s)`).join("; ")}.`);
 const maxQueries = (category: string) => Math.max(...load.map((r) => r.max_queries[category] ?? 0));
 console.log(
   `  Most D1 queries in one invocation: consumer ${maxQueries("ingest")}, maintenance ${maxQueries("maintenance")}, cron ${maxQueries("cron")} (D1 allows ${D1_QUERIES_PER_INVOCATION}).`,

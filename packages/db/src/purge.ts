@@ -43,19 +43,21 @@ export interface PurgeStep {
 }
 
 // Summary rows past each workspace's retention, for both scopes: the workspace's codes (c.id)
-// and the workspace itself (w.id). Each statement walks primary-key ranges from the oldest.
+// and the workspace itself (w.id). Each statement walks primary-key ranges from the oldest: its
+// joins are CROSS JOINs, which SQLite keeps in the order written (left to itself, it may read a
+// summary table whole and look each row's scope up instead).
 const SCOPES = [
-  { scope: "c.id", join: "JOIN codes c ON c.workspace_id = w.id" },
+  { scope: "c.id", join: "CROSS JOIN codes c ON c.workspace_id = w.id" },
   { scope: "w.id", join: "" },
 ] as const;
 
 const EXPIRED_SUMMARY_SQL = SCOPES.flatMap(({ scope, join }) => [
   `DELETE FROM scan_days WHERE (scope, day) IN (
-     SELECT d.scope, d.day FROM ${RETAINED} w ${join} JOIN scan_days d ON d.scope = ${scope} AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
+     SELECT d.scope, d.day FROM ${RETAINED} w ${join} CROSS JOIN scan_days d ON d.scope = ${scope} AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
   `DELETE FROM scan_visitors WHERE (scope, day, ip_hash) IN (
-     SELECT v.scope, v.day, v.ip_hash FROM ${RETAINED} w ${join} JOIN scan_visitors v ON v.scope = ${scope} AND v.day < ${CUTOFF_DAY} LIMIT ?2)`,
+     SELECT v.scope, v.day, v.ip_hash FROM ${RETAINED} w ${join} CROSS JOIN scan_visitors v ON v.scope = ${scope} AND v.day < ${CUTOFF_DAY} LIMIT ?2)`,
   `DELETE FROM scan_quarters WHERE (scope, quarter) IN (
-     SELECT q.scope, q.quarter FROM ${RETAINED} w ${join} JOIN scan_quarters q ON q.scope = ${scope} AND q.quarter < ${CUTOFF_QUARTER} LIMIT ?2)`,
+     SELECT q.scope, q.quarter FROM ${RETAINED} w ${join} CROSS JOIN scan_quarters q ON q.scope = ${scope} AND q.quarter < ${CUTOFF_QUARTER} LIMIT ?2)`,
 ]);
 
 // A month row is always the sum of its month's day rows (scan_dims), so that a month the purge
@@ -64,8 +66,8 @@ const EXPIRED_SUMMARY_SQL = SCOPES.flatMap(({ scope, join }) => [
 // months' rows (a row left with nothing goes) and deleted, in one transaction.
 const EXPIRED_DIMS_CHUNK_SQL = SCOPES.map(
   ({ scope, join }) => `INSERT INTO scan_purge_dims (scope, dim, day, value, scans, bot_scans)
-     SELECT d.scope, d.dim, d.day, d.value, d.scans, d.bot_scans FROM ${RETAINED} w ${join} JOIN json_each('${DIMS_JSON}') AS k
-     JOIN scan_dims d ON d.scope = ${scope} AND d.dim = k.value AND d.day < ${CUTOFF_DAY} LIMIT ?2`,
+     SELECT d.scope, d.dim, d.day, d.value, d.scans, d.bot_scans FROM ${RETAINED} w ${join} CROSS JOIN json_each('${DIMS_JSON}') AS k
+     CROSS JOIN scan_dims d ON d.scope = ${scope} AND d.dim = k.value AND d.day < ${CUTOFF_DAY} LIMIT ?2`,
 );
 const DROP_PURGED_DIMS_SQL = [
   `UPDATE scan_dim_months AS m SET scans = m.scans - x.scans, bot_scans = m.bot_scans - x.bot_scans

@@ -17,14 +17,6 @@ export const dimColumn = (dim: string) => (dim === "referer" ? "referer_host" : 
 const DIM_COLUMNS = DIMENSION_NAMES.map(dimColumn).join(", ");
 const DIM_VALUE = `CASE d.dim ${DIMENSION_NAMES.map((dim) => `WHEN '${dim}' THEN ${dimColumn(dim)}`).join(" ")} END`;
 
-/** Human and bot scans per key, for each code and each workspace. */
-const bothScopes = (key: string) => `
-    SELECT * FROM (
-      SELECT code_id, ${key}, sum(is_bot = 0), sum(is_bot) FROM scan_tail GROUP BY code_id, ${key}
-      UNION ALL
-      SELECT workspace_id, ${key}, sum(is_bot = 0), sum(is_bot) FROM scan_tail GROUP BY workspace_id, ${key})
-    WHERE true`;
-
 /**
  * The tail's dimension values per scope, dimension, UTC day and value (f: scope, dim, day, value,
  * scans, bot_scans), for the codes and their workspaces (where codes are a dimension too). A
@@ -58,11 +50,6 @@ const FOLD_VISITORS = `${TAIL_VISITORS},
 
 /** The fold, statement by statement, in order; none binds a parameter. */
 export const FOLD_SQL = [
-  `INSERT INTO scan_days (scope, day, scans, bot_scans) ${bothScopes("day")}
-    ON CONFLICT (scope, day) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
-  `INSERT INTO scan_quarters (scope, quarter, scans, bot_scans) ${bothScopes("quarter")}
-    ON CONFLICT (scope, quarter) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
-
   // Dimension values per scope and UTC day, for the day rows and then the month rows: scans that
   // share every value (one code's scans mostly do) are grouped first, then each value counted.
   `INSERT INTO scan_dims (scope, dim, day, value, scans, bot_scans)
@@ -73,24 +60,34 @@ export const FOLD_SQL = [
     GROUP BY scope, dim, month, value
     ON CONFLICT (scope, dim, month, value) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
 
-  // Unique visitors: first_visits / last_visits moved to the tail's first and last quarters of
-  // each visitor, a new visitor counted in its day's uniques, and the visitor's own row.
-  `INSERT INTO scan_quarters (scope, quarter, first_visits, last_visits)
-    ${FOLD_VISITORS} SELECT scope, quarter, sum(df), sum(dl) FROM (
-      -- A new visitor: +1 first at mn, +1 last at mx.
-      SELECT scope, mn AS quarter, 1 AS df, 0 AS dl FROM v WHERE f IS NULL
-      UNION ALL SELECT scope, mx, 0, 1 FROM v WHERE f IS NULL
-      -- A later last scan: -1 last at l, +1 at mx.
-      UNION ALL SELECT scope, CASE k.value WHEN 0 THEN l ELSE mx END, 0, CASE k.value WHEN 0 THEN -1 ELSE 1 END
-        FROM v, json_each('[0,1]') AS k WHERE f IS NOT NULL AND mx > l
-      -- An earlier first scan: -1 first at f, +1 at mn.
-      UNION ALL SELECT scope, CASE k.value WHEN 0 THEN f ELSE mn END, CASE k.value WHEN 0 THEN -1 ELSE 1 END, 0
-        FROM v, json_each('[0,1]') AS k WHERE f IS NOT NULL AND mn < f
+  // Days and quarter hours, each row written once: the scans of each scope, and the unique
+  // visitors: a new visitor counts in its day's uniques, and first_visits / last_visits move to
+  // the tail's first and last quarters of each visitor (the moves, k below: 0 and 1 a new
+  // visitor's first and last; 2 and 3 a later last scan, -1 at the known last and +1 at the
+  // tail's; 4 and 5 an earlier first scan, alike).
+  `INSERT INTO scan_days (scope, day, scans, bot_scans, uniques)
+    ${FOLD_VISITORS} SELECT scope, day, sum(h), sum(b), sum(u) FROM (
+      SELECT code_id AS scope, day, is_bot = 0 AS h, is_bot AS b, 0 AS u FROM scan_tail
+      UNION ALL SELECT workspace_id, day, is_bot = 0, is_bot, 0 FROM scan_tail
+      UNION ALL SELECT scope, day, 0, 0, 1 FROM v WHERE f IS NULL
+    ) WHERE true GROUP BY scope, day
+    ON CONFLICT (scope, day) DO UPDATE SET
+      scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans, uniques = uniques + excluded.uniques`,
+  `INSERT INTO scan_quarters (scope, quarter, scans, bot_scans, first_visits, last_visits)
+    ${FOLD_VISITORS} SELECT scope, quarter, sum(h), sum(b), sum(df), sum(dl) FROM (
+      SELECT code_id AS scope, quarter, is_bot = 0 AS h, is_bot AS b, 0 AS df, 0 AS dl FROM scan_tail
+      UNION ALL SELECT workspace_id, quarter, is_bot = 0, is_bot, 0, 0 FROM scan_tail
+      UNION ALL SELECT scope,
+          CASE k.value WHEN 0 THEN mn WHEN 1 THEN mx WHEN 2 THEN l WHEN 3 THEN mx WHEN 4 THEN f ELSE mn END,
+          0, 0,
+          CASE k.value WHEN 0 THEN 1 WHEN 4 THEN -1 WHEN 5 THEN 1 ELSE 0 END,
+          CASE k.value WHEN 1 THEN 1 WHEN 2 THEN -1 WHEN 3 THEN 1 ELSE 0 END
+        FROM v, json_each('[0,1,2,3,4,5]') AS k
+        WHERE CASE WHEN k.value < 2 THEN f IS NULL WHEN k.value < 4 THEN f IS NOT NULL AND mx > l ELSE f IS NOT NULL AND mn < f END
     ) WHERE true GROUP BY scope, quarter
-    ON CONFLICT (scope, quarter) DO UPDATE SET first_visits = first_visits + excluded.first_visits, last_visits = last_visits + excluded.last_visits`,
-  `INSERT INTO scan_days (scope, day, uniques)
-    ${FOLD_VISITORS} SELECT scope, day, count(*) FROM v WHERE f IS NULL GROUP BY scope, day
-    ON CONFLICT (scope, day) DO UPDATE SET uniques = uniques + excluded.uniques`,
+    ON CONFLICT (scope, quarter) DO UPDATE SET
+      scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans,
+      first_visits = first_visits + excluded.first_visits, last_visits = last_visits + excluded.last_visits`,
   `INSERT INTO scan_visitors (scope, day, ip_hash, first_quarter, last_quarter)
     ${TAIL_VISITORS} SELECT scope, day, ip_hash, mn, mx FROM b WHERE true
     ON CONFLICT (scope, day, ip_hash) DO UPDATE SET
