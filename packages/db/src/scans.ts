@@ -34,7 +34,7 @@ function storeScansStatements(db: D1Database, rows: readonly ScanRow[]): D1Prepa
   const values = JSON.stringify(rows.map((r) => [...SCAN_COLUMNS.map((c) => r[c]), refererHost(r.referer)]));
   const batch = batchMark();
   return [
-    db.prepare(REBUILD_LATE_VISITORS).bind(values),
+    db.prepare(REBUILD_LATE_VISITORS).bind(values, rows.reduce((min, r) => (r.scanned_at < min ? r.scanned_at : min), "9999").slice(0, 10)),
     db.prepare(INTAKE).bind(values, batch),
     db.prepare(COUNT_CODES).bind(batch),
     db.prepare(COUNT_MONTHS).bind(batch),

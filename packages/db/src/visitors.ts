@@ -24,15 +24,16 @@ const QUARTER = "CAST(strftime('%s', s.scanned_at) AS INTEGER) / 900";
 const field = (column: ScanColumn) => `j.value ->> ${SCAN_COLUMNS.indexOf(column)}`;
 
 /**
- * The storing statement's first step (?1: the batch's rows, as the intake reads them): the visitor
- * rows of its human scans of days before the horizon that have none, rebuilt from the stored
- * scans, at both scopes. Reads nothing but the batch when no scan is that late.
+ * The storing statement's first step (?1: the batch's rows, as the intake reads them; ?2: the
+ * earliest UTC day among them): the visitor rows of its human scans of days before the horizon
+ * that have none, rebuilt from the stored scans, at both scopes. When no scan is that late (?2 is
+ * not before the horizon), SQLite tests that once and reads nothing, not even the batch.
  */
 export const REBUILD_LATE_VISITORS = `INSERT OR IGNORE INTO scan_visitors (scope, day, ip_hash, first_quarter, last_quarter)
   WITH late AS MATERIALIZED (
     SELECT DISTINCT ${field("code_id")} AS code_id, ${field("workspace_id")} AS workspace_id, substr(${field("scanned_at")}, 1, 10) AS day, unhex(${field("ip_hash")}) AS ip
     FROM json_each(?1) AS j
-    WHERE ${field("is_bot")} = 0 AND ${field("ip_hash")} IS NOT NULL AND substr(${field("scanned_at")}, 1, 10) < (SELECT day FROM visitor_horizon)),
+    WHERE ?2 < (SELECT day FROM visitor_horizon) AND ${field("is_bot")} = 0 AND ${field("ip_hash")} IS NOT NULL AND substr(${field("scanned_at")}, 1, 10) < (SELECT day FROM visitor_horizon)),
   days AS (SELECT DISTINCT workspace_id, day FROM late),
   -- The codes of each workspace and day, the deleted ones whose scans remain included.
   codes_of AS (
