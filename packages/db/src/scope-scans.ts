@@ -6,7 +6,7 @@ import { SCAN_COLUMNS, type ScanColumn } from "@qr3/schema";
 // workspace, so the rows are matched on workspace_id too).
 
 /** The ids of workspace `workspace` (an SQL expression)'s codes, the deleted ones included: a subquery with column id. */
-export const workspaceCodeIds = (workspace: string) =>
+const workspaceCodeIds = (workspace: string) =>
   `(SELECT id FROM codes WHERE workspace_id = ${workspace} UNION ALL SELECT id FROM deletions WHERE kind = 'code')`;
 
 /**

@@ -2,8 +2,8 @@ import { DIMENSION_NAMES } from "@qr3/schema";
 import { ipHashHex } from "./scope-scans.ts";
 import { dimColumn } from "./summaries.ts";
 
-// Reads never fold. The scans of a scope still waiting in scan_tail (at most a few thousand: the
-// consumer folds at FOLD_AT and the 5-minute cron folds the rest) are read beside the summaries,
+// Reads never fold. The scans of a scope still waiting in scan_tail (fewer than FOLD_AT: the
+// consumer folds once that many wait, and the daily cron folds the rest) are read beside the summaries,
 // and counted here exactly as the fold would count them into the summaries, so an answer equals
 // the raw rows whether or not the fold has run. Top lists take the tail in their own query (see
 // tailDimValues), where their LIMIT applies to the merged counts.

@@ -4,19 +4,11 @@
 // run loads the same year for the same number of scans.
 import { newId } from "@qr3/core";
 import type { ScanMessage } from "@qr3/schema";
+import { seededRandom } from "../../../test/random.ts";
 
 export const DAY = 86_400_000;
 
-// Deterministic pseudo-random numbers (mulberry32).
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-export const random = rng(20261201);
+export const random = seededRandom(20261201);
 
 /** A value from weighted choices: [[value, weight], ...]. */
 function weighted<T>(choices: ReadonlyArray<readonly [T, number]>): () => T {

@@ -13,6 +13,7 @@ import { deletedSummaryPurges, expiredSummaryPurges, foldScans, purgeExpiredScan
 import { DIMENSIONS, DIMENSION_NAMES, type ScanRow } from "@qr3/schema";
 import { beforeAll, expect, it, vi } from "vitest";
 import { CLOCKS, describeAtClocks } from "../../../test/clocks.ts";
+import { seededRandom } from "../../../test/random.ts";
 import { call, seedKey } from "./helpers.ts";
 import { scanRow, storeScans } from "./scan-rows.ts";
 
@@ -24,15 +25,6 @@ const CODES_PER_WORKSPACE = 2;
 const SINGLE_DATABASE = 0;
 // Each test reads through eight workspaces on four shards: longer than vitest's default allows on a busy machine.
 const LONG = 60_000;
-
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Case = [tz: string, days: number, includeBots: boolean];
 
@@ -159,7 +151,7 @@ const clocks = [
 describeAtClocks(
   "aggregation from summaries equals counting the raw rows, on every shard as in a single database",
   ({ now: NOW }) => {
-    const random = rng(20261126);
+    const random = seededRandom(20261126);
     const pick = <T,>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
     const pairs: Pair[] = [];
     const codes = () => pairs.flatMap((p) => p.sharded.codes);
