@@ -6,3 +6,4 @@ export * from "./delivery-message.ts";
 export * from "./dimensions.ts";
 export * from "./urls.ts";
 export * from "./maintenance-message.ts";
+export * from "./webhook-facts.ts";

@@ -1,5 +1,7 @@
 // Event payloads, exactly as documented. One place builds each, for the consumer and the API alike.
-export const EVENT_TYPES = ["qr.scanned"] as const;
+import { EVENT_TYPES } from "@qr3/schema/webhook-facts";
+
+export { EVENT_TYPES };
 export type EventType = (typeof EVENT_TYPES)[number] | "webhook.test";
 
 export interface ScanEventSource {

@@ -4,8 +4,7 @@ import { base64ToBytes, bytesToBase64 } from "./base64.ts";
 // base64 of the key bytes. Subscribers may bring their own secret instead; any secret that does
 // not start with "whsec_" is used as its UTF-8 bytes.
 export const SECRET_PREFIX = "whsec_";
-export const MIN_SECRET_LENGTH = 16;
-export const MAX_SECRET_LENGTH = 256;
+export { MAX_SECRET_LENGTH, MIN_SECRET_LENGTH } from "@qr3/schema/webhook-facts";
 
 export function generateSecret(): string {
   return SECRET_PREFIX + bytesToBase64(crypto.getRandomValues(new Uint8Array(32)));

@@ -1,4 +1,5 @@
 import { sha256Hex, timingSafeEqualStrings } from "@qr3/core";
+import { SCOPES } from "@qr3/schema/api";
 import { findActiveApiKey } from "@qr3/db";
 import { ApiError } from "./errors.ts";
 import type { Auth } from "./context.ts";
@@ -14,7 +15,7 @@ const unauthorized = (message: string) =>
  * looked up by its SHA-256 (only hashes are stored), then the stored hash is compared in constant
  * time as well.
  */
-export async function authenticate(request: Request, control: D1Database): Promise<Auth> {
+export async function authenticate(request: Request, control: D1Database, ctx: ExecutionContext): Promise<Auth> {
   const header = request.headers.get("authorization");
   if (!header) throw unauthorized("Missing Authorization header: send 'Authorization: Bearer qr3_sk_...'.");
   const match = /^Bearer\s+(\S+)$/i.exec(header);
@@ -25,5 +26,5 @@ export async function authenticate(request: Request, control: D1Database): Promi
   const hash = await sha256Hex(key);
   const row = await findActiveApiKey(control, hash);
   if (!row || !timingSafeEqualStrings(row.key_hash, hash)) throw unauthorized("Invalid API key.");
-  return { workspaceId: row.workspace_id, keyId: row.id, retentionDays: row.retention_days, shard: row.shard };
+  return { workspaceId: row.workspace_id, keyId: row.id, keyName: "", scopes: SCOPES, retentionDays: row.retention_days, shard: row.shard };
 }

@@ -1,12 +1,15 @@
 import type { AttemptRow, CodeRow, DeliveryRow, WebhookRow } from "@qr3/db";
+import type { Code, Delivery, Webhook } from "@qr3/schema/api";
+
+// Rows as the API shows them: each presenter produces a value of its contract type
+// (packages/schema/src/api), which the OpenAPI document describes.
 
 /** The printed link of a code: what its QR code encodes. */
 export function shortUrl(code: Pick<CodeRow, "short_code">, publicBaseUrl: string): string {
   return `${publicBaseUrl.replace(/\/+$/, "")}/${code.short_code}`;
 }
 
-/** A code as the API shows it. */
-export function presentCode(code: CodeRow, publicBaseUrl: string) {
+export function presentCode(code: CodeRow, publicBaseUrl: string): Code {
   return {
     id: code.id,
     short_code: code.short_code,
@@ -19,8 +22,8 @@ export function presentCode(code: CodeRow, publicBaseUrl: string) {
   };
 }
 
-/** A webhook subscription as the API shows it; the secret never appears here. */
-export function presentWebhook(webhook: WebhookRow) {
+/** The secret never appears here. */
+export function presentWebhook(webhook: WebhookRow): Webhook {
   return {
     id: webhook.id,
     url: webhook.url,
@@ -33,7 +36,7 @@ export function presentWebhook(webhook: WebhookRow) {
 }
 
 /** A delivery of the log: its final or current state, its last attempt, and every attempt. */
-export function presentDelivery(delivery: DeliveryRow & { attempt_log: AttemptRow[] }) {
+export function presentDelivery(delivery: DeliveryRow & { attempt_log: AttemptRow[] }): Delivery {
   return {
     id: delivery.id,
     event_id: delivery.event_id,

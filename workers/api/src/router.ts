@@ -1,12 +1,19 @@
 import { controlDb, newId } from "@qr3/core";
+import { OPERATIONS, type Operation, type OperationId } from "@qr3/schema/api";
 import { Router } from "itty-router";
 import { authenticate } from "./auth.ts";
 import { assertNoBody } from "./body.ts";
 import { ApiError, badRequest, notFound } from "./errors.ts";
 import type { ApiRequest, Handler } from "./context.ts";
+import { idempotent } from "./idempotency.ts";
+import { checkRateLimit, rateLimitHeaders } from "./rate-limit.ts";
 import { errorResponse } from "./respond.ts";
+import { requireScope } from "./scopes.ts";
 import { BOOKMARK_HEADER, bookmarkOf, openSession } from "./session.ts";
+import { auditLogRoute } from "./routes/audit.ts";
 import { exportScansRoute } from "./routes/export.ts";
+import { createKeyRoute, listKeysRoute, revokeKeyRoute } from "./routes/keys.ts";
+import { openApiRoute } from "./routes/openapi.ts";
 import { codeQrRoute } from "./routes/qr.ts";
 import { codeScansRoute } from "./routes/scans.ts";
 import { createCodeRoute, deleteCodeRoute, getCodeRoute, listCodesRoute, updateCodeRoute } from "./routes/codes.ts";
@@ -22,43 +29,41 @@ import {
 } from "./routes/webhooks.ts";
 import { getWorkspaceRoute, workspaceScansRoute } from "./routes/workspaces.ts";
 
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
-
 /**
- * Every endpoint of the API, in one table. A route marked "json" reads a JSON body (parseBody);
- * every other one answers a 400 to a body rather than ignore it. Each GET route answers HEAD too.
+ * The handler of every operation of the contract (packages/schema/src/api/operations.ts): the
+ * router serves exactly the operations the OpenAPI document describes.
  */
-export const ROUTES: ReadonlyArray<readonly [Method, string, Handler, "json"?]> = [
-  ["POST", "/v1/codes", createCodeRoute, "json"],
-  ["GET", "/v1/codes", listCodesRoute],
-  ["GET", "/v1/codes/:id", getCodeRoute],
-  ["PATCH", "/v1/codes/:id", updateCodeRoute, "json"],
-  ["DELETE", "/v1/codes/:id", deleteCodeRoute],
-  ["GET", "/v1/codes/:id/scans", codeScansRoute],
-  ["GET", "/v1/codes/:id/scans/export", exportScansRoute],
-  ["GET", "/v1/codes/:id/qr.svg", codeQrRoute],
-  ["GET", "/v1/workspaces/:id", getWorkspaceRoute],
-  ["GET", "/v1/workspaces/:id/scans", workspaceScansRoute],
-  ["POST", "/v1/webhooks", createWebhookRoute, "json"],
-  ["GET", "/v1/webhooks", listWebhooksRoute],
-  ["GET", "/v1/webhooks/:id", getWebhookRoute],
-  ["PATCH", "/v1/webhooks/:id", updateWebhookRoute, "json"],
-  ["DELETE", "/v1/webhooks/:id", deleteWebhookRoute],
-  ["POST", "/v1/webhooks/:id/rotate-secret", rotateSecretRoute, "json"],
-  ["POST", "/v1/webhooks/:id/test", testWebhookRoute],
-  ["GET", "/v1/webhooks/:id/deliveries", listDeliveriesRoute],
-  ["POST", "/v1/webhooks/:id/deliveries/:delivery_id/redeliver", redeliverRoute],
-];
+export const HANDLERS: Record<OperationId, Handler> = {
+  createCode: createCodeRoute,
+  listCodes: listCodesRoute,
+  getCode: getCodeRoute,
+  updateCode: updateCodeRoute,
+  deleteCode: deleteCodeRoute,
+  codeScans: codeScansRoute,
+  exportScans: exportScansRoute,
+  codeQr: codeQrRoute,
+  getWorkspace: getWorkspaceRoute,
+  workspaceScans: workspaceScansRoute,
+  createWebhook: createWebhookRoute,
+  listWebhooks: listWebhooksRoute,
+  getWebhook: getWebhookRoute,
+  updateWebhook: updateWebhookRoute,
+  deleteWebhook: deleteWebhookRoute,
+  rotateWebhookSecret: rotateSecretRoute,
+  testWebhook: testWebhookRoute,
+  listDeliveries: listDeliveriesRoute,
+  redeliver: redeliverRoute,
+  createKey: createKeyRoute,
+  listKeys: listKeysRoute,
+  revokeKey: revokeKeyRoute,
+  auditLog: auditLogRoute,
+  openApi: openApiRoute,
+};
 
 type Args = [Env, ExecutionContext];
 
 function withRequestId(request: ApiRequest): void {
   request.requestId = newId("req");
-}
-
-async function withAuth(request: ApiRequest, env: Env): Promise<void> {
-  request.auth = await authenticate(request, controlDb(env));
-  openSession(request, env);
 }
 
 /**
@@ -71,18 +76,34 @@ function withSingleQueryValues(request: ApiRequest): void {
   }
 }
 
-const refusingBody = (handler: Handler): Handler => async (request, env, ctx) => {
-  await assertNoBody(request);
-  return handler(request, env, ctx);
-};
+/**
+ * What every operation goes through before its handler, in order: the key (resolved to its
+ * workspace and shard, once), its scope, its rate limit, the body rule (an operation without a
+ * JSON body answers a 400 to one rather than ignore it), and for a POST its Idempotency-Key.
+ */
+function serve(operation: Operation, handler: Handler): Handler {
+  return async (request, env, ctx) => {
+    request.operation = operation;
+    if (operation.scope !== "public") {
+      request.auth = await authenticate(request, controlDb(env), ctx);
+      requireScope(operation, request.auth);
+      await checkRateLimit(request, env);
+      openSession(request, env);
+    }
+    if (!operation.body) await assertNoBody(request);
+    if (operation.method === "POST") return idempotent(request, env, () => Promise.resolve(handler(request, env, ctx)));
+    return handler(request, env, ctx);
+  };
+}
 
 /**
- * The x-request-id header on every response, and the D1 session's bookmark once it has one; a HEAD
- * answer keeps GET's status and headers only.
+ * On every response: the x-request-id header, the rate limit's headers, and the D1 session's
+ * bookmark once it has one; a HEAD answer keeps GET's status and headers only.
  */
-async function withRequestIdHeader(response: Response, request: ApiRequest): Promise<Response> {
+async function withResponseHeaders(response: Response, request: ApiRequest): Promise<Response> {
   const headers = new Headers(response.headers);
   headers.set("x-request-id", request.requestId);
+  rateLimitHeaders(request, headers);
   const bookmark = bookmarkOf(request);
   if (bookmark !== null) headers.set(BOOKMARK_HEADER, bookmark);
   let body = response.body;
@@ -95,16 +116,16 @@ async function withRequestIdHeader(response: Response, request: ApiRequest): Pro
 
 export function buildRouter() {
   const router = Router<ApiRequest, Args>({
-    before: [withRequestId, withAuth, withSingleQueryValues],
+    before: [withRequestId, withSingleQueryValues],
     catch: (err, request) => errorResponse(err, (request as ApiRequest).requestId),
-    finally: [withRequestIdHeader],
+    finally: [withResponseHeaders],
   });
   const allowed = new Map<string, string[]>();
-  for (const [method, path, handler, body] of ROUTES) {
-    const route = body === "json" ? handler : refusingBody(handler);
-    const methods = method === "GET" ? (["GET", "HEAD"] as const) : [method];
-    for (const m of methods) router[m.toLowerCase()]!(path, route as never);
-    allowed.set(path, [...(allowed.get(path) ?? []), ...methods]);
+  for (const [id, operation] of Object.entries(OPERATIONS) as [OperationId, Operation][]) {
+    const route = serve(operation, HANDLERS[id]);
+    const methods = operation.method === "GET" ? (["GET", "HEAD"] as const) : [operation.method];
+    for (const m of methods) router[m.toLowerCase()]!(operation.path, route as never);
+    allowed.set(operation.path, [...(allowed.get(operation.path) ?? []), ...methods]);
   }
   // A known path asked with another method is a 405 naming the methods it has.
   for (const [path, methods] of allowed) {

@@ -5,7 +5,7 @@ import type { ApiRequest } from "../context.ts";
 import { syncCodeLink } from "../links.ts";
 import { presentCode } from "../present.ts";
 import { noContent, ok, okPage } from "../respond.ts";
-import { CreateCodeBody, ListQuery, UpdateCodeBody } from "../schemas.ts";
+import { CreateCodeBody, ListQuery, UpdateCodeBody } from "@qr3/schema/api";
 import { parseBody, parseWith } from "../validation.ts";
 
 const GENERATED_CODE_ATTEMPTS = 5;

@@ -5,7 +5,7 @@ import type { ApiRequest } from "../context.ts";
 import { enqueueNewDelivery } from "../deliveries.ts";
 import { presentDelivery } from "../present.ts";
 import { ok, okPage } from "../respond.ts";
-import { ListQuery } from "../schemas.ts";
+import { ListQuery } from "@qr3/schema/api";
 import { parseWith } from "../validation.ts";
 import { deliveryRefused, findWebhook } from "./webhooks.ts";
 

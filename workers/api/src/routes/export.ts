@@ -2,7 +2,7 @@ import { exportPage, type ExportCursor } from "@qr3/db";
 import type { ApiRequest } from "../context.ts";
 import { FORMATS } from "../export/formats.ts";
 import { exportRange } from "../export/range.ts";
-import { ExportQuery } from "../schemas.ts";
+import { ExportQuery } from "@qr3/schema/api";
 import { parseWith } from "../validation.ts";
 import { findCode } from "./codes.ts";
 

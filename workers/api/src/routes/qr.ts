@@ -1,7 +1,7 @@
 import { renderSVG } from "uqr";
 import type { ApiRequest } from "../context.ts";
 import { shortUrl } from "../present.ts";
-import { QrQuery } from "../schemas.ts";
+import { QrQuery } from "@qr3/schema/api";
 import { parseWith } from "../validation.ts";
 import { findCode } from "./codes.ts";
 

@@ -1,7 +1,7 @@
 import { isTimeZone } from "../analytics/timezone.ts";
 import { badRequest } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
-import { ScanStatsQuery } from "../schemas.ts";
+import { ScanStatsQuery } from "@qr3/schema/api";
 import { parseWith } from "../validation.ts";
 
 /** days, tz and include_bots of the aggregation endpoints. */

@@ -1,4 +1,5 @@
 import { newId } from "@qr3/core";
+import { MAX_WEBHOOKS_PER_WORKSPACE } from "@qr3/schema";
 import { deleteWebhook, getWebhook, insertDelivery, insertWebhook, listWebhooks, rotateWebhookSecret, updateWebhook, type WebhookRow } from "@qr3/db";
 import { generateSecret, loadKeyring, sealSecret, signingKey, testEvent, webhookUrlProblem } from "@qr3/webhooks";
 import { ApiError, badRequest, notFound } from "../errors.ts";
@@ -6,10 +7,9 @@ import type { ApiRequest } from "../context.ts";
 import { enqueueNewDelivery } from "../deliveries.ts";
 import { presentDelivery, presentWebhook } from "../present.ts";
 import { noContent, ok, okPage } from "../respond.ts";
-import { CreateWebhookBody, ListQuery, RotateSecretBody, UpdateWebhookBody } from "../schemas.ts";
+import { CreateWebhookBody, ListQuery, RotateSecretBody, UpdateWebhookBody } from "@qr3/schema/api";
 import { parseBody, parseWith } from "../validation.ts";
 
-const MAX_WEBHOOKS_PER_WORKSPACE = 10;
 const PREVIOUS_SECRET_GRACE_MS = 24 * 3600 * 1000;
 
 function checkUrl(url: string, env: Env): string {

@@ -1,0 +1,13 @@
+// The API's contract: every request and response shape, and every operation. The API validates
+// with these and its presenters produce them; the OpenAPI document is generated from them; the
+// dashboard imports their types.
+export * from "./common.ts";
+export * from "./urls.ts";
+export * from "./codes.ts";
+export * from "./analytics.ts";
+export * from "./workspaces.ts";
+export * from "./webhooks.ts";
+export * from "./keys.ts";
+export * from "./audit.ts";
+export * from "./scopes.ts";
+export * from "./operations.ts";

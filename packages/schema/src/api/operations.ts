@@ -1,0 +1,194 @@
+import * as z from "zod/mini";
+import { AuditEntry, AuditQuery } from "./audit.ts";
+import { CodeScanStats, ExportQuery, ScanStatsQuery, WorkspaceScanStats } from "./analytics.ts";
+import { Code, CreateCodeBody, QrQuery, UpdateCodeBody } from "./codes.ts";
+import { envelope, ListQuery, page } from "./common.ts";
+import { ApiKey, CreateKeyBody, CreatedApiKey } from "./keys.ts";
+import type { Scope } from "./scopes.ts";
+import { CreatedWebhook, CreateWebhookBody, Delivery, RotatedWebhook, RotateSecretBody, UpdateWebhookBody, Webhook } from "./webhooks.ts";
+import { Workspace } from "./workspaces.ts";
+
+// Every operation of the API, in one table: its method and path, the scope a key needs, what it
+// reads and what it answers. The router serves exactly these (a handler per operation), the
+// OpenAPI document is generated from them, and the tests check every answer against that document.
+
+export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface Success {
+  status: 200 | 201 | 202 | 204;
+  description: string;
+  /** The JSON body; none for a 204. */
+  body?: z.ZodMiniType;
+  /** Other media types the operation answers with, by content type (a string body each). */
+  media?: Record<string, string>;
+  /** Response headers that matter, by name, with their description. */
+  headers?: Record<string, string>;
+}
+
+export interface Operation {
+  method: Method;
+  /** itty-router style: `/v1/codes/:id`. */
+  path: string;
+  tag: "Codes" | "Analytics" | "Webhooks" | "Workspaces" | "API keys" | "Audit log" | "Meta";
+  summary: string;
+  description?: string;
+  /**
+   * The scope a key needs; "any" for any valid key (what it answers may still depend on the key's
+   * scopes), "public" for no key at all.
+   */
+  scope: Scope | "any" | "public";
+  query?: z.ZodMiniObject;
+  /** A JSON body; `optional` when an empty body reads as `{}`. */
+  body?: { schema: z.ZodMiniType; optional?: boolean };
+  success: Success;
+}
+
+export const OPERATIONS = {
+  createCode: {
+    method: "POST", path: "/v1/codes", tag: "Codes", scope: "codes:write",
+    summary: "Create a code",
+    description: "Claims the short code (a random one when none is given) across every workspace: a taken one is a 409.",
+    body: { schema: CreateCodeBody },
+    success: { status: 201, description: "The new code.", body: envelope(Code) },
+  },
+  listCodes: {
+    method: "GET", path: "/v1/codes", tag: "Codes", scope: "codes:read",
+    summary: "List codes", description: "Newest first.",
+    query: ListQuery,
+    success: { status: 200, description: "A page of codes.", body: page(Code) },
+  },
+  getCode: {
+    method: "GET", path: "/v1/codes/:id", tag: "Codes", scope: "codes:read",
+    summary: "Get a code",
+    success: { status: 200, description: "The code.", body: envelope(Code) },
+  },
+  updateCode: {
+    method: "PATCH", path: "/v1/codes/:id", tag: "Codes", scope: "codes:write",
+    summary: "Change a code's destination or status",
+    description: "The printed QR code stays the same: scans go to the new destination within seconds.",
+    body: { schema: UpdateCodeBody },
+    success: { status: 200, description: "The code as changed.", body: envelope(Code) },
+  },
+  deleteCode: {
+    method: "DELETE", path: "/v1/codes/:id", tag: "Codes", scope: "codes:write",
+    summary: "Delete a code", description: "Its short link stops working at once; its scans are deleted within minutes.",
+    success: { status: 204, description: "Deleted." },
+  },
+  codeScans: {
+    method: "GET", path: "/v1/codes/:id/scans", tag: "Analytics", scope: "analytics:read",
+    summary: "A code's scan analytics",
+    description: "The last `days` local dates in `tz`, today included, with the top lists.",
+    query: ScanStatsQuery,
+    success: { status: 200, description: "The aggregation.", body: envelope(CodeScanStats) },
+  },
+  exportScans: {
+    method: "GET", path: "/v1/codes/:id/scans/export", tag: "Analytics", scope: "analytics:read",
+    summary: "Export a code's raw scans", description: "Streamed in scan order, as CSV or NDJSON.",
+    query: ExportQuery,
+    success: {
+      status: 200, description: "The scans.",
+      media: { "text/csv": "CSV with a header row; cells neutralised against formula injection.", "application/x-ndjson": "One JSON object per line." },
+      headers: { "content-disposition": "attachment; filename=\"qr3-scans-<short_code>-<range>.<ext>\"" },
+    },
+  },
+  codeQr: {
+    method: "GET", path: "/v1/codes/:id/qr.svg", tag: "Codes", scope: "codes:read",
+    summary: "A code's QR image", description: "SVG encoding the code's short link, with the quiet zone.",
+    query: QrQuery,
+    success: { status: 200, description: "The image.", media: { "image/svg+xml": "The QR code." } },
+  },
+  getWorkspace: {
+    method: "GET", path: "/v1/workspaces/:id", tag: "Workspaces", scope: "any",
+    summary: "Get the key's workspace", description: "`current` names the key's own workspace.",
+    success: { status: 200, description: "The workspace.", body: envelope(Workspace) },
+  },
+  workspaceScans: {
+    method: "GET", path: "/v1/workspaces/:id/scans", tag: "Analytics", scope: "analytics:read",
+    summary: "The workspace's scan analytics", description: "Every code's scans together, with the most scanned codes.",
+    query: ScanStatsQuery,
+    success: { status: 200, description: "The aggregation.", body: envelope(WorkspaceScanStats) },
+  },
+  createWebhook: {
+    method: "POST", path: "/v1/webhooks", tag: "Webhooks", scope: "webhooks:write",
+    summary: "Subscribe a webhook",
+    body: { schema: CreateWebhookBody },
+    success: { status: 201, description: "The new subscription; its secret, when generated, shown this once.", body: envelope(CreatedWebhook) },
+  },
+  listWebhooks: {
+    method: "GET", path: "/v1/webhooks", tag: "Webhooks", scope: "webhooks:read",
+    summary: "List webhooks",
+    query: ListQuery,
+    success: { status: 200, description: "A page of subscriptions.", body: page(Webhook) },
+  },
+  getWebhook: {
+    method: "GET", path: "/v1/webhooks/:id", tag: "Webhooks", scope: "webhooks:read",
+    summary: "Get a webhook",
+    success: { status: 200, description: "The subscription.", body: envelope(Webhook) },
+  },
+  updateWebhook: {
+    method: "PATCH", path: "/v1/webhooks/:id", tag: "Webhooks", scope: "webhooks:write",
+    summary: "Change a webhook",
+    body: { schema: UpdateWebhookBody },
+    success: { status: 200, description: "The subscription as changed.", body: envelope(Webhook) },
+  },
+  deleteWebhook: {
+    method: "DELETE", path: "/v1/webhooks/:id", tag: "Webhooks", scope: "webhooks:write",
+    summary: "Delete a webhook",
+    success: { status: 204, description: "Deleted." },
+  },
+  rotateWebhookSecret: {
+    method: "POST", path: "/v1/webhooks/:id/rotate-secret", tag: "Webhooks", scope: "webhooks:write",
+    summary: "Rotate a webhook's signing secret", description: "The previous secret still signs for 24 hours.",
+    body: { schema: RotateSecretBody, optional: true },
+    success: { status: 200, description: "The subscription with its new secret, shown this once.", body: envelope(RotatedWebhook) },
+  },
+  testWebhook: {
+    method: "POST", path: "/v1/webhooks/:id/test", tag: "Webhooks", scope: "webhooks:write",
+    summary: "Send a test event",
+    success: { status: 202, description: "The delivery, queued.", body: envelope(Delivery) },
+  },
+  listDeliveries: {
+    method: "GET", path: "/v1/webhooks/:id/deliveries", tag: "Webhooks", scope: "webhooks:read",
+    summary: "A webhook's delivery log", description: "Newest first, with every attempt.",
+    query: ListQuery,
+    success: { status: 200, description: "A page of deliveries.", body: page(Delivery) },
+  },
+  redeliver: {
+    method: "POST", path: "/v1/webhooks/:id/deliveries/:delivery_id/redeliver", tag: "Webhooks", scope: "webhooks:write",
+    summary: "Send a delivery's event again",
+    success: { status: 202, description: "The new delivery, queued.", body: envelope(Delivery) },
+  },
+  createKey: {
+    method: "POST", path: "/v1/keys", tag: "API keys", scope: "keys:write",
+    summary: "Create an API key",
+    description: "With some or all of the calling key's scopes, never more.",
+    body: { schema: CreateKeyBody },
+    success: { status: 201, description: "The new key, in data.api_key, shown this once.", body: envelope(CreatedApiKey) },
+  },
+  listKeys: {
+    method: "GET", path: "/v1/keys", tag: "API keys", scope: "keys:write",
+    summary: "List API keys", description: "The workspace's keys not revoked, expired ones included; newest first.",
+    query: ListQuery,
+    success: { status: 200, description: "A page of keys.", body: page(ApiKey) },
+  },
+  revokeKey: {
+    method: "DELETE", path: "/v1/keys/:id", tag: "API keys", scope: "keys:write",
+    summary: "Revoke an API key", description: "Refused (409) for the last key that can manage keys.",
+    success: { status: 204, description: "Revoked." },
+  },
+  auditLog: {
+    method: "GET", path: "/v1/audit-log", tag: "Audit log", scope: "any",
+    summary: "The audit log",
+    description:
+      "Every change made through the API in the last 90 days, newest first. A key sees the entries of what it may read: codes with codes:read, webhooks with webhooks:read, keys with keys:write.",
+    query: AuditQuery,
+    success: { status: 200, description: "A page of entries.", body: page(AuditEntry) },
+  },
+  openApi: {
+    method: "GET", path: "/v1/openapi.json", tag: "Meta", scope: "public",
+    summary: "This document", description: "The OpenAPI 3.1 description of the API, generated from its schemas.",
+    success: { status: 200, description: "The document.", media: { "application/json": "OpenAPI 3.1." } },
+  },
+} as const satisfies Record<string, Operation>;
+
+export type OperationId = keyof typeof OPERATIONS;
