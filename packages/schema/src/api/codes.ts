@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { SHORT_CODE_PATTERN } from "@qr3/core";
+import { SHORT_CODE_PATTERN } from "@qr3/core/short-code";
 import { Timestamp } from "./common.ts";
 import { destinationUrl } from "./urls.ts";
 

@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { ID_PATTERN } from "@qr3/core";
+import { ID_PATTERN } from "@qr3/core/ids";
 
 // What every answer of the API shares: the envelope, the page, the error, the list query.
 
@@ -17,6 +17,11 @@ export const envelope = <T extends z.ZodMiniType>(data: T) => z.object({ data, m
 
 /** `{ data: [...], pagination, meta }`: every cursor-paginated list. */
 export const page = <T extends z.ZodMiniType>(item: T) => z.object({ data: z.array(item), pagination: Pagination, meta: Meta });
+
+/** The answer of an operation whose data is a T, as `envelope` describes it. */
+export type Envelope<T> = Omit<z.output<ReturnType<typeof envelope>>, "data"> & { data: T };
+/** A page of Ts, as `page` describes it. */
+export type Page<T> = Omit<z.output<ReturnType<typeof page>>, "data"> & { data: T[] };
 
 export const ErrorBody = z
   .object({

@@ -7,23 +7,31 @@ import { busy, fill, formatClock, formatNumber, h, newId, plural } from "../dom.
 import { saveBlob } from "../files.ts";
 import { poll } from "../poll.ts";
 import { browserZone, localMidnight, windowDates, zoneChoices } from "../timezones.ts";
-import type { Code, Envelope, ScanStats, TopCode, TopListField, WorkspaceScanStats } from "../types.ts";
+import type { Code, Envelope, ScanStats, TopCode, TopListField, WorkspaceScanStats } from "@qr3/schema/api";
 import { dayChart } from "./chart.ts";
+import { DIMENSIONS, DIMENSION_NAMES, type Dimension } from "@qr3/schema/dimensions";
 
 const REFRESH_MS = 10_000;
 const WINDOWS = [7, 30, 90, 365];
-// Each top list, its title, how many entries the API lists at most, and what the scans it does
-// not name are called: the API leaves unknown values (null) out, so when a list is shorter than
-// its cap, the rest of the window's scans are exactly the unknown ones.
-const TOP_LISTS: Array<[TopListField, string, number, string]> = [
-  ["top_countries", "Countries", 8, "Unknown"],
-  ["top_devices", "Devices", 5, "Unknown"],
-  ["top_os", "Operating systems", 5, "Unknown"],
-  ["top_browsers", "Browsers", 5, "Unknown"],
-  ["top_referers", "Referrers", 5, "Direct (no referrer)"],
-  ["top_languages", "Languages", 5, "Unknown"],
-  ["top_cities", "Cities", 8, "Unknown"],
-];
+// Each top list's title and what the scans it does not name are called; its field and how many
+// entries the API lists at most come from the dimensions the API counts by. The API leaves
+// unknown values (null) out, so when a list is shorter than its cap, the rest of the window's
+// scans are exactly the unknown ones.
+const TOP_LIST_WORDS: Record<Dimension, [string, string]> = {
+  country: ["Countries", "Unknown"],
+  device_type: ["Devices", "Unknown"],
+  os: ["Operating systems", "Unknown"],
+  browser: ["Browsers", "Unknown"],
+  referer: ["Referrers", "Direct (no referrer)"],
+  language: ["Languages", "Unknown"],
+  city: ["Cities", "Unknown"],
+};
+const TOP_LISTS: Array<[TopListField, string, number, string]> = DIMENSION_NAMES.map((dim) => [
+  DIMENSIONS[dim].field,
+  TOP_LIST_WORDS[dim][0],
+  DIMENSIONS[dim].limit,
+  TOP_LIST_WORDS[dim][1],
+]);
 
 
 function labelled(label: string, control: HTMLSelectElement): HTMLDivElement {

@@ -5,7 +5,7 @@ import { busy, field, formError, formatDateTime, h, setTitle } from "../dom.ts";
 import { copyControl, saveBlob } from "../files.ts";
 import { go, href } from "../nav.ts";
 import { loadQr, svgToPng, type QrImage } from "../qr.ts";
-import type { Code, Envelope } from "../types.ts";
+import type { Code, Envelope } from "@qr3/schema/api";
 import { codeAnalytics } from "./analytics.ts";
 import { confirmDialog } from "./confirm.ts";
 import { badge, setBadge } from "./status.ts";

@@ -2,7 +2,8 @@ import { ApiError, enc, getJson, send } from "../api.ts";
 import { showError, showNotice } from "../alerts.ts";
 import { busy, field, formError, formatNumber, h, setTitle } from "../dom.ts";
 import { href } from "../nav.ts";
-import type { Code, Envelope, Page } from "../types.ts";
+import { SHORT_CODE_LENGTH } from "@qr3/core/short-code";
+import type { Code, Envelope, Page } from "@qr3/schema/api";
 import { badge } from "./status.ts";
 
 const PAGE_SIZE = 50;
@@ -29,7 +30,7 @@ export function codesView(main: HTMLElement, signal: AbortSignal): void {
 
   // Create form.
   const url = h("input", { type: "url", name: "url", required: true, placeholder: "https://example.com/menu", autocomplete: "url", spellcheck: "false" });
-  const shortCode = h("input", { type: "text", name: "short_code", placeholder: "menu-2026", autocomplete: "off", spellcheck: "false", maxlength: 64 });
+  const shortCode = h("input", { type: "text", name: "short_code", placeholder: "menu-2026", autocomplete: "off", spellcheck: "false", maxlength: SHORT_CODE_LENGTH.max });
   const error = formError(url, shortCode);
   const createButton = h("button", { type: "submit" }, "Create code");
   const form = h(

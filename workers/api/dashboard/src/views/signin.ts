@@ -2,7 +2,7 @@ import { ApiError, getJson } from "../api.ts";
 import { clearAlerts, showError, showErrorText } from "../alerts.ts";
 import { busy, field, formError, h, setTitle } from "../dom.ts";
 import { setKey } from "../session.ts";
-import type { Envelope, Workspace } from "../types.ts";
+import type { Envelope, Workspace } from "@qr3/schema/api";
 
 /** The sign-in form. The key is checked against the API before it is kept. */
 export function signInView(main: HTMLElement, signal: AbortSignal, signedIn: (workspace: Workspace) => void): void {

@@ -6,11 +6,12 @@ import { busy, field, fill, formatClock, formatDateTime, formError, h, setTitle,
 import { copyControl } from "../files.ts";
 import { go, href } from "../nav.ts";
 import { poll } from "../poll.ts";
-import type { Attempt, Delivery, Envelope, Page, Webhook } from "../types.ts";
+import { EVENT_TYPES } from "@qr3/schema/webhook-facts";
+import type { Attempt, CreatedWebhook, Delivery, Envelope, Page, Webhook } from "@qr3/schema/api";
 import { confirmDialog } from "./confirm.ts";
 import { badge, setBadge } from "./status.ts";
 
-const EVENTS = ["qr.scanned"];
+const EVENTS = [...EVENT_TYPES];
 const REASONS: Record<string, string> = {
   manual: "you disabled it",
   failing: "every delivery failed for 5 days",
@@ -141,7 +142,7 @@ export function webhooksView(main: HTMLElement, signal: AbortSignal): void {
     error.clear();
     void busy(add, async () => {
       try {
-        const { data } = await send<Envelope<Webhook>>("POST", "/v1/webhooks", { url: urlInput.value.trim(), events: EVENTS }, { signal, fields: { url: "endpoint URL" } });
+        const { data } = await send<Envelope<CreatedWebhook>>("POST", "/v1/webhooks", { url: urlInput.value.trim(), events: EVENTS }, { signal, fields: { url: "endpoint URL" } });
         list.prepend(webhookItem(data, signal));
         showEmpty();
         form.reset();

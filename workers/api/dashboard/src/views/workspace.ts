@@ -1,7 +1,7 @@
 import { getJson } from "../api.ts";
 import { showError } from "../alerts.ts";
 import { fill, formatDate, formatNumber, h, setTitle } from "../dom.ts";
-import type { Envelope, Workspace } from "../types.ts";
+import type { Envelope, Workspace } from "@qr3/schema/api";
 import { workspaceAnalytics } from "./analytics.ts";
 
 const retentionText = (days: number) => `Scans are kept for ${formatNumber(days)} ${days === 1 ? "day" : "days"}.`;
