@@ -1,12 +1,14 @@
 // Builds the dashboard (workers/api/dashboard) into the static assets the API worker serves:
 // dist/index.html and content-hashed dist/assets/app-*.js / app-*.css, bundled and minified by
 // esbuild, plus the files of dashboard/public as they are. Prints each file's size and the
-// first load's total, gzip-compressed.
+// first load's total, gzip-compressed. The API reference (dist/reference) is Swagger UI's
+// files, as swagger-ui-dist ships them, beside dashboard/reference's page and its start script.
 //
 //   pnpm build:dashboard
 import { buildSync } from "esbuild";
 import { cpSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { createRequire } from "node:module";
+import { dirname, join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import { ROOT } from "./lib/d1.ts";
 
@@ -18,10 +20,19 @@ export interface DashboardBuild {
   firstLoad: Array<{ file: string; bytes: number; gzip: number }>;
 }
 
+/** The API reference page: Swagger UI's bundle and styles, and our page that starts it. */
+function copyReference(): void {
+  const target = join(DASHBOARD_DIST, "reference");
+  cpSync(join(DASHBOARD, "reference"), target, { recursive: true });
+  const swaggerUi = dirname(createRequire(join(DASHBOARD, "..", "package.json")).resolve("swagger-ui-dist/package.json"));
+  for (const file of ["swagger-ui-bundle.js", "swagger-ui.css"]) cpSync(join(swaggerUi, file), join(target, file));
+}
+
 export function buildDashboard(): DashboardBuild {
   rmSync(DASHBOARD_DIST, { recursive: true, force: true });
   mkdirSync(DASHBOARD_DIST, { recursive: true });
   cpSync(join(DASHBOARD, "public"), DASHBOARD_DIST, { recursive: true });
+  copyReference();
   const result = buildSync({
     entryPoints: { app: join(DASHBOARD, "src/main.ts") },
     bundle: true,

@@ -13,6 +13,7 @@ console.log(`
   qr3 is running on ${origin}
 
   Dashboard      ${origin}/  (sign in with the demo API key)
+  API reference  ${origin}/reference/  (the OpenAPI document: ${origin}/v1/openapi.json)
   Demo API key   ${demo.api_key}
   Scan the demo  ${scanUrl}
                  (open it in a browser, or from a terminal as a phone would:

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, startStack, type Stack, type StackOptions } from "../../scripts/lib/stack.ts";
+import { checkedApi } from "./contract.ts";
 
 /**
  * A fresh local stack in a temporary state directory, on a free port, running a snapshot of the
@@ -24,16 +25,21 @@ export async function startTestStack(
   };
 }
 
+/**
+ * A JSON client of the stack's API with one key; every answer is checked against the OpenAPI
+ * document the stack serves (contract.ts).
+ */
 export function apiClient(origin: string, key: string) {
-  return async (path: string, init: { method?: string; body?: unknown } = {}) => {
-    const res = await fetch(`${origin}${path}`, {
+  const api = checkedApi(origin);
+  return async (path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) => {
+    const res = await api(`${origin}${path}`, {
       method: init.method ?? "GET",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json", ...init.headers },
       body: init.body === undefined ? null : JSON.stringify(init.body),
     });
     const text = await res.text();
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return { status: res.status, json: (text ? JSON.parse(text) : null) as any };
+    return { status: res.status, headers: res.headers, json: (text ? JSON.parse(text) : null) as any };
   };
 }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openLocal } from "../../scripts/lib/d1.ts";
 import type { Stack } from "../../scripts/lib/stack.ts";
 import { apiClient, startTestStack, waitFor } from "./helpers.ts";
+import { checkedApi } from "./contract.ts";
 
 const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -47,7 +48,7 @@ describe("retention and privacy over the local stack", () => {
 
     const stats = await waitFor(() => api(`/v1/codes/${freeCode.id}/scans?days=7`), (r) => r.json.data.period_scans === 3);
     expect(stats.json.data).toMatchObject({ total_scans: 3, period_scans: 3 });
-    const csv = await fetch(`${stack.origin}/v1/codes/${freeCode.id}/scans/export`, { headers: { authorization: `Bearer ${created.api_key}` } });
+    const csv = await checkedApi(stack.origin)(`${stack.origin}/v1/codes/${freeCode.id}/scans/export`, { headers: { authorization: `Bearer ${created.api_key}` } });
     expect((await csv.text()).trimEnd().split("\r\n")).toHaveLength(4); // header + 3 scans
   });
 
@@ -60,7 +61,7 @@ describe("retention and privacy over the local stack", () => {
     const stats = await waitFor(() => api(`/v1/codes/${freeCode.id}/scans?days=7`), (r) => r.json.data.period_scans === 0);
     expect(stats.json.data).toMatchObject({ total_scans: 3, period_scans: 0, scans_by_day: [], top_countries: [] });
     const ndjson = await api(`/v1/codes/${freeCode.id}/scans/export?format=ndjson`);
-    expect(ndjson).toEqual({ status: 200, json: null }); // an empty body: nothing to export
+    expect(ndjson).toMatchObject({ status: 200, json: null }); // an empty body: nothing to export
     const code = await api(`/v1/codes/${freeCode.id}`);
     expect(code.json.data.total_scans).toBe(3);
 

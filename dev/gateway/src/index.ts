@@ -1,13 +1,13 @@
 import { devRequest } from "./dev-headers.ts";
 
 // Routes the local origin the way production routes the public domain: the API (/v1/*) and the
-// dashboard (/, /assets/*, /favicon.svg) to the API worker, the rest to the redirector. The cron
+// dashboard (/, /assets/*, /favicon.svg) and the API reference (/reference/*) to the API worker, the rest to the redirector. The cron
 // trigger is forwarded to the ingest worker, so GET /cdn-cgi/handler/scheduled?cron=...&time=<ms>
 // runs the ingest cron at that time.
 
-// No short code can take these paths: "v1" and "assets" are reserved, and "." is not allowed.
+// No short code can take these paths: "v1", "assets" and "reference" are reserved, and "." is not allowed.
 const toApiWorker = (path: string) =>
-  path === "/" || path === "/index.html" || path === "/favicon.svg" || /^\/(v1|assets)(\/|$)/.test(path);
+  path === "/" || path === "/index.html" || path === "/favicon.svg" || /^\/(v1|assets|reference)(\/|$)/.test(path);
 
 export default {
   fetch(request, env) {

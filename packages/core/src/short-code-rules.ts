@@ -6,4 +6,4 @@ export const SHORT_CODE_LENGTH = { min: 3, max: 64 } as const;
 export const SHORT_CODE_PATTERN = new RegExp(`^[A-Za-z0-9_-]{${SHORT_CODE_LENGTH.min},${SHORT_CODE_LENGTH.max}}$`);
 
 // Paths the public origin routes elsewhere; a code may never shadow them.
-export const RESERVED_SHORT_CODES: ReadonlySet<string> = new Set(["v1", "api", "app", "assets", "dashboard", "static"]);
+export const RESERVED_SHORT_CODES: ReadonlySet<string> = new Set(["v1", "api", "app", "assets", "dashboard", "reference", "static"]);

@@ -1,4 +1,4 @@
-import { OPERATIONS, ErrorBody, SCOPE_DESCRIPTIONS, SCOPES, IDEMPOTENCY_TTL_HOURS, type Operation } from "@qr3/schema/api";
+import { OPERATIONS, TAGS, ErrorBody, SCOPE_DESCRIPTIONS, SCOPES, IDEMPOTENCY_TTL_HOURS, type Operation } from "@qr3/schema/api";
 import * as z from "zod/mini";
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from "zod-openapi";
 import { ERROR_STATUS, type ErrorCode } from "./errors.ts";
@@ -12,15 +12,15 @@ export const openApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
 
 const STRING = { type: "string" } as const;
 
-/** Response headers, each described once in components.headers. */
+/** Response headers, each described once in components.headers; `true`: always sent where listed. */
 const HEADERS = {
-  "x-request-id": "The request's id, also in meta.request_id: quote it when asking for help.",
-  "x-d1-bookmark": "The position of the request's reads and writes: send it back as x-d1-bookmark to read no earlier than this.",
-  RateLimit: 'What is left of the key\'s limit in the current window: `"reads";r=<remaining>;t=<seconds to reset>` (IETF draft).',
-  "RateLimit-Policy": 'The limit that applies: `"reads";q=<requests>;w=<window seconds>` (IETF draft).',
-  "idempotent-replayed": '"true" when this is the stored answer to an earlier request with the same Idempotency-Key.',
-  "www-authenticate": 'Bearer realm="qr3"',
-  "retry-after": "Seconds until the limit's window resets.",
+  "x-request-id": ["The request's id, also in meta.request_id: quote it when asking for help.", true],
+  "x-d1-bookmark": ["The position of the request's reads and writes: send it back as x-d1-bookmark to read no earlier than this.", false],
+  RateLimit: ['What is left of the key\'s limit in the current window: `"reads";r=<remaining>;t=<seconds to reset>` (IETF draft; see the README for how remaining is estimated).', true],
+  "RateLimit-Policy": ['The limit that applies: `"reads";q=<requests>;w=<window seconds>` (IETF draft).', true],
+  "idempotent-replayed": ['"true" when this is the stored answer to an earlier request with the same Idempotency-Key.', false],
+  "www-authenticate": ['Bearer realm="qr3"', true],
+  "retry-after": ["Seconds until the limit's window resets.", true],
 } as const;
 type HeaderName = keyof typeof HEADERS;
 const headerRefs = (names: HeaderName[]) =>
@@ -48,6 +48,10 @@ for (const code of Object.keys(ERROR_STATUS) as ErrorCode[]) {
 }
 const errorResponseName = (status: number) => `Error${status}`;
 
+/** The error envelope with the codes a status carries. */
+const errorBodyOf = (codes: ErrorCode[]) =>
+  z.object({ error: z.object({ code: z.enum(codes as [ErrorCode, ...ErrorCode[]]), message: ErrorBody.shape.error.shape.message }), meta: ErrorBody.shape.meta });
+
 function errorResponseComponents() {
   return Object.fromEntries(
     [...ERROR_RESPONSES].map(([status, codes]) => {
@@ -59,7 +63,7 @@ function errorResponseComponents() {
         {
           description: codes.map((c) => `${c}: ${ERROR_WORDS[c]}`).join(" "),
           headers: headerRefs(headers),
-          content: { "application/json": { schema: ErrorBody } },
+          content: { "application/json": { schema: errorBodyOf(codes) } },
         },
       ];
     }),
@@ -87,7 +91,8 @@ function successResponse(operation: Operation): ZodOpenApiResponsesObject {
   const content: Record<string, { schema: z.ZodMiniType }> = {};
   if (success.body) content["application/json"] = { schema: success.body };
   for (const [type, description] of Object.entries(success.media ?? {})) {
-    content[type] = { schema: z.string().register(z.globalRegistry, { description }) };
+    const schema = type === "application/json" ? z.record(z.string(), z.unknown()) : z.string();
+    content[type] = { schema: schema.register(z.globalRegistry, { description }) };
   }
   const responses: ZodOpenApiResponsesObject = {
     [String(success.status)]: { description: success.description, headers, ...(Object.keys(content).length ? { content } : {}) },
@@ -151,11 +156,11 @@ export function buildOpenApiDocument(serverUrl: string) {
     },
     servers: [{ url: serverUrl }],
     security: [{ apiKey: [] }],
-    tags: [...new Set(Object.values(OPERATIONS).map((o) => o.tag))].map((name) => ({ name })),
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
     paths,
     components: {
       securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An API key, qr3_sk_..." } },
-      headers: Object.fromEntries(Object.entries(HEADERS).map(([name, description]) => [name, { description, schema: STRING }])),
+      headers: Object.fromEntries(Object.entries(HEADERS).map(([name, [description, required]]) => [name, { description, required, schema: STRING }])),
       responses: errorResponseComponents(),
     },
   });

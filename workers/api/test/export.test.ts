@@ -1,8 +1,7 @@
 import { DAY_MS, startOfUtcDay, utcDate } from "@qr3/core";
 import { beforeEach, describe, expect, it } from "vitest";
-import { exports } from "cloudflare:workers";
 import { describeAtClocks } from "../../../test/clocks.ts";
-import { call, seedKey } from "./helpers.ts";
+import { apiFetch, call, seedKey } from "./helpers.ts";
 import { scanRow, storeScans } from "./scan-rows.ts";
 
 let key: string;
@@ -16,7 +15,7 @@ beforeEach(async () => {
 });
 
 async function download(query: string, k = key) {
-  const response = await exports.default.fetch(`https://api.qr3.test/v1/codes/${code.id}/scans/export${query}`, {
+  const response = await apiFetch(`https://api.qr3.test/v1/codes/${code.id}/scans/export${query}`, {
     headers: { authorization: `Bearer ${k}` },
   });
   return { response, text: await response.text() };

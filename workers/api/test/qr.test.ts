@@ -1,10 +1,9 @@
-import { exports } from "cloudflare:workers";
 import jsQR from "jsqr";
 import { describe, expect, it } from "vitest";
-import { call, seedKey } from "./helpers.ts";
+import { apiFetch, call, seedKey } from "./helpers.ts";
 
 const qr = (id: string, key: string, query = "") =>
-  exports.default.fetch(`https://api.qr3.test/v1/codes/${id}/qr.svg${query}`, { headers: { authorization: `Bearer ${key}` } });
+  apiFetch(`https://api.qr3.test/v1/codes/${id}/qr.svg${query}`, { headers: { authorization: `Bearer ${key}` } });
 
 /** Paints the SVG's squares (`M x,y h s v s h -s z`) on a white RGBA canvas and reads it with a real decoder. */
 function decode(svg: string): string | null {

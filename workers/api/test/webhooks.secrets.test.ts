@@ -1,9 +1,7 @@
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import worker from "../src/index.ts";
 import { firstOnShards } from "../../../test/fixtures.ts";
-import { call, seedKey } from "./helpers.ts";
+import { call, callWithEnv, seedKey } from "./helpers.ts";
 import { openedSecrets } from "./webhook-secrets.ts";
 
 afterEach(() => vi.restoreAllMocks());
@@ -60,13 +58,7 @@ describe("webhook secrets at rest", () => {
 describe("webhook secrets without a usable key", () => {
   /** The API worker's own fetch handler, with the key binding replaced. */
   async function callWithKeys(keys: string | undefined, path: string, key: string, body?: unknown) {
-    const request = new Request(`https://api.qr3.test${path}`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-      body: body === undefined ? null : JSON.stringify(body),
-    });
-    const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, WEBHOOK_SECRETS_KEYS: keys } as Env, createExecutionContext());
-    return { status: response.status, json: (await response.json()) as { error: { code: string; message: string } } };
+    return callWithEnv({ WEBHOOK_SECRETS_KEYS: keys } as Partial<Env>, path, { method: "POST", key, body });
   }
 
   it.each([

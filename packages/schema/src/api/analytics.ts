@@ -1,14 +1,12 @@
 import * as z from "zod/mini";
 import { DIMENSIONS, DIMENSION_NAMES } from "../dimensions.ts";
-import { integerParam } from "./common.ts";
+import { booleanParam, integerParam } from "./common.ts";
+import { API_LIMITS } from "./limits.ts";
 
 export const ScanStatsQuery = z.strictObject({
-  days: z._default(integerParam(1, 365), 30),
+  days: integerParam(1, API_LIMITS.stats_days.max, API_LIMITS.stats_days.default),
   tz: z._default(z.string().check(z.minLength(1), z.maxLength(64)), "UTC"),
-  include_bots: z._default(
-    z.pipe(z.enum(["true", "false"]), z.transform((v) => v === "true")),
-    false,
-  ),
+  include_bots: booleanParam(false),
 });
 
 export const ExportQuery = z.strictObject({

@@ -1,5 +1,6 @@
 import * as z from "zod/mini";
 import { ID_PATTERN } from "@qr3/core/ids";
+import { API_LIMITS } from "./limits.ts";
 
 // What every answer of the API shares: the envelope, the page, the error, the list query.
 
@@ -33,8 +34,31 @@ export const ErrorBody = z
   })
   .register(z.globalRegistry, { id: "Error" });
 
-export const integerParam = (min: number, max: number) =>
-  z.pipe(z.string().check(z.regex(/^\d{1,6}$/, "must be a whole number")), z.transform(Number)).check(z.minimum(min), z.maximum(max));
+/** What a query parameter stands for, as the document describes it: its type, not the string it arrives as. */
+const describedAs = (schema: Record<string, unknown>) => ({
+  override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+    for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
+    Object.assign(jsonSchema, schema);
+  },
+});
+
+/**
+ * A whole number in a query string, read from its text, `fallback` when absent. The document
+ * describes it as the integer it stands for (what clients generated from it send).
+ */
+export const integerParam = (min: number, max: number, fallback: number) =>
+  z
+    ._default(
+      z.pipe(z.string().check(z.regex(/^\d{1,6}$/, "must be a whole number")), z.transform(Number)).check(z.minimum(min), z.maximum(max)),
+      fallback,
+    )
+    .register(z.globalRegistry, describedAs({ type: "integer", minimum: min, maximum: max, default: fallback }));
+
+/** `true` or `false` in a query string, `fallback` when absent, described as the boolean it stands for. */
+export const booleanParam = (fallback: boolean) =>
+  z
+    ._default(z.pipe(z.enum(["true", "false"]), z.transform((v) => v === "true")), fallback)
+    .register(z.globalRegistry, describedAs({ type: "boolean", default: fallback }));
 
 // Query strings are strict like bodies: a misspelt parameter (`?day=7`) is a 400, never silently
 // the default.
@@ -43,6 +67,6 @@ export const cursor = z.optional(z.string().check(z.regex(ID_PATTERN, "is not a 
 
 /** `limit` and `cursor` of every cursor-paginated list. */
 export const ListQuery = z.strictObject({
-  limit: z._default(integerParam(1, 100), 20),
+  limit: integerParam(1, API_LIMITS.page_size.max, API_LIMITS.page_size.default),
   cursor,
 });

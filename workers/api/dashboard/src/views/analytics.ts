@@ -10,9 +10,11 @@ import { browserZone, localMidnight, windowDates, zoneChoices } from "../timezon
 import type { Code, Envelope, ScanStats, TopCode, TopListField, WorkspaceScanStats } from "@qr3/schema/api";
 import { dayChart } from "./chart.ts";
 import { DIMENSIONS, DIMENSION_NAMES, type Dimension } from "@qr3/schema/dimensions";
+import { API_LIMITS } from "@qr3/schema/api/limits";
 
 const REFRESH_MS = 10_000;
-const WINDOWS = [7, 30, 90, 365];
+// The windows offered, up to the longest the API answers.
+const WINDOWS = [7, 30, 90, API_LIMITS.stats_days.max];
 // Each top list's title and what the scans it does not name are called; its field and how many
 // entries the API lists at most come from the dimensions the API counts by. The API leaves
 // unknown values (null) out, so when a list is shorter than its cap, the rest of the window's
@@ -92,7 +94,7 @@ export function workspaceAnalytics(signal: AbortSignal): HTMLElement {
 
 function analyticsSection(source: AnalyticsSource, signal: AbortSignal): HTMLElement {
   // Controls.
-  const windowSelect = h("select", { name: "days" }, WINDOWS.map((d) => h("option", { value: d, selected: d === 30 }, `Last ${d} days`)));
+  const windowSelect = h("select", { name: "days" }, WINDOWS.map((d) => h("option", { value: d, selected: d === API_LIMITS.stats_days.default }, `Last ${d} days`)));
   const own = browserZone();
   const zoneSelect = h("select", { name: "tz" }, zoneChoices().map((z) => h("option", { value: z, selected: z === own }, z === own ? `${z.replace(/_/g, " ")} (this device)` : z.replace(/_/g, " "))));
   const bots = h("input", { type: "checkbox", name: "include_bots", id: newId("f") });

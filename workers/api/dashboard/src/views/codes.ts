@@ -1,3 +1,4 @@
+import { can } from "../access.ts";
 import { ApiError, enc, getJson, send } from "../api.ts";
 import { showError, showNotice } from "../alerts.ts";
 import { busy, field, formError, formatNumber, h, setTitle } from "../dom.ts";
@@ -37,7 +38,7 @@ export function codesView(main: HTMLElement, signal: AbortSignal): void {
     "form",
     { class: "form-grid", novalidate: true },
     field("Destination URL", url, "Where the QR code sends people. You can change it later."),
-    field("Short code (optional)", shortCode, "3 to 64 letters, digits, - or _. Left empty, qr3 picks 6 random characters."),
+    field("Short code (optional)", shortCode, `${SHORT_CODE_LENGTH.min} to ${SHORT_CODE_LENGTH.max} letters, digits, - or _. Left empty, qr3 picks 6 random characters.`),
     h("div", { class: "actions" }, createButton),
     error.el,
   );
@@ -60,7 +61,7 @@ export function codesView(main: HTMLElement, signal: AbortSignal): void {
     const empty = tbody.rows.length === 0;
     table.hidden = empty;
     listStatus.hidden = !empty;
-    listStatus.textContent = "No codes yet. Create your first one with the form above.";
+    listStatus.textContent = can("codes:write") ? "No codes yet. Create your first one with the form above." : "No codes yet.";
   };
 
   async function loadPage(): Promise<void> {
@@ -106,7 +107,8 @@ export function codesView(main: HTMLElement, signal: AbortSignal): void {
 
   main.replaceChildren(
     h("h1", { tabindex: -1 }, "Codes"),
-    h("section", { class: "card", "aria-labelledby": "create-code-heading" }, h("h2", { id: "create-code-heading" }, "Create a code"), form),
+    // Only for a key that may create codes.
+    ...(can("codes:write") ? [h("section", { class: "card", "aria-labelledby": "create-code-heading" }, h("h2", { id: "create-code-heading" }, "Create a code"), form)] : []),
     h("section", { class: "card", "aria-labelledby": "codes-heading" }, h("h2", { id: "codes-heading" }, "Short links"), listStatus, h("div", { class: "table-wrap" }, table), more),
   );
   void loadPage();
