@@ -44,6 +44,18 @@ export function compatibilityOf(worker: DeployedWorker, extraFlags: string[] = [
   return { date, flags: [...new Set([...flags, ...extraFlags])], from: `${from}, plus ${extraFlags.join(", ")}` };
 }
 
+/**
+ * A deployed worker's rate limiting bindings as its config declares them, in Miniflare's form;
+ * `raise` may lift a binding's limit for a benchmark that asks more of one key than production allows.
+ */
+export function rateLimitsOf(worker: DeployedWorker, raise: Record<string, number> = {}): NonNullable<V4WorkerOptions["ratelimits"]> {
+  const config = unstable_readConfig({ config: join(ROOT, WORKER_CONFIGS[worker]) }, { hideWarnings: true });
+  const declared: Array<{ name: string; namespace_id: string; simple: { limit: number; period: 10 | 60 } }> = config.ratelimits;
+  return Object.fromEntries(
+    declared.map(({ name, namespace_id, simple }) => [name, { namespace_id, simple: { ...simple, limit: Math.max(simple.limit, raise[name] ?? 0) } }]),
+  );
+}
+
 /** A worker's options, with its compatibility taken from a config (`compatibilityOf`), never typed in. */
 export type BenchWorker = V4WorkerOptions & { compatibility: Compatibility };
 

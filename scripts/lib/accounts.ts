@@ -15,16 +15,19 @@ import {
   workspacesPerShard,
 } from "@qr3/db";
 import { PLANS, retentionDaysFor, type Plan } from "@qr3/schema";
+import { SCOPES } from "@qr3/schema/api/scopes";
 import type { Target } from "./d1.ts";
 
 export class UsageError extends Error {}
 
 const isPlan = (value: string | undefined): value is Plan => PLANS.includes(value as Plan);
 
+/** The admin command's keys hold every scope: they are how a workspace gets its first key, which makes the others. */
 async function newKeyStatement(db: D1Database, workspaceId: string, now: string) {
   const { key, hash, prefix } = await newApiKey();
   const id = newId("key");
-  return { key, id, statement: insertApiKey(db, { id, workspace_id: workspaceId, key_hash: hash, prefix, created_at: now }) };
+  const row = { id, workspace_id: workspaceId, key_hash: hash, prefix, name: "Admin key", scopes: SCOPES, created_at: now };
+  return { key, id, statement: insertApiKey(db, row) };
 }
 
 /** The plan and its retention, from --plan and --retention-days (enterprise only). */

@@ -1,7 +1,7 @@
 import { ApiError, badRequest } from "./errors.ts";
 
-/** The most a request body may hold, in bytes. */
-export const MAX_BODY_BYTES = 64 * 1024;
+/** The most a request body may hold, in bytes (1 MB): more than any valid body needs, little to buffer. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 const tooLarge = () => new ApiError("PAYLOAD_TOO_LARGE", `body: must be at most ${MAX_BODY_BYTES} bytes`);
 const notJson = () => new ApiError("UNSUPPORTED_MEDIA_TYPE", "content-type: must be application/json");

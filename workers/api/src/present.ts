@@ -1,5 +1,6 @@
-import type { AttemptRow, CodeRow, DeliveryRow, WebhookRow } from "@qr3/db";
-import type { Code, Delivery, Webhook } from "@qr3/schema/api";
+import type { ApiKeyListing, AttemptRow, CodeRow, DeliveryRow, WebhookRow } from "@qr3/db";
+import type { ApiKey, Code, Delivery, Webhook } from "@qr3/schema/api";
+import { storedScopes } from "./scopes.ts";
 
 // Rows as the API shows them: each presenter produces a value of its contract type
 // (packages/schema/src/api), which the OpenAPI document describes.
@@ -19,6 +20,19 @@ export function presentCode(code: CodeRow, publicBaseUrl: string): Code {
     total_scans: code.total_scans,
     created_at: code.created_at,
     updated_at: code.updated_at,
+  };
+}
+
+/** Neither the key nor its hash ever appears here. */
+export function presentApiKey(key: ApiKeyListing): ApiKey {
+  return {
+    id: key.id,
+    name: key.name,
+    prefix: key.prefix,
+    scopes: storedScopes(key.scopes),
+    created_at: key.created_at,
+    last_used_at: key.last_used_at,
+    expires_at: key.expires_at,
   };
 }
 

@@ -12,7 +12,7 @@ import { requireScope } from "./scopes.ts";
 import { BOOKMARK_HEADER, bookmarkOf, openSession } from "./session.ts";
 import { auditLogRoute } from "./routes/audit.ts";
 import { exportScansRoute } from "./routes/export.ts";
-import { createKeyRoute, listKeysRoute, revokeKeyRoute } from "./routes/keys.ts";
+import { createKeyRoute, currentKeyRoute, listKeysRoute, revokeKeyRoute } from "./routes/keys.ts";
 import { openApiRoute } from "./routes/openapi.ts";
 import { codeQrRoute } from "./routes/qr.ts";
 import { codeScansRoute } from "./routes/scans.ts";
@@ -55,6 +55,7 @@ export const HANDLERS: Record<OperationId, Handler> = {
   redeliver: redeliverRoute,
   createKey: createKeyRoute,
   listKeys: listKeysRoute,
+  currentKey: currentKeyRoute,
   revokeKey: revokeKeyRoute,
   auditLog: auditLogRoute,
   openApi: openApiRoute,
@@ -78,16 +79,17 @@ function withSingleQueryValues(request: ApiRequest): void {
 
 /**
  * What every operation goes through before its handler, in order: the key (resolved to its
- * workspace and shard, once), its scope, its rate limit, the body rule (an operation without a
- * JSON body answers a 400 to one rather than ignore it), and for a POST its Idempotency-Key.
+ * workspace and shard, once), its rate limit (before the scope, so that a refused request counts
+ * too), its scope, the body rule (an operation without a JSON body answers a 400 to one rather
+ * than ignore it), and for a POST its Idempotency-Key.
  */
 function serve(operation: Operation, handler: Handler): Handler {
   return async (request, env, ctx) => {
     request.operation = operation;
     if (operation.scope !== "public") {
       request.auth = await authenticate(request, controlDb(env), ctx);
-      requireScope(operation, request.auth);
       await checkRateLimit(request, env);
+      requireScope(operation, request.auth);
       openSession(request, env);
     }
     if (!operation.body) await assertNoBody(request);

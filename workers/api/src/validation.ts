@@ -12,8 +12,10 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
 }
 
+const GENERIC = "Invalid input";
+
 function describe(issue: z.core.$ZodIssue, input: unknown): string {
-  if (issue.message && issue.message !== "Invalid input") return issue.message; // a schema's own words
+  if (issue.message && issue.message !== GENERIC) return issue.message; // a schema's own words
   switch (issue.code) {
     case "invalid_type":
       return valueAt(input, issue.path) === undefined ? "is required" : `must be ${withArticle(TYPE_NAMES[issue.expected] ?? issue.expected)}`;
@@ -39,18 +41,33 @@ function fieldOf(issue: z.core.$ZodIssue): string {
 }
 
 export function parseWith<S extends z.ZodMiniType>(schema: S, input: unknown): z.infer<S> {
-  const result = schema.safeParse(input);
+  // zod's own English messages may be installed globally by any module that loads classic zod (the
+  // OpenAPI generator does): this parse keeps to the schema's own words, and describe()'s for the rest.
+  const result = schema.safeParse(input, { error: () => GENERIC });
   if (result.success) return result.data as z.infer<S>;
   const issue = result.error.issues[0]!;
   throw new ApiError("BAD_REQUEST", `${fieldOf(issue)}: ${describe(issue, input)}`);
 }
 
+const bodyTexts = new WeakMap<Request, Promise<string>>();
+
 /**
- * Reads a JSON object body (see readJsonText), checked against `schema`. With `optional`, an
- * empty body reads as `{}`.
+ * The request's body as readJsonText reads it, read once: the Idempotency-Key check fingerprints
+ * the text before the handler parses it. A refusal (413, 415, invalid UTF-8) is kept as well, and
+ * answered as such whoever asks.
+ */
+export function bodyText(request: Request): Promise<string> {
+  let text = bodyTexts.get(request);
+  if (!text) bodyTexts.set(request, (text = readJsonText(request)));
+  return text;
+}
+
+/**
+ * Reads a JSON object body (see bodyText), checked against `schema`. With `optional`, an empty
+ * body reads as `{}`.
  */
 export async function parseBody<S extends z.ZodMiniType>(request: Request, schema: S, options: { optional?: boolean } = {}): Promise<z.infer<S>> {
-  const text = await readJsonText(request);
+  const text = await bodyText(request);
   if (options.optional && text.trim() === "") return parseWith(schema, {});
   let body: unknown;
   try {

@@ -4,7 +4,7 @@
 import { env } from "cloudflare:workers";
 import { shardDb } from "@qr3/core";
 import { describe, expect, it, vi } from "vitest";
-import { call, callWithEnv, seedKey } from "./helpers.ts";
+import { addKey, call, callWithEnv, seedKey } from "./helpers.ts";
 
 const ROUNDS = 30;
 const LONG = 60_000;
@@ -13,6 +13,8 @@ const link = (shortCode: string) => env.LINKS.get<{ code_id: string; url: string
 
 const create = (key: string, shortCode: string, url: string) => call("/v1/codes", { method: "POST", key, body: { url, short_code: shortCode } });
 
+// Each round writes with a key of its own: the rounds together make more writes than one key may
+// in a minute (RATE_LIMITS), and the races are within a round.
 const patches = (key: string, id: string, round: number, from: number) =>
   Array.from({ length: 5 }, (_, i) => call(`/v1/codes/${id}`, { method: "PATCH", key, body: { url: `https://example.com/${round}/${from + i}` } }));
 
@@ -20,8 +22,9 @@ describe("concurrent requests through the fetch handler", () => {
   it(
     "leave no KV record once a DELETE sent among PATCHes has deleted the code",
     async () => {
-      const { key } = await seedKey();
+      const { workspace } = await seedKey();
       for (let round = 0; round < ROUNDS; round++) {
+        const { key } = await addKey(workspace);
         const shortCode = `race-${round}`;
         const created = (await create(key, shortCode, "https://example.com/0")).json.data;
         await Promise.all([...patches(key, created.id, round, 0), call(`/v1/codes/${created.id}`, { method: "DELETE", key }), ...patches(key, created.id, round, 5)]);
@@ -35,8 +38,9 @@ describe("concurrent requests through the fetch handler", () => {
   it(
     "leave the KV record to the workspace that claims the freed short code while PATCHes of the old code are in flight",
     async () => {
-      const [a, b] = [await seedKey("pro", "Acme", 0), await seedKey("pro", "Claimant", 1)];
+      const [acme, claimant] = [await seedKey("pro", "Acme", 0), await seedKey("pro", "Claimant", 1)];
       for (let round = 0; round < ROUNDS; round++) {
+        const [a, b] = [await addKey(acme.workspace), await addKey(claimant.workspace)];
         const shortCode = `claim-${round}`;
         const old = (await create(a.key, shortCode, "https://example.com/old")).json.data;
         const claim = call(`/v1/codes/${old.id}`, { method: "DELETE", key: a.key }).then(() => create(b.key, shortCode, "https://example.com/new"));

@@ -25,11 +25,22 @@ export interface Success {
   headers?: Record<string, string>;
 }
 
+/** The groups of operations, in the order the reference shows them. */
+export const TAGS = {
+  Codes: "Dynamic QR codes: the short link a printed code encodes, and where it sends people.",
+  Analytics: "Where, when and on what devices codes are scanned, and the raw scans.",
+  Webhooks: "Signed POSTs to your endpoint on every scan, with their delivery log.",
+  Workspaces: "The workspace a key belongs to: its plan, retention and usage.",
+  "API keys": "Keys with scopes, for the people and systems of a team.",
+  "Audit log": "Every change made through the API, with the key that made it.",
+  Meta: "This document.",
+} as const;
+
 export interface Operation {
   method: Method;
   /** itty-router style: `/v1/codes/:id`. */
   path: string;
-  tag: "Codes" | "Analytics" | "Webhooks" | "Workspaces" | "API keys" | "Audit log" | "Meta";
+  tag: keyof typeof TAGS;
   summary: string;
   description?: string;
   /**
@@ -170,6 +181,11 @@ export const OPERATIONS = {
     summary: "List API keys", description: "The workspace's keys not revoked, expired ones included; newest first.",
     query: ListQuery,
     success: { status: 200, description: "A page of keys.", body: page(ApiKey) },
+  },
+  currentKey: {
+    method: "GET", path: "/v1/keys/current", tag: "API keys", scope: "any",
+    summary: "The calling API key", description: "Its name, scopes and expiry: what a client signed in with it may do.",
+    success: { status: 200, description: "The key.", body: envelope(ApiKey) },
   },
   revokeKey: {
     method: "DELETE", path: "/v1/keys/:id", tag: "API keys", scope: "keys:write",

@@ -1,11 +1,12 @@
-// Hash routes: #/codes, #/codes/<id>, #/webhooks, #/webhooks/<id>, #/workspace.
+// Hash routes: #/codes, #/codes/<id>, #/webhooks, #/webhooks/<id>, #/workspace, #/keys.
 
 export type Route =
   | { name: "codes" }
   | { name: "code"; id: string }
   | { name: "webhooks" }
   | { name: "webhook"; id: string }
-  | { name: "workspace" };
+  | { name: "workspace" }
+  | { name: "keys" };
 
 export const href = {
   codes: "#/codes",
@@ -13,6 +14,7 @@ export const href = {
   webhooks: "#/webhooks",
   webhook: (id: string) => `#/webhooks/${encodeURIComponent(id)}`,
   workspace: "#/workspace",
+  keys: "#/keys",
 };
 
 /** The route of a hash; null for anything unknown. */
@@ -28,6 +30,7 @@ export function parseRoute(hash: string): Route | null {
   if (section === "codes") return id ? { name: "code", id } : { name: "codes" };
   if (section === "webhooks") return id ? { name: "webhook", id } : { name: "webhooks" };
   if (section === "workspace" && !id) return { name: "workspace" };
+  if (section === "keys" && !id) return { name: "keys" };
   return null;
 }
 
