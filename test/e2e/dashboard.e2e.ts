@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
 import { launchChromium } from "./browser.ts";
 import { Receiver } from "./receiver.ts";
+import { checkedApi, watchPageAnswers } from "./contract.ts";
 import { clearOfMidnight, startTestStack } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -32,6 +33,8 @@ const receiver = new Receiver();
 // Every request the page makes, to prove that nothing comes from another host.
 const requested: string[] = [];
 const pageErrors: string[] = [];
+// Every answer of the API the page received that the OpenAPI document does not describe.
+let contractProblems: string[] = [];
 
 beforeAll(async () => {
   // First, so that a browser that cannot start fails the file before the stack is up.
@@ -44,6 +47,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on("request", (request) => requested.push(request.url()));
+  contractProblems = watchPageAnswers(page, stack.origin);
   // Script errors and CSP violations; failed API calls log "Failed to load resource" by design.
   page.on("pageerror", (err) => pageErrors.push(String(err)));
   page.on("console", (message) => {
@@ -190,6 +194,24 @@ describe("the dashboard in a real browser", () => {
     await expect.poll(async () => (await scan("spring-menu")).location, { timeout: 10_000 }).toBe("https://example.com/summer-menu");
   });
 
+  it("shows the change in the code's audit log, old and new URL, with the key's name, and in the workspace's", async () => {
+    const current = await checkedApi(stack.origin)(`${stack.origin}/v1/keys/current`, { headers: { authorization: `Bearer ${key}` } });
+    const keyName = ((await current.json()) as { data: { name: string } }).data.name;
+    const history = page.locator("section", { has: page.getByRole("heading", { name: "Audit log" }) });
+    const change = history.locator("li", { hasText: "Code changed" });
+    await expect.poll(() => change.count(), { timeout: 10_000 }).toBe(1);
+    const text = await change.innerText();
+    expect(text).toMatch(/url\s+https:\/\/example\.com\/spring-menu[\s\S]*→[\s\S]*https:\/\/example\.com\/summer-menu/);
+    expect(text).toContain(`by ${keyName}`);
+    await history.locator("li", { hasText: "Code created" }).waitFor();
+
+    await page.getByRole("link", { name: "Workspace" }).click();
+    const all = page.locator("section", { has: page.getByRole("heading", { name: "Audit log" }) });
+    await expect.poll(() => all.locator("li", { hasText: "Code changed" }).innerText(), { timeout: 10_000 }).toMatch(/summer-menu/);
+    await all.locator("li", { hasText: "Code changed" }).getByRole("link").click();
+    await page.getByRole("heading", { level: 1, name: /spring-menu/ }).waitFor();
+  });
+
   it("creates a webhook, shows its secret once, shows the test delivery in the log, and rotates the secret", async () => {
     await page.getByRole("link", { name: "Webhooks" }).click();
     await page.getByLabel("Endpoint URL").fill(receiver.url);
@@ -225,7 +247,7 @@ describe("the dashboard in a real browser", () => {
 
     await page.getByRole("button", { name: "Disable" }).click();
     await page.getByRole("button", { name: "Enable" }).waitFor();
-    const listed = (await (await fetch(`${stack.origin}/v1/webhooks`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: Array<{ status: string }> };
+    const listed = (await (await checkedApi(stack.origin)(`${stack.origin}/v1/webhooks`, { headers: { authorization: `Bearer ${key}` } })).json()) as { data: Array<{ status: string }> };
     expect(listed.data.map((w) => w.status)).toEqual(["disabled"]);
   });
 
@@ -247,7 +269,7 @@ describe("the dashboard in a real browser", () => {
     const row = page.locator("tr, li", { has: page.getByRole("link", { name: "spring-menu" }) }).first();
     await expect.poll(() => row.innerText()).toMatch(/https:\/\/example\.com\/summer-menu/);
     // Each scan made above counted: the one shown and the ones that followed the destination.
-    const codes = (await (await fetch(`${stack.origin}/v1/codes`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+    const codes = (await (await checkedApi(stack.origin)(`${stack.origin}/v1/codes`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
       data: Array<{ short_code: string; total_scans: number }>;
     };
     const total = codes.data.find((c) => c.short_code === "spring-menu")!.total_scans;
@@ -293,6 +315,10 @@ describe("the dashboard in a real browser", () => {
 
   it("ran without script errors or content security policy violations", () => {
     expect(pageErrors).toEqual([]);
+  });
+
+  it("received only answers that the API's OpenAPI document describes", () => {
+    expect(contractProblems).toEqual([]);
   });
 
   it("loaded nothing from any other host", () => {

@@ -3,7 +3,7 @@
 // creation time, which keyset pagination relies on.
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export type IdPrefix = "ws" | "key" | "qr" | "scn" | "req" | "wh" | "evt" | "dlv" | "obx";
+export type IdPrefix = "ws" | "key" | "qr" | "scn" | "req" | "wh" | "evt" | "dlv" | "obx" | "aud";
 
 function encodeTime(ms: number): string {
   let time = "";

@@ -1,4 +1,5 @@
 import type { LinkStatus } from "@qr3/core";
+import { auditChanges, auditEntry, auditSnapshot, type AuditFacts, type AuditSource, type AuditValues } from "./audit-log.ts";
 
 // Codes live in their workspace's shard; their short codes are also in the control database's
 // directory (short-codes.ts), which keeps them unique across shards.
@@ -20,16 +21,26 @@ export interface CodeRow {
 
 const COLUMNS = "id, workspace_id, short_code, url, status, total_scans, bot_scans, version, created_at, updated_at";
 
-export async function insertCode(db: D1Database, row: Omit<CodeRow, "total_scans" | "bot_scans" | "version">): Promise<CodeRow> {
-  const code = await db
+// A code in the audit log: what a change may alter, and for a delete the code as it was (its
+// stored fields; short_url is derived from the deployment's base URL, not stored).
+const AUDIT_CHANGES: AuditSource = { table: "codes", json: "json_object('url', url, 'status', status)" };
+const AUDIT_WHOLE: AuditSource = {
+  table: "codes",
+  json: "json_object('id', id, 'short_code', short_code, 'url', url, 'status', status, 'total_scans', total_scans, 'created_at', created_at, 'updated_at', updated_at)",
+};
+
+/** With `audit`, its entry is written in the same transaction. */
+export async function insertCode(db: D1Database, row: Omit<CodeRow, "total_scans" | "bot_scans" | "version">, audit?: AuditFacts & AuditValues): Promise<CodeRow> {
+  const insert = db
     .prepare(
       `INSERT INTO codes (id, workspace_id, short_code, url, status, total_scans, created_at, updated_at)
        VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)
        RETURNING ${COLUMNS}`,
     )
-    .bind(row.id, row.workspace_id, row.short_code, row.url, row.status, row.created_at, row.updated_at)
-    .first<CodeRow>();
-  return code!;
+    .bind(row.id, row.workspace_id, row.short_code, row.url, row.status, row.created_at, row.updated_at);
+  if (!audit) return (await insert.first<CodeRow>())!;
+  const [inserted] = await db.batch<CodeRow>([insert, auditEntry(db, audit)]);
+  return inserted!.results[0]!;
 }
 
 export function getCode(db: D1Database, workspaceId: string, id: string): Promise<CodeRow | null> {
@@ -63,29 +74,34 @@ export async function updateCode(
   id: string,
   changes: { url?: string | undefined; status?: LinkStatus | undefined },
   now: string,
+  audit?: AuditFacts,
 ): Promise<CodeRow | null> {
-  return db
+  const update = db
     .prepare(
       `UPDATE codes SET url = coalesce(?3, url), status = coalesce(?4, status), version = version + 1, updated_at = ?5
        WHERE id = ?1 AND workspace_id = ?2
        RETURNING ${COLUMNS}`,
     )
-    .bind(id, workspaceId, changes.url ?? null, changes.status ?? null, now)
-    .first<CodeRow>();
+    .bind(id, workspaceId, changes.url ?? null, changes.status ?? null, now);
+  if (!audit) return update.first<CodeRow>();
+  const [, updated] = await db.batch<CodeRow>([auditSnapshot(db, audit, AUDIT_CHANGES), update, auditChanges(db, audit, AUDIT_CHANGES)]);
+  return updated!.results[0] ?? null;
 }
 
 /**
  * Deletes a code. Its scans, which can be millions, are deleted by the purge in bounded chunks:
- * the tombstone written in the same transaction tells it which.
+ * the tombstone written in the same transaction tells it which. With `audit`, its entry (the code
+ * as it was) is written in the same transaction.
  */
-export async function deleteCode(db: D1Database, workspaceId: string, id: string, now: string): Promise<CodeRow | null> {
-  const [deleted] = await db.batch<CodeRow>([
+export async function deleteCode(db: D1Database, workspaceId: string, id: string, now: string, audit?: AuditFacts): Promise<CodeRow | null> {
+  const results = await db.batch<CodeRow>([
+    ...(audit ? [auditSnapshot(db, audit, AUDIT_WHOLE)] : []),
     db.prepare(`DELETE FROM codes WHERE id = ?1 AND workspace_id = ?2 RETURNING ${COLUMNS}`).bind(id, workspaceId),
     db
       .prepare("INSERT OR IGNORE INTO deletions (kind, id, deleted_at) SELECT 'code', ?1, ?3 WHERE changes() > 0")
       .bind(id, workspaceId, now),
   ]);
-  return deleted!.results[0] ?? null;
+  return results.at(-2)!.results[0] ?? null;
 }
 
 /** What a code's KV record is made of. */

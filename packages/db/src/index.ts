@@ -17,3 +17,5 @@ export * from "./rebuild.ts";
 export * from "./dead-letters.ts";
 export * from "./visitors.ts";
 export * from "./scope-scans.ts";
+export * from "./audit-log.ts";
+export * from "./idempotency.ts";

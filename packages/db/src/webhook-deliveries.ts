@@ -1,3 +1,5 @@
+import { auditEntry, type AuditFacts, type AuditValues } from "./audit-log.ts";
+
 export type DeliveryState = "pending" | "succeeded" | "failed";
 
 export interface DeliveryRow {
@@ -33,13 +35,15 @@ const COLUMNS =
 /**
  * A new delivery, if its webhook is still in the workspace and enabled: checked in the insert
  * itself, so a subscription disabled or deleted meanwhile gets none (null), never a delivery to
- * nowhere or a foreign-key error.
+ * nowhere or a foreign-key error. With `audit`, its entry is written in the same transaction,
+ * only if the delivery was.
  */
-export function insertDelivery(
+export async function insertDelivery(
   db: D1Database,
   row: Pick<DeliveryRow, "id" | "webhook_id" | "workspace_id" | "event_id" | "event_type" | "payload" | "redelivery_of" | "created_at">,
+  audit?: AuditFacts & AuditValues,
 ): Promise<DeliveryRow | null> {
-  return db
+  const insert = db
     .prepare(
       `INSERT INTO webhook_deliveries
          (id, webhook_id, workspace_id, event_id, event_type, payload, state, attempts, next_attempt_at, redelivery_of, created_at, updated_at)
@@ -47,8 +51,10 @@ export function insertDelivery(
        WHERE EXISTS (SELECT 1 FROM webhooks WHERE id = ?2 AND workspace_id = ?3 AND status = 'enabled')
        RETURNING ${COLUMNS.replaceAll("d.", "")}`,
     )
-    .bind(row.id, row.webhook_id, row.workspace_id, row.event_id, row.event_type, row.payload, row.redelivery_of, row.created_at)
-    .first<DeliveryRow>();
+    .bind(row.id, row.webhook_id, row.workspace_id, row.event_id, row.event_type, row.payload, row.redelivery_of, row.created_at);
+  if (!audit) return insert.first<DeliveryRow>();
+  const [inserted] = await db.batch<DeliveryRow>([insert, auditEntry(db, audit, { table: "webhook_deliveries", id: row.id })]);
+  return inserted!.results[0] ?? null;
 }
 
 export function getDelivery(db: D1Database, workspaceId: string, webhookId: string, id: string): Promise<DeliveryRow | null> {

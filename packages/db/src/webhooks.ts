@@ -1,3 +1,5 @@
+import { auditChanges, auditEntry, auditSnapshot, type AuditFacts, type AuditSource, type AuditValues } from "./audit-log.ts";
+
 export type WebhookStatus = "enabled" | "disabled";
 export type DisabledReason = "manual" | "endpoint_gone" | "failing";
 
@@ -20,25 +22,40 @@ export interface WebhookRow {
 const COLUMNS =
   "id, workspace_id, url, events, status, disabled_reason, secret, previous_secret, previous_secret_expires_at, failing_since, created_at, updated_at";
 
+// A webhook in the audit log: what a change may alter, and for a delete the subscription as it
+// was. Never its secrets.
+const AUDIT_CHANGES: AuditSource = {
+  table: "webhooks",
+  json: "json_object('url', url, 'events', json(events), 'status', status, 'disabled_reason', disabled_reason)",
+};
+const AUDIT_WHOLE: AuditSource = {
+  table: "webhooks",
+  json: "json_object('id', id, 'url', url, 'events', json(events), 'status', status, 'disabled_reason', disabled_reason, 'created_at', created_at, 'updated_at', updated_at)",
+};
+
 /**
  * Inserts a subscription unless its workspace already has `limit`: the count and the insert are
  * one statement, and D1 runs one statement at a time, so concurrent creates cannot overshoot.
- * Null when the workspace is full.
+ * Null when the workspace is full. With `audit`, its entry is written in the same transaction,
+ * only if the subscription was.
  */
-export function insertWebhook(
+export async function insertWebhook(
   db: D1Database,
   row: Pick<WebhookRow, "id" | "workspace_id" | "url" | "events" | "secret" | "created_at">,
   limit: number,
+  audit?: AuditFacts & AuditValues,
 ): Promise<WebhookRow | null> {
-  return db
+  const insert = db
     .prepare(
       `INSERT INTO webhooks (id, workspace_id, url, events, status, secret, created_at, updated_at)
        SELECT ?1, ?2, ?3, ?4, 'enabled', ?5, ?6, ?6
        WHERE (SELECT count(*) FROM webhooks WHERE workspace_id = ?2) < ?7
        RETURNING ${COLUMNS}`,
     )
-    .bind(row.id, row.workspace_id, row.url, row.events, row.secret, row.created_at, limit)
-    .first<WebhookRow>();
+    .bind(row.id, row.workspace_id, row.url, row.events, row.secret, row.created_at, limit);
+  if (!audit) return insert.first<WebhookRow>();
+  const [inserted] = await db.batch<WebhookRow>([insert, auditEntry(db, audit, { table: "webhooks", id: row.id })]);
+  return inserted!.results[0] ?? null;
 }
 
 export function getWebhook(db: D1Database, workspaceId: string, id: string): Promise<WebhookRow | null> {
@@ -61,16 +78,18 @@ export async function listWebhooks(db: D1Database, workspaceId: string, limit: n
 
 /**
  * Changes url, events and/or status. Enabling clears the reason and the failure streak, so a
- * re-enabled endpoint gets five fresh days; disabling through the API records "manual".
+ * re-enabled endpoint gets five fresh days; disabling through the API records "manual". With
+ * `audit`, the entry of the fields changed is written in the same transaction.
  */
-export function updateWebhook(
+export async function updateWebhook(
   db: D1Database,
   workspaceId: string,
   id: string,
   changes: { url?: string | undefined; events?: string | undefined; status?: WebhookStatus | undefined },
   now: string,
+  audit?: AuditFacts,
 ): Promise<WebhookRow | null> {
-  return db
+  const update = db
     .prepare(
       `UPDATE webhooks SET
          url = coalesce(?3, url),
@@ -81,31 +100,43 @@ export function updateWebhook(
          updated_at = ?6
        WHERE id = ?1 AND workspace_id = ?2 RETURNING ${COLUMNS}`,
     )
-    .bind(id, workspaceId, changes.url ?? null, changes.events ?? null, changes.status ?? null, now)
-    .first<WebhookRow>();
+    .bind(id, workspaceId, changes.url ?? null, changes.events ?? null, changes.status ?? null, now);
+  if (!audit) return update.first<WebhookRow>();
+  const [, updated] = await db.batch<WebhookRow>([auditSnapshot(db, audit, AUDIT_CHANGES), update, auditChanges(db, audit, AUDIT_CHANGES)]);
+  return updated!.results[0] ?? null;
 }
 
-export async function deleteWebhook(db: D1Database, workspaceId: string, id: string): Promise<boolean> {
-  const result = await db.prepare("DELETE FROM webhooks WHERE id = ?1 AND workspace_id = ?2").bind(id, workspaceId).run();
-  return result.meta.changes > 0;
+/** With `audit`, its entry (the subscription as it was) is written in the same transaction. */
+export async function deleteWebhook(db: D1Database, workspaceId: string, id: string, audit?: AuditFacts): Promise<boolean> {
+  const results = await db.batch([
+    ...(audit ? [auditSnapshot(db, audit, AUDIT_WHOLE)] : []),
+    db.prepare("DELETE FROM webhooks WHERE id = ?1 AND workspace_id = ?2").bind(id, workspaceId),
+  ]);
+  return results.at(-1)!.meta.changes > 0;
 }
 
-/** Installs a new secret; the current one keeps signing until `previousExpiresAt`. */
-export function rotateWebhookSecret(
+/**
+ * Installs a new secret; the current one keeps signing until `previousExpiresAt`. With `audit`,
+ * its entry is written in the same transaction, only if the webhook was there to rotate.
+ */
+export async function rotateWebhookSecret(
   db: D1Database,
   workspaceId: string,
   id: string,
   secret: string,
   previousExpiresAt: string,
   now: string,
+  audit?: AuditFacts & AuditValues,
 ): Promise<WebhookRow | null> {
-  return db
+  const rotate = db
     .prepare(
       `UPDATE webhooks SET previous_secret = secret, previous_secret_expires_at = ?4, secret = ?3, updated_at = ?5
        WHERE id = ?1 AND workspace_id = ?2 RETURNING ${COLUMNS}`,
     )
-    .bind(id, workspaceId, secret, previousExpiresAt, now)
-    .first<WebhookRow>();
+    .bind(id, workspaceId, secret, previousExpiresAt, now);
+  if (!audit) return rotate.first<WebhookRow>();
+  const [rotated] = await db.batch<WebhookRow>([rotate, auditEntry(db, audit, { table: "webhooks", id })]);
+  return rotated!.results[0] ?? null;
 }
 
 /** After an attempt: the endpoint's failure streak and, when it must stop, its disabling. */

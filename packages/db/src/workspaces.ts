@@ -71,7 +71,7 @@ export async function deleteWorkspaceRecord(control: D1Database, id: string): Pr
 /**
  * Shard: deletes everything of a workspace in one transaction: its codes (whose deletes mark
  * their short codes for the link sweep), its webhooks (the cascade takes their delivery logs),
- * its outbox rows and monthly usage; its scans, which can be millions, are left to the purge
+ * its outbox rows, monthly usage, audit log and Idempotency-Key records; its scans, which can be millions, are left to the purge
  * through a tombstone. The caller removes the codes' KV records afterwards (listShortCodes first),
  * then the workspace's row in the control database (deleteWorkspaceRecord).
  */
@@ -84,6 +84,8 @@ export async function deleteWorkspace(db: D1Database, id: string, now: string): 
     db.prepare("DELETE FROM workspace_monthly_scans WHERE workspace_id = ?1").bind(id),
     db.prepare("DELETE FROM codes WHERE workspace_id = ?1").bind(id),
     db.prepare("DELETE FROM webhooks WHERE workspace_id = ?1").bind(id),
+    db.prepare("DELETE FROM audit_log WHERE workspace_id = ?1").bind(id),
+    db.prepare("DELETE FROM idempotency_keys WHERE workspace_id = ?1").bind(id),
   ]);
 }
 

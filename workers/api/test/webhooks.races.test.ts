@@ -1,8 +1,6 @@
-import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import worker from "../src/index.ts";
-import { call, seedKey } from "./helpers.ts";
+import { call, callWithEnv, seedKey } from "./helpers.ts";
 
 const create = (key: string, i: number) => call("/v1/webhooks", { method: "POST", key, body: { url: `https://example.com/${i}`, events: ["qr.scanned"] } });
 
@@ -33,24 +31,38 @@ it("holds a workspace to 10 subscriptions under concurrent creates", async () =>
 
 /**
  * The shard's binding, unchanged except that `meanwhile` runs just before a delivery is inserted
- * (through the request's D1 session): as would another request landing between the route's read
- * of the webhook and its write.
+ * (through the request's D1 session, in the batch that also writes its audit entry): as would
+ * another request landing between the route's read of the webhook and its write.
  */
 function landingBeforeDeliveryInsert(db: D1Database, meanwhile: () => Promise<unknown>): D1Database {
-  const gated = (session: D1DatabaseSession): D1DatabaseSession =>
-    new Proxy(session, {
+  const gated = (session: D1DatabaseSession): D1DatabaseSession => {
+    const inserts = new WeakSet<D1PreparedStatement>();
+    return new Proxy(session, {
       get(target, prop) {
-        if (prop !== "prepare") {
-          const value = Reflect.get(target, prop, target);
-          return typeof value === "function" ? value.bind(target) : value;
+        if (prop === "prepare") {
+          return (sql: string) => {
+            const statement = target.prepare(sql);
+            if (!sql.includes("INSERT INTO webhook_deliveries")) return statement;
+            return {
+              bind: (...values: unknown[]) => {
+                const bound = statement.bind(...values);
+                inserts.add(bound);
+                return bound;
+              },
+            };
+          };
         }
-        return (sql: string) => {
-          const statement = target.prepare(sql);
-          if (!sql.includes("INSERT INTO webhook_deliveries")) return statement;
-          return { bind: (...values: unknown[]) => ({ first: async () => (await meanwhile(), statement.bind(...values).first()) }) };
-        };
+        if (prop === "batch") {
+          return async (statements: D1PreparedStatement[]) => {
+            if (statements.some((s) => inserts.has(s))) await meanwhile();
+            return target.batch(statements);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
       },
     });
+  };
   return new Proxy(db, {
     get(target, prop) {
       if (prop === "withSession") return (constraint?: string) => gated(target.withSession(constraint));
@@ -61,13 +73,7 @@ function landingBeforeDeliveryInsert(db: D1Database, meanwhile: () => Promise<un
 }
 
 async function callWithShard(shard: number, db: D1Database, path: string, key: string, body?: unknown) {
-  const request = new Request(`https://api.qr3.test${path}`, {
-    method: "POST",
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-    body: body === undefined ? null : JSON.stringify(body),
-  });
-  const response = await worker.fetch(request as Request<unknown, IncomingRequestCfProperties>, { ...env, [`SHARD_${shard}`]: db }, createExecutionContext());
-  return { status: response.status, json: (await response.json()) as { error: { code: string; message: string } } };
+  return callWithEnv({ [`SHARD_${shard}`]: db }, path, { method: "POST", key, body });
 }
 
 it.each([

@@ -20,7 +20,7 @@ const FREQUENT_PURGE_BUDGET = 50;
  *   else needs them folded soon, and a day's scans folded at once write each summary row of
  *   that day once (D1 bills every row written): the consumer folds only once FOLD_AT wait.
  * - Daily: purges scans past retention, with the retentions of the shard's workspaces read from
- *   the control database.
+ *   the control database, and the audit log and Idempotency-Key records past theirs (purge.ts).
  * - Every 5 minutes: deletes scans of deleted codes, and rewrites the KV records of codes changed
  *   a while ago, should a write of the API's have been lost (the 5-minute cron also fires at 00:05).
  * - Every run: re-enqueues webhook work whose queue message was lost, and seals webhook secrets

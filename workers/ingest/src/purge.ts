@@ -1,9 +1,12 @@
 import { idsBefore, startOfUtcDay } from "@qr3/core";
 import {
+  auditHorizon,
   clearFinishedDeletions,
   deletedSummaryPurges,
   expiredSummaryPurges,
+  purgeExpiredIdempotencyKeys,
   purgeExpiredScans,
+  purgeOldAuditEntries,
   purgeScansOfDeleted,
   purgeOldDeliveries,
   type PurgeStep,
@@ -32,6 +35,10 @@ export interface PurgeReport {
   deliveries: number;
   /** Visitor rows of days no scan is expected for any more (packages/db/src/visitors.ts). */
   visitors: number;
+  /** Audit log entries past AUDIT_RETENTION_DAYS. */
+  audit_entries: number;
+  /** Idempotency-Key records past their expiry. */
+  idempotency_keys: number;
   queries: number;
   complete: boolean;
 }
@@ -43,11 +50,13 @@ export const emptyReport = (): PurgeReport => ({
   deleted_summaries: 0,
   deliveries: 0,
   visitors: 0,
+  audit_entries: 0,
+  idempotency_keys: 0,
   queries: 0,
   complete: true,
 });
 
-type Counted = "expired_scans" | "expired_summaries" | "deleted_scans" | "deleted_summaries" | "deliveries" | "visitors";
+type Counted = "expired_scans" | "expired_summaries" | "deleted_scans" | "deleted_summaries" | "deliveries" | "visitors" | "audit_entries" | "idempotency_keys";
 
 /** A step of one statement. */
 const one = (run: () => Promise<number>): PurgeStep => ({ queries: 1, run });
@@ -89,7 +98,8 @@ export async function purgeDeletedScans(db: D1Database, report: PurgeReport, bud
  * summaries that count them, older than its retention (counted back from `now`, the cron's
  * scheduled time; `retentions` are the shard's workspaces, from the control database), the scans
  * and summaries of deleted codes and workspaces, the visitor rows of days before the visitor horizon,
- * and the delivery log past 30 days. Counters such
+ * the delivery log past 30 days, the audit log past 90 days (AUDIT_RETENTION_DAYS, to the
+ * millisecond, as the API reads it) and Idempotency-Key records past their expiry. Counters such
  * as a code's total_scans are kept.
  */
 export async function purgeOldScans(db: D1Database, retentions: Retentions, now: number, budget = PURGE_QUERY_BUDGET): Promise<PurgeReport> {
@@ -106,6 +116,8 @@ export async function purgeOldScans(db: D1Database, retentions: Retentions, now:
       ]),
       ["visitors", visitorPrune(db, visitorHorizon(now), PURGE_CHUNK)],
       ["deliveries", one(() => purgeOldDeliveries(db, deliveriesBefore, PURGE_CHUNK))],
+      ["audit_entries", one(() => purgeOldAuditEntries(db, auditHorizon(now), PURGE_CHUNK))],
+      ["idempotency_keys", one(() => purgeExpiredIdempotencyKeys(db, new Date(now).toISOString(), PURGE_CHUNK))],
     ],
     report,
     budget,

@@ -1,9 +1,10 @@
 import * as z from "zod/mini";
 import { AUDIT_ACTIONS, AUDIT_RESOURCES } from "./scopes.ts";
 import { cursor, integerParam, Timestamp } from "./common.ts";
+import { API_LIMITS } from "./limits.ts";
 
 export const AuditQuery = z.strictObject({
-  limit: z._default(integerParam(1, 100), 20),
+  limit: integerParam(1, API_LIMITS.page_size.max, API_LIMITS.page_size.default),
   cursor,
   resource_id: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   action: z.optional(z.enum(AUDIT_ACTIONS)),

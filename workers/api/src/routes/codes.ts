@@ -1,5 +1,6 @@
 import { controlDb, linkRecord, newId, randomShortCode, RESERVED_SHORT_CODES } from "@qr3/core";
 import { claimShortCode, deleteCode, getCode, insertCode, listCodes, releaseShortCode, updateCode, type CodeRow } from "@qr3/db";
+import { auditFacts } from "../audit.ts";
 import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { syncCodeLink } from "../links.ts";
@@ -18,12 +19,13 @@ export async function findCode(request: ApiRequest): Promise<CodeRow> {
 }
 
 /**
- * Deletes a code in its shard, then frees its short code in the directory. Should the release
- * fail, the code is gone all the same and the mark its delete left makes the link sweep free the
- * short code within minutes.
+ * Deletes a code in its shard, with its audit entry, then frees its short code in the directory.
+ * Should the release fail, the code is gone all the same and the mark its delete left makes the
+ * link sweep free the short code within minutes. A create undone (see createCodeRoute) is recorded
+ * as deleted too: the code did exist, and could be read, for that moment.
  */
 async function removeCode(request: ApiRequest, env: Env, id: string): Promise<CodeRow | null> {
-  const code = await deleteCode(request.db, request.auth.workspaceId, id, new Date().toISOString());
+  const code = await deleteCode(request.db, request.auth.workspaceId, id, new Date().toISOString(), auditFacts(request, "code.deleted", id));
   if (!code) return null;
   try {
     await releaseShortCode(controlDb(env), code.short_code, code.id);
@@ -36,13 +38,15 @@ async function removeCode(request: ApiRequest, env: Env, id: string): Promise<Co
 /**
  * Claims the short code in the control database's directory, whose primary key lets exactly one of
  * concurrent creates have it, whatever their shards; then writes the code to the workspace's
- * shard. Null when the short code is taken. Should the shard's write fail, the claim is undone.
+ * shard, with its audit entry (the code as the answer presents it). Null when the short code is
+ * taken. Should the shard's write fail, the claim is undone.
  */
 async function insertClaimed(request: ApiRequest, env: Env, row: Parameters<typeof insertCode>[1]): Promise<CodeRow | null> {
   const claim = { short_code: row.short_code, workspace_id: row.workspace_id, code_id: row.id, created_at: row.created_at };
   if (!(await claimShortCode(controlDb(env), claim))) return null;
+  const created = presentCode({ ...row, total_scans: 0, bot_scans: 0, version: 1 }, env.PUBLIC_BASE_URL);
   try {
-    return await insertCode(request.db, row);
+    return await insertCode(request.db, row, { ...auditFacts(request, "code.created", row.id), after: created });
   } catch (err) {
     await releaseShortCode(controlDb(env), row.short_code, row.id).catch((release: unknown) =>
       console.error(JSON.stringify({ event: "short_code_release_failed", short_code: row.short_code, error: String(release) })),
@@ -89,7 +93,8 @@ export async function getCodeRoute(request: ApiRequest, env: Env): Promise<Respo
 export async function updateCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
   const body = await parseBody(request, UpdateCodeBody);
   if (body.url === undefined && body.status === undefined) throw badRequest("body", "must contain url or status");
-  const code = await updateCode(request.db, request.auth.workspaceId, request.params.id!, body, new Date().toISOString());
+  const id = request.params.id!;
+  const code = await updateCode(request.db, request.auth.workspaceId, id, body, new Date().toISOString(), auditFacts(request, "code.updated", id));
   if (!code) throw notFound("Code");
   // The change is in D1 whatever KV answers: a sync left unsettled is finished by the link sweep.
   await syncCodeLink(env, code.short_code, linkRecord(code, request.auth.shard));

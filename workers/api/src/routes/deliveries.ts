@@ -1,5 +1,6 @@
 import { newId } from "@qr3/core";
 import { getDelivery, insertDelivery, listDeliveries } from "@qr3/db";
+import { auditFacts } from "../audit.ts";
 import { notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { enqueueNewDelivery } from "../deliveries.ts";
@@ -22,7 +23,7 @@ export async function redeliverRoute(request: ApiRequest, env: Env): Promise<Res
   const webhook = await findWebhook(request, env);
   const original = await getDelivery(request.db, webhook.workspace_id, webhook.id, request.params.delivery_id!);
   if (!original) throw notFound("Delivery");
-  const delivery = await insertDelivery(request.db, {
+  const row = {
     id: newId("dlv"),
     webhook_id: webhook.id,
     workspace_id: webhook.workspace_id,
@@ -31,6 +32,11 @@ export async function redeliverRoute(request: ApiRequest, env: Env): Promise<Res
     payload: original.payload,
     redelivery_of: original.redelivery_of ?? original.id,
     created_at: new Date().toISOString(),
+  };
+  // Recorded against the webhook (its log is where a redelivery shows), naming both deliveries.
+  const delivery = await insertDelivery(request.db, row, {
+    ...auditFacts(request, "webhook.redelivered", webhook.id),
+    after: { delivery_id: row.id, redelivery_of: row.redelivery_of, event_id: row.event_id, event_type: row.event_type },
   });
   if (!delivery) throw await deliveryRefused(request, env, "redelivering");
   await enqueueNewDelivery(env, request.auth.shard, delivery);

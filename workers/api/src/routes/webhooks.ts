@@ -2,6 +2,7 @@ import { newId } from "@qr3/core";
 import { MAX_WEBHOOKS_PER_WORKSPACE } from "@qr3/schema";
 import { deleteWebhook, getWebhook, insertDelivery, insertWebhook, listWebhooks, rotateWebhookSecret, updateWebhook, type WebhookRow } from "@qr3/db";
 import { generateSecret, loadKeyring, sealSecret, signingKey, testEvent, webhookUrlProblem } from "@qr3/webhooks";
+import { auditFacts } from "../audit.ts";
 import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { enqueueNewDelivery } from "../deliveries.ts";
@@ -39,18 +40,25 @@ export async function createWebhookRoute(request: ApiRequest, env: Env): Promise
   const keyring = await loadKeyring(env.WEBHOOK_SECRETS_KEYS);
   const id = newId("wh");
   const secret = given ?? generateSecret();
-  const webhook = await insertWebhook(
-    request.db,
-    {
-      id,
-      workspace_id: request.auth.workspaceId,
-      url,
-      events: encodeEvents(body.events),
-      secret: await sealSecret(keyring, id, secret),
-      created_at: new Date().toISOString(),
-    },
-    MAX_WEBHOOKS_PER_WORKSPACE,
-  );
+  const row = {
+    id,
+    workspace_id: request.auth.workspaceId,
+    url,
+    events: encodeEvents(body.events),
+    secret: await sealSecret(keyring, id, secret),
+    created_at: new Date().toISOString(),
+  };
+  // The entry shows the subscription as presented: never its secret.
+  const created = presentWebhook({
+    ...row,
+    status: "enabled",
+    disabled_reason: null,
+    previous_secret: null,
+    previous_secret_expires_at: null,
+    failing_since: null,
+    updated_at: row.created_at,
+  });
+  const webhook = await insertWebhook(request.db, row, MAX_WEBHOOKS_PER_WORKSPACE, { ...auditFacts(request, "webhook.created", id), after: created });
   if (!webhook) throw new ApiError("CONFLICT", `webhooks: a workspace can have at most ${MAX_WEBHOOKS_PER_WORKSPACE}`);
   // A generated secret is shown once, here; a secret the caller chose is never echoed.
   return ok(request, { ...presentWebhook(webhook), ...(given ? {} : { secret }) }, 201);
@@ -71,19 +79,22 @@ export async function updateWebhookRoute(request: ApiRequest, env: Env): Promise
   if (body.url === undefined && body.events === undefined && body.status === undefined) {
     throw badRequest("body", "must contain url, events or status");
   }
+  const id = request.params.id!;
   const webhook = await updateWebhook(
     request.db,
     request.auth.workspaceId,
-    request.params.id!,
+    id,
     { url: body.url === undefined ? undefined : checkUrl(body.url, env), events: body.events && encodeEvents(body.events), status: body.status },
     new Date().toISOString(),
+    auditFacts(request, "webhook.updated", id),
   );
   if (!webhook) throw notFound("Webhook");
   return ok(request, presentWebhook(webhook));
 }
 
 export async function deleteWebhookRoute(request: ApiRequest, env: Env): Promise<Response> {
-  if (!(await deleteWebhook(request.db, request.auth.workspaceId, request.params.id!))) throw notFound("Webhook");
+  const id = request.params.id!;
+  if (!(await deleteWebhook(request.db, request.auth.workspaceId, id, auditFacts(request, "webhook.deleted", id)))) throw notFound("Webhook");
   return noContent();
 }
 
@@ -93,15 +104,13 @@ export async function rotateSecretRoute(request: ApiRequest, env: Env): Promise<
   const secret = checkSecret(body.secret) ?? generateSecret();
   const sealed = await sealSecret(await loadKeyring(env.WEBHOOK_SECRETS_KEYS), id, secret);
   const now = Date.now();
-  // The current secret moves to previous_secret as stored: sealed for this same webhook, it still opens.
-  const webhook = await rotateWebhookSecret(
-    request.db,
-    request.auth.workspaceId,
-    id,
-    sealed,
-    new Date(now + PREVIOUS_SECRET_GRACE_MS).toISOString(),
-    new Date(now).toISOString(),
-  );
+  const previousExpiresAt = new Date(now + PREVIOUS_SECRET_GRACE_MS).toISOString();
+  // The current secret moves to previous_secret as stored: sealed for this same webhook, it still
+  // opens. The entry says until when the previous one signs, never what either secret is.
+  const webhook = await rotateWebhookSecret(request.db, request.auth.workspaceId, id, sealed, previousExpiresAt, new Date(now).toISOString(), {
+    ...auditFacts(request, "webhook.secret_rotated", id),
+    after: { previous_secret_expires_at: previousExpiresAt },
+  });
   if (!webhook) throw notFound("Webhook");
   return ok(request, {
     ...presentWebhook(webhook),
@@ -123,7 +132,7 @@ export async function testWebhookRoute(request: ApiRequest, env: Env): Promise<R
   const webhook = await findWebhook(request, env);
   const now = new Date().toISOString();
   const eventId = newId("evt");
-  const delivery = await insertDelivery(request.db, {
+  const row = {
     id: newId("dlv"),
     webhook_id: webhook.id,
     workspace_id: webhook.workspace_id,
@@ -132,6 +141,10 @@ export async function testWebhookRoute(request: ApiRequest, env: Env): Promise<R
     payload: JSON.stringify(testEvent(eventId, webhook.id, now)),
     redelivery_of: null,
     created_at: now,
+  };
+  const delivery = await insertDelivery(request.db, row, {
+    ...auditFacts(request, "webhook.tested", webhook.id),
+    after: { delivery_id: row.id, event_id: row.event_id, event_type: row.event_type },
   });
   if (!delivery) throw await deliveryRefused(request, env, "sending a test event");
   await enqueueNewDelivery(env, request.auth.shard, delivery);

@@ -1,4 +1,5 @@
 // One code: its QR image, short link, destination, status, deletion and scan analytics.
+import { can } from "../access.ts";
 import { ApiError, enc, getJson, send } from "../api.ts";
 import { describe, showError, showNotice } from "../alerts.ts";
 import { busy, field, formError, formatDateTime, h, setTitle } from "../dom.ts";
@@ -7,6 +8,7 @@ import { go, href } from "../nav.ts";
 import { loadQr, svgToPng, type QrImage } from "../qr.ts";
 import type { Code, Envelope } from "@qr3/schema/api";
 import { codeAnalytics } from "./analytics.ts";
+import { auditLog } from "./audit.ts";
 import { confirmDialog } from "./confirm.ts";
 import { badge, setBadge } from "./status.ts";
 
@@ -65,6 +67,8 @@ function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, sign
   setTitle(code.short_code);
 
   const statusBadge = badge(code.status);
+  // The code's changes; reloaded after each change made here.
+  const history = auditLog({ signal, resourceId: code.id });
   const destination = h("a", { href: code.url, rel: "noopener noreferrer", target: "_blank", class: "wrap" }, code.url);
   const summary = h("p", { class: "summary" }, statusBadge, " ", h("span", { class: "muted" }, `Created ${formatDateTime(code.created_at)}`));
 
@@ -95,6 +99,7 @@ function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, sign
         destination.href = data.url;
         destination.textContent = data.url;
         showNotice(`Destination saved. ${data.short_url} now sends people to ${data.url}.`);
+        void history.reload();
       } catch (err) {
         if (signal.aborted) return;
         showError(err);
@@ -108,7 +113,7 @@ function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, sign
     { class: "card", "aria-labelledby": "destination-heading" },
     h("h2", { id: "destination-heading" }, "Destination"),
     h("p", null, "Scans currently go to ", destination, "."),
-    form,
+    can("codes:write") ? form : null,
   );
 
   // Status: disable / enable.
@@ -124,6 +129,7 @@ function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, sign
         statusText.textContent = STATUS_TEXT[data.status];
         toggle.textContent = data.status === "active" ? "Disable" : "Enable";
         showNotice(data.status === "active" ? `${data.short_code} is enabled again.` : `${data.short_code} is disabled.`);
+        void history.reload();
       } catch (err) {
         if (!signal.aborted) showError(err);
       }
@@ -148,16 +154,22 @@ function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, sign
     { class: "card", "aria-labelledby": "status-heading" },
     h("h2", { id: "status-heading" }, "Status"),
     statusText,
-    h("div", { class: "actions" }, toggle),
-    h("h3", null, "Delete this code"),
-    h("p", { class: "muted" }, "Frees the short code and deletes the code's scans."),
-    h("div", { class: "actions" }, remove),
+    // Changing the code is for a key that may.
+    ...(can("codes:write")
+      ? [
+          h("div", { class: "actions" }, toggle),
+          h("h3", null, "Delete this code"),
+          h("p", { class: "muted" }, "Frees the short code and deletes the code's scans."),
+          h("div", { class: "actions" }, remove),
+        ]
+      : []),
   );
 
   main.append(
     summary,
     h("div", { class: "code-grid" }, qrCard(code, signal), h("div", { class: "stack" }, linkCard, destinationCard, statusCard)),
-    codeAnalytics(code, signal),
+    ...(can("analytics:read") ? [codeAnalytics(code, signal)] : []),
+    history.element,
   );
 }
 

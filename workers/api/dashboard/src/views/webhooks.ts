@@ -1,5 +1,6 @@
 // Webhook subscriptions: the list, adding one (its secret shown once), enabling, disabling,
 // test events, and each subscription's delivery log.
+import { can } from "../access.ts";
 import { ApiError, enc, getJson, send } from "../api.ts";
 import { showError, showNotice } from "../alerts.ts";
 import { busy, field, fill, formatClock, formatDateTime, formError, h, setTitle, time } from "../dom.ts";
@@ -7,6 +8,7 @@ import { copyControl } from "../files.ts";
 import { go, href } from "../nav.ts";
 import { poll } from "../poll.ts";
 import { EVENT_TYPES } from "@qr3/schema/webhook-facts";
+import { API_LIMITS } from "@qr3/schema/api/limits";
 import type { Attempt, CreatedWebhook, Delivery, Envelope, Page, Webhook } from "@qr3/schema/api";
 import { confirmDialog } from "./confirm.ts";
 import { badge, setBadge } from "./status.ts";
@@ -94,7 +96,7 @@ function webhookItem(webhook: Webhook, signal: AbortSignal): HTMLLIElement {
     h("h3", { class: "wrap" }, webhook.url),
     controls.status,
     h("p", { class: "muted small" }, `Events: ${webhook.events.join(", ")} · added `, time(webhook.created_at)),
-    h("div", { class: "actions" }, controls.test, controls.toggle, h("a", { href: href.webhook(webhook.id), class: "button-link" }, "Deliveries")),
+    h("div", { class: "actions" }, can("webhooks:write") ? [controls.test, controls.toggle] : null, h("a", { href: href.webhook(webhook.id), class: "button-link" }, "Deliveries")),
     controls.result,
   );
 }
@@ -124,7 +126,7 @@ export function webhooksView(main: HTMLElement, signal: AbortSignal): void {
 
   async function loadPage(): Promise<void> {
     try {
-      const page = await getJson<Page<Webhook>>(`/v1/webhooks?limit=100${cursor ? `&cursor=${enc(cursor)}` : ""}`, { signal });
+      const page = await getJson<Page<Webhook>>(`/v1/webhooks?limit=${API_LIMITS.page_size.max}${cursor ? `&cursor=${enc(cursor)}` : ""}`, { signal });
       list.append(...page.data.map((w) => webhookItem(w, signal)));
       cursor = page.pagination.has_more ? page.pagination.next_cursor : null;
       more.hidden = cursor === null;
@@ -162,7 +164,8 @@ export function webhooksView(main: HTMLElement, signal: AbortSignal): void {
   main.replaceChildren(
     h("h1", { tabindex: -1 }, "Webhooks"),
     h("p", null, "qr3 sends a signed POST to these endpoints for every scan, as it happens, and retries failed deliveries for about a day."),
-    h("section", { class: "card", "aria-labelledby": "add-webhook-heading" }, h("h2", { id: "add-webhook-heading" }, "Add a webhook"), form),
+    // Changing webhooks is for a key that may.
+    ...(can("webhooks:write") ? [h("section", { class: "card", "aria-labelledby": "add-webhook-heading" }, h("h2", { id: "add-webhook-heading" }, "Add a webhook"), form)] : []),
     secretSlot,
     h("section", { "aria-labelledby": "endpoints-heading" }, h("h2", { id: "endpoints-heading" }, "Endpoints"), listStatus, list, more),
   );
@@ -213,7 +216,7 @@ function deliveryItem(d: Delivery, redeliver: (d: Delivery, button: HTMLButtonEl
             h("tbody", null, d.attempts.map(attemptRow)),
           ),
         ),
-    d.state === "pending" ? null : h("div", { class: "actions" }, redeliverButton),
+    d.state === "pending" || !can("webhooks:write") ? null : h("div", { class: "actions" }, redeliverButton),
   );
 }
 
@@ -336,7 +339,7 @@ export function webhookView(main: HTMLElement, signal: AbortSignal, id: string):
         }),
       );
       fill(intro, "Endpoint ", h("span", { class: "wrap strong" }, data.url), ` · events: ${data.events.join(", ")}`);
-      fill(controlsSlot, controls.status, h("div", { class: "actions" }, controls.test, controls.toggle, rotate, remove), controls.result);
+      fill(controlsSlot, controls.status, can("webhooks:write") ? h("div", { class: "actions" }, controls.test, controls.toggle, rotate, remove) : null, controls.result);
     })
     .catch((err) => {
       if (signal.aborted) return;

@@ -1,16 +1,20 @@
+import { can } from "../access.ts";
 import { getJson } from "../api.ts";
 import { showError } from "../alerts.ts";
 import { fill, formatDate, formatNumber, h, setTitle } from "../dom.ts";
 import type { Envelope, Workspace } from "@qr3/schema/api";
 import { workspaceAnalytics } from "./analytics.ts";
+import { auditLog } from "./audit.ts";
 
 const retentionText = (days: number) => `Scans are kept for ${formatNumber(days)} ${days === 1 ? "day" : "days"}.`;
 
-/** The workspace of the key: name, plan, usage and retention, and the scans of all its codes. */
+/** The workspace of the key: name, plan, usage and retention, the scans of all its codes, and its audit log. */
 export function workspaceView(main: HTMLElement, signal: AbortSignal): void {
   setTitle("Workspace");
   const details = h("div", { class: "card" }, h("p", { class: "muted" }, "Loading…"));
-  main.replaceChildren(h("h1", { tabindex: -1 }, "Workspace"), details, workspaceAnalytics(signal));
+  const history = auditLog({ signal });
+  // The analytics are for a key that may read them.
+  main.replaceChildren(h("h1", { tabindex: -1 }, "Workspace"), details, ...(can("analytics:read") ? [workspaceAnalytics(signal)] : []), history.element);
 
   getJson<Envelope<Workspace>>("/v1/workspaces/current", { signal })
     .then(({ data }) => {
