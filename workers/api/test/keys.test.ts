@@ -8,7 +8,7 @@ import { insertGrantedApiKey } from "@qr3/db";
 import { SCOPES } from "@qr3/schema/api";
 import { describe, expect, it, vi } from "vitest";
 import worker from "../src/index.ts";
-import { addKey, call, seedKey } from "./helpers.ts";
+import { addKey, call, callWithEnv, seedKey } from "./helpers.ts";
 
 const API_KEY_FIELDS = ["created_at", "expires_at", "id", "last_used_at", "name", "prefix", "scopes"];
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();
@@ -95,6 +95,45 @@ describe("POST /v1/keys", () => {
     const live = await addKey(workspace, { scopes: ["codes:read"] });
     expect(await insertGrantedApiKey(env.CONTROL, { ...(await row()), scopes: ["codes:read", "codes:write"] }, live.keyId)).toBeNull();
     expect(await insertGrantedApiKey(env.CONTROL, await row(), live.keyId)).toMatchObject({ name: "Late", scopes: '["codes:read"]' });
+  });
+});
+
+/** The shard `db`, but refusing every write to the audit log, as an overloaded D1 would. */
+function refusingAudit(db: D1Database): D1Database {
+  const wrap = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(t, prop) {
+        const own = t as unknown as { prepare(sql: string): D1PreparedStatement; withSession(constraint?: string): object };
+        if (prop === "prepare") {
+          return (sql: string) =>
+            sql.startsWith("INSERT INTO audit_log") ? { bind: () => ({ run: () => Promise.reject(new Error("D1_ERROR: database is overloaded")) }) } : own.prepare(sql);
+        }
+        if (prop === "withSession") return (constraint?: string) => wrap(own.withSession(constraint));
+        const value = Reflect.get(t, prop, t);
+        return typeof value === "function" ? value.bind(t) : value;
+      },
+    });
+  return wrap(db);
+}
+
+describe("a key whose audit entry cannot be written", () => {
+  it("is revoked again, and the request answers 500: no key exists unrecorded", async () => {
+    const { workspace, key } = await seedKey();
+    const errors = vi.spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const res = await callWithEnv({ [`SHARD_${workspace.shard}`]: refusingAudit(workspace.db) } as Partial<Env>, "/v1/keys", {
+        method: "POST",
+        key,
+        body: { name: "Unrecorded", scopes: ["codes:read"] },
+      });
+      expect(res.status).toBe(500);
+    } finally {
+      errors.mockRestore();
+    }
+    const listed = await call("/v1/keys", { key });
+    expect(listed.json.data.map((k: { name: string }) => k.name)).not.toContain("Unrecorded");
+    const row = await env.CONTROL.prepare("SELECT revoked_at FROM api_keys WHERE workspace_id = ?1 AND name = 'Unrecorded'").bind(workspace.id).first<{ revoked_at: string | null }>();
+    expect(row?.revoked_at).toEqual(expect.any(String));
   });
 });
 
