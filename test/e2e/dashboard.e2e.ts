@@ -280,6 +280,42 @@ describe("the dashboard in a real browser", () => {
     await shot("codes");
   });
 
+  it("names and tags a code, and finds it by search, tag and sort", async () => {
+    await page.getByLabel("Destination URL").fill("https://example.com/autumn");
+    await page.getByLabel("Short code (optional)").fill("autumn-26");
+    await page.getByLabel("Name (optional)").fill("Autumn menu");
+    await page.getByLabel("Tags (optional)").fill("Menu, Autumn ,");
+    await page.getByRole("button", { name: "Create code" }).click();
+    const named = page.locator("tr", { has: page.getByRole("link", { name: "Autumn menu" }) });
+    await expect.poll(() => named.innerText()).toMatch(/autumn-26/);
+    expect(await named.getByRole("listitem").allInnerTexts()).toEqual(["menu", "autumn"]);
+
+    const spring = page.getByRole("link", { name: "spring-menu" });
+    // The list redraws when the answer arrives: wait for the filtered list, not a moment between.
+    const shown = async () => [await spring.count(), await named.count()];
+    await page.getByLabel("Search").fill("AUTUMN");
+    await expect.poll(shown).toEqual([0, 1]);
+    await page.getByLabel("Search").fill("");
+    await expect.poll(shown).toEqual([1, 1]);
+    await page.getByLabel("Tag", { exact: true }).selectOption("autumn");
+    await expect.poll(shown).toEqual([0, 1]);
+    await page.getByLabel("Tag", { exact: true }).selectOption("");
+    await page.getByLabel("Sort").selectOption("name");
+    // Named codes first.
+    await expect.poll(() => page.locator("tbody tr").first().innerText()).toMatch(/Autumn menu/);
+
+    await page.getByRole("link", { name: "Autumn menu" }).click();
+    await page.getByRole("heading", { level: 1, name: /Autumn menu.*autumn-26/ }).waitFor();
+    await page.getByLabel("Name", { exact: true }).fill("Autumn specials");
+    await page.getByLabel("Tags", { exact: true }).and(page.locator("input")).fill("specials");
+    await page.getByRole("button", { name: "Save details" }).click();
+    await page.getByRole("heading", { level: 1, name: /Autumn specials/ }).waitFor();
+    const details = page.locator("section", { has: page.getByRole("heading", { name: "Details" }) });
+    await expect.poll(() => details.getByRole("listitem").allInnerTexts()).toEqual(["specials"]);
+    await page.getByRole("link", { name: "Codes" }).click();
+    await page.getByLabel("Destination URL").waitFor();
+  });
+
   it("disables, re-enables and deletes a code, with a confirmation", async () => {
     await page.getByRole("link", { name: "spring-menu" }).first().click();
     await page.getByRole("button", { name: "Disable" }).click();

@@ -10,34 +10,66 @@ export interface CodeRow {
   short_code: string;
   url: string;
   status: LinkStatus;
+  name: string | null;
+  /** JSON array of the code's tags, normalised, in their order (code_tags indexes them). */
+  tags: string;
+  /** The caller's own id for the code, unique in its workspace. */
+  external_id: string | null;
   total_scans: number;
   /** Scans flagged as bots, counted apart: total_scans counts people only. */
   bot_scans: number;
-  /** 1 when created, incremented by every change: the KV record carries it. */
+  /**
+   * 1 when created, incremented by every change to what the KV record holds (url, status): the
+   * record carries it.
+   */
   version: number;
   created_at: string;
   updated_at: string;
 }
 
-const COLUMNS = "id, workspace_id, short_code, url, status, total_scans, bot_scans, version, created_at, updated_at";
+/** A code row's columns, as CodeRow names them. */
+export const CODE_COLUMNS = "id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, bot_scans, version, created_at, updated_at";
 
 // A code in the audit log: what a change may alter, and for a delete the code as it was (its
 // stored fields; short_url is derived from the deployment's base URL, not stored).
-const AUDIT_CHANGES: AuditSource = { table: "codes", json: "json_object('url', url, 'status', status)" };
+const AUDIT_CHANGES: AuditSource = {
+  table: "codes",
+  json: "json_object('url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id)",
+};
 const AUDIT_WHOLE: AuditSource = {
   table: "codes",
-  json: "json_object('id', id, 'short_code', short_code, 'url', url, 'status', status, 'total_scans', total_scans, 'created_at', created_at, 'updated_at', updated_at)",
+  json: "json_object('id', id, 'short_code', short_code, 'url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, 'total_scans', total_scans, 'created_at', created_at, 'updated_at', updated_at)",
 };
 
-/** With `audit`, its entry is written in the same transaction. */
-export async function insertCode(db: D1Database, row: Omit<CodeRow, "total_scans" | "bot_scans" | "version">, audit?: AuditFacts & AuditValues): Promise<CodeRow> {
+/** What a write may set of a code's own fields; tags as their list. */
+export interface CodeFields {
+  url?: string | undefined;
+  status?: LinkStatus | undefined;
+  name?: string | null | undefined;
+  tags?: readonly string[] | undefined;
+  external_id?: string | null | undefined;
+}
+
+/** The code's fields that a write found taken: external_id, by the index that keeps it unique in a workspace. */
+export function takenCodeField(err: unknown): "external_id" | null {
+  return /UNIQUE constraint failed: (codes\.workspace_id, codes\.external_id|index 'codes_external_id')/.test(String(err)) ? "external_id" : null;
+}
+
+export type NewCode = Omit<CodeRow, "total_scans" | "bot_scans" | "version" | "name" | "tags" | "external_id"> &
+  Pick<CodeFields, "name" | "tags" | "external_id">;
+
+/**
+ * With `audit`, its entry is written in the same transaction. A taken external_id fails the insert
+ * (see takenCodeField).
+ */
+export async function insertCode(db: D1Database, row: NewCode, audit?: AuditFacts & AuditValues): Promise<CodeRow> {
   const insert = db
     .prepare(
-      `INSERT INTO codes (id, workspace_id, short_code, url, status, total_scans, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7)
-       RETURNING ${COLUMNS}`,
+      `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)
+       RETURNING ${CODE_COLUMNS}`,
     )
-    .bind(row.id, row.workspace_id, row.short_code, row.url, row.status, row.created_at, row.updated_at);
+    .bind(row.id, row.workspace_id, row.short_code, row.url, row.status, row.name ?? null, JSON.stringify(row.tags ?? []), row.external_id ?? null, row.created_at, row.updated_at);
   if (!audit) return (await insert.first<CodeRow>())!;
   const [inserted] = await db.batch<CodeRow>([insert, auditEntry(db, audit)]);
   return inserted!.results[0]!;
@@ -45,44 +77,33 @@ export async function insertCode(db: D1Database, row: Omit<CodeRow, "total_scans
 
 export function getCode(db: D1Database, workspaceId: string, id: string): Promise<CodeRow | null> {
   return db
-    .prepare(`SELECT ${COLUMNS} FROM codes WHERE id = ?1 AND workspace_id = ?2`)
+    .prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE id = ?1 AND workspace_id = ?2`)
     .bind(id, workspaceId)
     .first<CodeRow>();
-}
-
-/** Newest first; `before` is the id of the last code of the previous page. */
-export async function listCodes(
-  db: D1Database,
-  workspaceId: string,
-  limit: number,
-  before: string | null,
-): Promise<CodeRow[]> {
-  const { results } = await db
-    .prepare(
-      `SELECT ${COLUMNS} FROM codes
-       WHERE workspace_id = ?1 AND (?2 IS NULL OR id < ?2)
-       ORDER BY id DESC LIMIT ?3`,
-    )
-    .bind(workspaceId, before, limit)
-    .all<CodeRow>();
-  return results;
 }
 
 export async function updateCode(
   db: D1Database,
   workspaceId: string,
   id: string,
-  changes: { url?: string | undefined; status?: LinkStatus | undefined },
+  changes: CodeFields,
   now: string,
   audit?: AuditFacts,
 ): Promise<CodeRow | null> {
+  // Only the fields given are set: null is a value here (it clears a name or an external_id). The
+  // version moves only with what the KV record holds: a new name or tags leave KV as it is.
+  const sets = ["updated_at = ?3"];
+  if (changes.url !== undefined || changes.status !== undefined) sets.push("version = version + 1");
+  const params: unknown[] = [id, workspaceId, now];
+  for (const field of ["url", "status", "name", "tags", "external_id"] as const) {
+    const value = changes[field];
+    if (value === undefined) continue;
+    params.push(field === "tags" ? JSON.stringify(value) : value);
+    sets.push(`${field} = ?${params.length}`);
+  }
   const update = db
-    .prepare(
-      `UPDATE codes SET url = coalesce(?3, url), status = coalesce(?4, status), version = version + 1, updated_at = ?5
-       WHERE id = ?1 AND workspace_id = ?2
-       RETURNING ${COLUMNS}`,
-    )
-    .bind(id, workspaceId, changes.url ?? null, changes.status ?? null, now);
+    .prepare(`UPDATE codes SET ${sets.join(", ")} WHERE id = ?1 AND workspace_id = ?2 RETURNING ${CODE_COLUMNS}`)
+    .bind(...params);
   if (!audit) return update.first<CodeRow>();
   const [, updated] = await db.batch<CodeRow>([auditSnapshot(db, audit, AUDIT_CHANGES), update, auditChanges(db, audit, AUDIT_CHANGES)]);
   return updated!.results[0] ?? null;
@@ -96,7 +117,7 @@ export async function updateCode(
 export async function deleteCode(db: D1Database, workspaceId: string, id: string, now: string, audit?: AuditFacts): Promise<CodeRow | null> {
   const results = await db.batch<CodeRow>([
     ...(audit ? [auditSnapshot(db, audit, AUDIT_WHOLE)] : []),
-    db.prepare(`DELETE FROM codes WHERE id = ?1 AND workspace_id = ?2 RETURNING ${COLUMNS}`).bind(id, workspaceId),
+    db.prepare(`DELETE FROM codes WHERE id = ?1 AND workspace_id = ?2 RETURNING ${CODE_COLUMNS}`).bind(id, workspaceId),
     db
       .prepare("INSERT OR IGNORE INTO deletions (kind, id, deleted_at) SELECT 'code', ?1, ?3 WHERE changes() > 0")
       .bind(id, workspaceId, now),

@@ -1,5 +1,6 @@
 export * from "./scans.ts";
 export * from "./codes.ts";
+export * from "./code-lists.ts";
 export * from "./link-syncs.ts";
 export * from "./link-state.ts";
 export * from "./short-codes.ts";

@@ -15,13 +15,20 @@ export function ok(request: ApiRequest, data: unknown, status = 200, extra: Reco
 
 /**
  * A page of a cursor-paginated list. `rows` is what the query returned for `limit + 1`: the extra
- * row only tells that there is more, and the cursor is the id of the page's last row.
+ * row only tells that there is more, and the cursor is made from the page's last row: its id
+ * unless `cursorOf` says otherwise.
  */
-export function okPage<Row extends { id: string }>(request: ApiRequest, rows: Row[], limit: number, present: (row: Row) => unknown): Response {
+export function okPage<Row extends { id: string }>(
+  request: ApiRequest,
+  rows: Row[],
+  limit: number,
+  present: (row: Row) => unknown,
+  cursorOf: (row: Row) => string = (row) => row.id,
+): Response {
   const page = rows.slice(0, limit);
   const hasMore = rows.length > limit;
   return ok(request, page.map(present), 200, {
-    pagination: { has_more: hasMore, next_cursor: hasMore ? page[page.length - 1]!.id : null },
+    pagination: { has_more: hasMore, next_cursor: hasMore ? cursorOf(page[page.length - 1]!) : null },
   });
 }
 

@@ -16,7 +16,7 @@ import { createKeyRoute, currentKeyRoute, listKeysRoute, revokeKeyRoute } from "
 import { openApiRoute } from "./routes/openapi.ts";
 import { codeQrRoute } from "./routes/qr.ts";
 import { codeScansRoute } from "./routes/scans.ts";
-import { createCodeRoute, deleteCodeRoute, getCodeRoute, listCodesRoute, updateCodeRoute } from "./routes/codes.ts";
+import { createCodeRoute, deleteCodeRoute, getCodeRoute, listCodesRoute, listTagsRoute, updateCodeRoute } from "./routes/codes.ts";
 import { listDeliveriesRoute, redeliverRoute } from "./routes/deliveries.ts";
 import {
   createWebhookRoute,
@@ -36,6 +36,7 @@ import { getWorkspaceRoute, workspaceScansRoute } from "./routes/workspaces.ts";
 export const HANDLERS: Record<OperationId, Handler> = {
   createCode: createCodeRoute,
   listCodes: listCodesRoute,
+  listTags: listTagsRoute,
   getCode: getCodeRoute,
   updateCode: updateCodeRoute,
   deleteCode: deleteCodeRoute,
@@ -68,24 +69,25 @@ function withRequestId(request: ApiRequest): void {
 }
 
 /**
- * Every query parameter is read as one string: one given twice is refused here, for every route,
- * rather than reach a schema as an array.
+ * Every query parameter is read as one string unless its operation declares it repeatable: one
+ * given twice is refused here rather than reach a schema as an array it does not expect.
  */
-function withSingleQueryValues(request: ApiRequest): void {
+function withSingleQueryValues(request: ApiRequest, operation: Operation): void {
   for (const [name, value] of Object.entries(request.query)) {
-    if (Array.isArray(value)) throw badRequest(name, "must be given once");
+    if (Array.isArray(value) && !operation.repeatable?.includes(name)) throw badRequest(name, "must be given once");
   }
 }
 
 /**
- * What every operation goes through before its handler, in order: the key (resolved to its
- * workspace and shard, once), its rate limit (before the scope, so that a refused request counts
- * too), its scope, the body rule (an operation without a JSON body answers a 400 to one rather
- * than ignore it), and for a POST its Idempotency-Key.
+ * What every operation goes through before its handler, in order: the rule on repeated query
+ * parameters, the key (resolved to its workspace and shard, once), its rate limit (before the
+ * scope, so that a refused request counts too), its scope, the body rule (an operation without a
+ * JSON body answers a 400 to one rather than ignore it), and for a POST its Idempotency-Key.
  */
 function serve(operation: Operation, handler: Handler): Handler {
   return async (request, env, ctx) => {
     request.operation = operation;
+    withSingleQueryValues(request, operation);
     if (operation.scope !== "public") {
       request.auth = await authenticate(request, controlDb(env), ctx);
       await checkRateLimit(request, env);
@@ -118,7 +120,7 @@ async function withResponseHeaders(response: Response, request: ApiRequest): Pro
 
 export function buildRouter() {
   const router = Router<ApiRequest, Args>({
-    before: [withRequestId, withSingleQueryValues],
+    before: [withRequestId],
     catch: (err, request) => errorResponse(err, (request as ApiRequest).requestId),
     finally: [withResponseHeaders],
   });

@@ -1,15 +1,34 @@
 import * as z from "zod/mini";
 import { SHORT_CODE_PATTERN } from "@qr3/core/short-code";
-import { Timestamp } from "./common.ts";
+import { describedAs, integerParam, Timestamp } from "./common.ts";
+import { API_LIMITS, CODE_SORTS, DEFAULT_CODE_SORT } from "./limits.ts";
 import { destinationUrl } from "./urls.ts";
 
 const shortCode = z.string().check(z.regex(SHORT_CODE_PATTERN, 'must be 3 to 64 letters, digits, "-" or "_"'));
 export const CODE_STATUSES = ["active", "disabled"] as const;
 
+const { code_name, code_tags, external_id } = API_LIMITS;
+
+/** A tag as stored and matched: trimmed and lower-cased, so that "Summer " and "summer" are one tag. */
+export const normalizeTag = (tag: string) => tag.trim().toLowerCase();
+/** Tags as stored: each normalised, duplicates dropped, in the order first given. */
+export const normalizeTags = (tags: readonly string[]) => [...new Set(tags.map(normalizeTag))];
+
+const name = z.string().check(z.minLength(1), z.maxLength(code_name.max));
+const externalId = z.string().check(z.minLength(1), z.maxLength(external_id.max));
+const tag = z.string().check(z.overwrite(normalizeTag), z.minLength(1), z.maxLength(code_tags.tag_max));
+// The limit counts the tags stored: duplicates, dropped, do not count.
+const tags = z
+  .pipe(z.array(tag), z.transform((list: string[]) => normalizeTags(list)))
+  .check(z.maxLength(code_tags.max, `must hold at most ${code_tags.max} tags`));
+
 export const CreateCodeBody = z
   .strictObject({
     url: destinationUrl,
     short_code: z.optional(shortCode),
+    name: z.optional(z.nullable(name)),
+    tags: z.optional(tags),
+    external_id: z.optional(z.nullable(externalId)),
   })
   .register(z.globalRegistry, { id: "CreateCodeBody" });
 
@@ -17,8 +36,14 @@ export const UpdateCodeBody = z
   .strictObject({
     url: z.optional(destinationUrl),
     status: z.optional(z.enum(CODE_STATUSES)),
+    name: z.optional(z.nullable(name)),
+    tags: z.optional(tags),
+    external_id: z.optional(z.nullable(externalId)),
   })
-  .register(z.globalRegistry, { id: "UpdateCodeBody", description: "At least one of url and status." });
+  .register(z.globalRegistry, {
+    id: "UpdateCodeBody",
+    description: "At least one field. null clears name and external_id; tags replaces the list.",
+  });
 
 export const Code = z
   .object({
@@ -27,12 +52,54 @@ export const Code = z
     short_url: z.string().register(z.globalRegistry, { description: "The printed link: what the QR code encodes." }),
     url: z.string(),
     status: z.enum(CODE_STATUSES),
+    name: z.nullable(z.string()),
+    tags: z.array(z.string()).register(z.globalRegistry, { description: "Trimmed and lower-cased, in the order first given." }),
+    external_id: z.nullable(z.string()).register(z.globalRegistry, { description: "Your own id for the code, unique in the workspace." }),
     total_scans: z.int(),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
   .register(z.globalRegistry, { id: "Code" });
 export type Code = z.output<typeof Code>;
+
+/** `?tag=` once or repeated: always a list, normalised as stored tags are. */
+const tagFilter = z
+  .pipe(z.union([z.string(), z.array(z.string())]), z.transform((v: string | string[]) => normalizeTags(typeof v === "string" ? [v] : v)))
+  .check(
+    z.refine((list: string[]) => list.every((t) => t.length >= 1 && t.length <= code_tags.tag_max), `must be 1 to ${code_tags.tag_max} characters`),
+    z.maxLength(code_tags.max, `must be given at most ${code_tags.max} times`),
+  )
+  .register(z.globalRegistry, {
+    ...describedAs({ type: "array", items: { type: "string", minLength: 1, maxLength: code_tags.tag_max }, maxItems: code_tags.max }),
+    description: "Codes carrying every tag given; repeat it for more than one.",
+  });
+
+/**
+ * GET /v1/codes. `cursor` is the next_cursor of the previous page: a code id for the default sort
+ * (as for every other list), an opaque token of the sort value and id for the others.
+ */
+export const CodeListQuery = z.strictObject({
+  limit: integerParam(1, API_LIMITS.page_size.max, API_LIMITS.page_size.default),
+  cursor: z.optional(z.string().check(z.minLength(1, "is not a valid cursor"), z.maxLength(1024, "is not a valid cursor"))),
+  q: z.optional(z.string().check(z.minLength(1), z.maxLength(API_LIMITS.code_search.max))).register(z.globalRegistry, {
+    description: "Matches name, short code or destination containing this text, ignoring case.",
+  }),
+  tag: z.optional(tagFilter),
+  status: z.optional(z.enum(CODE_STATUSES)),
+  external_id: z.optional(externalId),
+  sort: z._default(z.enum(CODE_SORTS), DEFAULT_CODE_SORT).register(z.globalRegistry, {
+    description: "Newest first by default; codes without a name come last by name.",
+  }),
+});
+
+export const TagSummary = z
+  .object({
+    tag: z.string(),
+    codes: z.int().register(z.globalRegistry, { description: "How many codes carry it." }),
+    total_scans: z.int().register(z.globalRegistry, { description: "The scans of those codes, together." }),
+  })
+  .register(z.globalRegistry, { id: "TagSummary" });
+export type TagSummary = z.output<typeof TagSummary>;
 
 export const QrQuery = z.strictObject({
   ecc: z._default(z.enum(["L", "M", "Q", "H"]), "M"),

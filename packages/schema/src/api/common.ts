@@ -35,7 +35,7 @@ export const ErrorBody = z
   .register(z.globalRegistry, { id: "Error" });
 
 /** What a query parameter stands for, as the document describes it: its type, not the string it arrives as. */
-const describedAs = (schema: Record<string, unknown>) => ({
+export const describedAs = (schema: Record<string, unknown>) => ({
   override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
     for (const key of Object.keys(jsonSchema)) delete jsonSchema[key];
     Object.assign(jsonSchema, schema);

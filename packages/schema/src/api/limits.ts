@@ -5,4 +5,17 @@ export const API_LIMITS = {
   page_size: { max: 100, default: 20 },
   /** The longest analytics window, in days, and the default. */
   stats_days: { max: 365, default: 30 },
+  /** A code's name, in characters. */
+  code_name: { max: 200 },
+  /** The most tags a code carries (once normalised), and the longest tag, in characters. */
+  code_tags: { max: 20, tag_max: 50 },
+  /** A code's external_id, the caller's own id for it, in characters. */
+  external_id: { max: 200 },
+  /** The longest search text of a code list (`q`). */
+  code_search: { max: 200 },
 } as const;
+
+/** How a code list may be ordered: a field, newest or largest first with "-". */
+export const CODE_SORTS = ["-created_at", "created_at", "name", "-total_scans", "total_scans"] as const;
+export type CodeSort = (typeof CODE_SORTS)[number];
+export const DEFAULT_CODE_SORT = "-created_at" satisfies CodeSort;

@@ -1,7 +1,7 @@
 import * as z from "zod/mini";
 import { AuditEntry, AuditQuery } from "./audit.ts";
 import { CodeScanStats, ExportQuery, ScanStatsQuery, WorkspaceScanStats } from "./analytics.ts";
-import { Code, CreateCodeBody, QrQuery, UpdateCodeBody } from "./codes.ts";
+import { Code, CodeListQuery, CreateCodeBody, QrQuery, TagSummary, UpdateCodeBody } from "./codes.ts";
 import { envelope, ListQuery, page } from "./common.ts";
 import { ApiKey, CreateKeyBody, CreatedApiKey } from "./keys.ts";
 import type { Scope } from "./scopes.ts";
@@ -49,6 +49,8 @@ export interface Operation {
    */
   scope: Scope | "any" | "public";
   query?: z.ZodMiniObject;
+  /** The query parameters that may be given more than once; the router refuses any other repeated. */
+  repeatable?: readonly string[];
   /** A JSON body; `optional` when an empty body reads as `{}`. */
   body?: { schema: z.ZodMiniType; optional?: boolean };
   success: Success;
@@ -58,15 +60,21 @@ export const OPERATIONS = {
   createCode: {
     method: "POST", path: "/v1/codes", tag: "Codes", scope: "codes:write",
     summary: "Create a code",
-    description: "Claims the short code (a random one when none is given) across every workspace: a taken one is a 409.",
+    description: "Claims the short code (a random one when none is given) across every workspace: a taken one is a 409, as is an external_id another code of the workspace has.",
     body: { schema: CreateCodeBody },
     success: { status: 201, description: "The new code.", body: envelope(Code) },
   },
   listCodes: {
     method: "GET", path: "/v1/codes", tag: "Codes", scope: "codes:read",
-    summary: "List codes", description: "Newest first.",
-    query: ListQuery,
+    summary: "List codes",
+    description: "Newest first unless `sort` says otherwise; the filters given all apply. Pages follow `next_cursor`, in the same sort and filters.",
+    query: CodeListQuery, repeatable: ["tag"],
     success: { status: 200, description: "A page of codes.", body: page(Code) },
+  },
+  listTags: {
+    method: "GET", path: "/v1/tags", tag: "Codes", scope: "codes:read",
+    summary: "List tags", description: "Every tag of the workspace's codes, most scanned first (ties by tag).",
+    success: { status: 200, description: "The tags.", body: envelope(z.array(TagSummary)) },
   },
   getCode: {
     method: "GET", path: "/v1/codes/:id", tag: "Codes", scope: "codes:read",
@@ -75,8 +83,8 @@ export const OPERATIONS = {
   },
   updateCode: {
     method: "PATCH", path: "/v1/codes/:id", tag: "Codes", scope: "codes:write",
-    summary: "Change a code's destination or status",
-    description: "The printed QR code stays the same: scans go to the new destination within seconds.",
+    summary: "Change a code",
+    description: "Its destination, status, name, tags or external_id. The printed QR code stays the same: scans go to the new destination within seconds.",
     body: { schema: UpdateCodeBody },
     success: { status: 200, description: "The code as changed.", body: envelope(Code) },
   },

@@ -5,7 +5,7 @@ export type Scope = (typeof SCOPES)[number];
 
 /** What each scope allows, in words: the keys page and the API reference show them. */
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
-  "codes:read": "List and read codes, and render their QR images",
+  "codes:read": "List and read codes and their tags, and render their QR images",
   "codes:write": "Create, change and delete codes",
   "analytics:read": "Read scan analytics and export raw scans",
   "webhooks:read": "List webhooks and their delivery logs",

@@ -1,15 +1,34 @@
 import { controlDb, linkRecord, newId, randomShortCode, RESERVED_SHORT_CODES } from "@qr3/core";
-import { claimShortCode, deleteCode, getCode, insertCode, listCodes, releaseShortCode, updateCode, type CodeRow } from "@qr3/db";
+import {
+  claimShortCode,
+  codeSortValue,
+  deleteCode,
+  getCode,
+  insertCode,
+  listCodes,
+  listTags,
+  releaseShortCode,
+  takenCodeField,
+  updateCode,
+  type CodeRow,
+} from "@qr3/db";
 import { auditFacts } from "../audit.ts";
+import { decodeCodeCursor, encodeCodeCursor } from "../code-cursor.ts";
 import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { syncCodeLink } from "../links.ts";
 import { presentCode } from "../present.ts";
 import { noContent, ok, okPage } from "../respond.ts";
-import { CreateCodeBody, ListQuery, UpdateCodeBody } from "@qr3/schema/api";
+import { CodeListQuery, CreateCodeBody, UpdateCodeBody } from "@qr3/schema/api";
 import { parseBody, parseWith } from "../validation.ts";
 
 const GENERATED_CODE_ATTEMPTS = 5;
+
+/** A write refused by a unique index of the code's own fields is a 409 naming the field. */
+function conflictOf(err: unknown): unknown {
+  const field = takenCodeField(err);
+  return field ? new ApiError("CONFLICT", `${field}: is already taken`) : err;
+}
 
 /** The code named by the path, in the caller's workspace (any other is a 404). */
 export async function findCode(request: ApiRequest): Promise<CodeRow> {
@@ -44,14 +63,15 @@ async function removeCode(request: ApiRequest, env: Env, id: string): Promise<Co
 async function insertClaimed(request: ApiRequest, env: Env, row: Parameters<typeof insertCode>[1]): Promise<CodeRow | null> {
   const claim = { short_code: row.short_code, workspace_id: row.workspace_id, code_id: row.id, created_at: row.created_at };
   if (!(await claimShortCode(controlDb(env), claim))) return null;
-  const created = presentCode({ ...row, total_scans: 0, bot_scans: 0, version: 1 }, env.PUBLIC_BASE_URL);
+  const stored = { name: row.name ?? null, tags: JSON.stringify(row.tags ?? []), external_id: row.external_id ?? null };
+  const created = presentCode({ ...row, ...stored, total_scans: 0, bot_scans: 0, version: 1 }, env.PUBLIC_BASE_URL);
   try {
     return await insertCode(request.db, row, { ...auditFacts(request, "code.created", row.id), after: created });
   } catch (err) {
     await releaseShortCode(controlDb(env), row.short_code, row.id).catch((release: unknown) =>
       console.error(JSON.stringify({ event: "short_code_release_failed", short_code: row.short_code, error: String(release) })),
     );
-    throw err;
+    throw conflictOf(err);
   }
 }
 
@@ -61,7 +81,16 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
     throw badRequest("short_code", "is reserved");
   }
   const now = new Date().toISOString();
-  const base = { workspace_id: request.auth.workspaceId, url: body.url, status: "active" as const, created_at: now, updated_at: now };
+  const base = {
+    workspace_id: request.auth.workspaceId,
+    url: body.url,
+    status: "active" as const,
+    name: body.name ?? null,
+    tags: body.tags ?? [],
+    external_id: body.external_id ?? null,
+    created_at: now,
+    updated_at: now,
+  };
 
   let code: CodeRow | null = null;
   for (let attempt = 0; !code; attempt++) {
@@ -81,9 +110,22 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
 }
 
 export async function listCodesRoute(request: ApiRequest, env: Env): Promise<Response> {
-  const query = parseWith(ListQuery, request.query);
-  const rows = await listCodes(request.db, request.auth.workspaceId, query.limit + 1, query.cursor ?? null);
-  return okPage(request, rows, query.limit, (c) => presentCode(c, env.PUBLIC_BASE_URL));
+  const query = parseWith(CodeListQuery, request.query);
+  const rows = await listCodes(request.db, request.auth.workspaceId, {
+    q: query.q,
+    tags: query.tag,
+    status: query.status,
+    externalId: query.external_id,
+    sort: query.sort,
+    after: query.cursor === undefined ? null : decodeCodeCursor(query.sort, query.cursor),
+    limit: query.limit + 1,
+  });
+  return okPage(request, rows, query.limit, (c) => presentCode(c, env.PUBLIC_BASE_URL), (c) => encodeCodeCursor(query.sort, c.id, codeSortValue(query.sort, c)));
+}
+
+export async function listTagsRoute(request: ApiRequest): Promise<Response> {
+  const tags = await listTags(request.db, request.auth.workspaceId);
+  return ok(request, tags.map(({ tag, codes, total_scans }) => ({ tag, codes, total_scans })));
 }
 
 export async function getCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
@@ -92,12 +134,17 @@ export async function getCodeRoute(request: ApiRequest, env: Env): Promise<Respo
 
 export async function updateCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
   const body = await parseBody(request, UpdateCodeBody);
-  if (body.url === undefined && body.status === undefined) throw badRequest("body", "must contain url or status");
+  if (Object.values(body).every((v) => v === undefined)) throw badRequest("body", "must contain url, status, name, tags or external_id");
   const id = request.params.id!;
-  const code = await updateCode(request.db, request.auth.workspaceId, id, body, new Date().toISOString(), auditFacts(request, "code.updated", id));
+  const code = await updateCode(request.db, request.auth.workspaceId, id, body, new Date().toISOString(), auditFacts(request, "code.updated", id)).catch(
+    (err: unknown) => {
+      throw conflictOf(err);
+    },
+  );
   if (!code) throw notFound("Code");
   // The change is in D1 whatever KV answers: a sync left unsettled is finished by the link sweep.
-  await syncCodeLink(env, code.short_code, linkRecord(code, request.auth.shard));
+  // Name, tags and external_id are not in the KV record: a change of only those leaves it be.
+  if (body.url !== undefined || body.status !== undefined) await syncCodeLink(env, code.short_code, linkRecord(code, request.auth.shard));
   return ok(request, presentCode(code, env.PUBLIC_BASE_URL));
 }
 

@@ -1,16 +1,19 @@
-// One code: its QR image, short link, destination, status, deletion and scan analytics.
+// One code: its QR image, short link, name, tags and external ID, destination, status, deletion
+// and scan analytics.
 import { can } from "../access.ts";
 import { ApiError, enc, getJson, send } from "../api.ts";
 import { describe, showError, showNotice } from "../alerts.ts";
-import { busy, field, formError, formatDateTime, h, setTitle } from "../dom.ts";
+import { busy, field, fill, formError, formatDateTime, h, setTitle } from "../dom.ts";
 import { copyControl, saveBlob } from "../files.ts";
 import { go, href } from "../nav.ts";
 import { loadQr, svgToPng, type QrImage } from "../qr.ts";
 import type { Code, Envelope } from "@qr3/schema/api";
+import { API_LIMITS } from "@qr3/schema/api/limits";
 import { codeAnalytics } from "./analytics.ts";
 import { auditLog } from "./audit.ts";
 import { confirmDialog } from "./confirm.ts";
 import { badge, setBadge } from "./status.ts";
+import { parseTags, tagChips } from "./tags.ts";
 
 const STATUS_TEXT = {
   active: "Active: scans are redirected to the destination and recorded.",
@@ -62,9 +65,68 @@ function qrCard(code: Code, signal: AbortSignal): HTMLElement {
   );
 }
 
+/** The page's heading: the name first when there is one, the short code beside it. */
+function showTitle(heading: HTMLHeadingElement, code: Code): void {
+  if (code.name) fill(heading, code.name, " ", h("span", { class: "mono muted small" }, code.short_code));
+  else fill(heading, code.short_code);
+  setTitle(code.name ?? code.short_code);
+}
+
+/** Name, tags and external ID: shown, and for a key that may change codes, a form to change them. */
+function detailsCard(code: Code, signal: AbortSignal, changed: (code: Code) => void): HTMLElement {
+  const chips = h("div", null, tagChips(code.tags) ?? h("p", { class: "muted" }, "No tags."));
+  const name = h("input", { type: "text", name: "name", value: code.name ?? "", autocomplete: "off", maxlength: API_LIMITS.code_name.max });
+  const tags = h("input", { type: "text", name: "tags", value: code.tags.join(", "), autocomplete: "off", spellcheck: "false" });
+  const externalId = h("input", { type: "text", name: "external_id", value: code.external_id ?? "", autocomplete: "off", spellcheck: "false", maxlength: API_LIMITS.external_id.max });
+  const error = formError(name, tags, externalId);
+  const save = h("button", { type: "submit" }, "Save details");
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true },
+    field("Name", name, "Left empty, the code has no name."),
+    field("Tags", tags, `Separated by commas, at most ${API_LIMITS.code_tags.max}. Stored in lower case.`),
+    field("External ID", externalId, "Your own id for the code, unique in the workspace. Left empty, none."),
+    error.el,
+    h("div", { class: "actions" }, save),
+  );
+  const externalText = h("p", null, code.external_id ? ["External ID: ", h("span", { class: "mono" }, code.external_id)] : h("span", { class: "muted" }, "No external ID."));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    error.clear();
+    const body = { name: name.value.trim() || null, tags: parseTags(tags.value), external_id: externalId.value.trim() || null };
+    void busy(save, async () => {
+      try {
+        const { data } = await send<Envelope<Code>>("PATCH", `/v1/codes/${enc(code.id)}`, body, { signal, fields: { external_id: "external ID" } });
+        code = data;
+        name.value = data.name ?? "";
+        tags.value = data.tags.join(", ");
+        externalId.value = data.external_id ?? "";
+        fill(chips, tagChips(data.tags) ?? h("p", { class: "muted" }, "No tags."));
+        fill(externalText, data.external_id ? ["External ID: ", h("span", { class: "mono" }, data.external_id)] : h("span", { class: "muted" }, "No external ID."));
+        showNotice("Details saved.");
+        changed(data);
+      } catch (err) {
+        if (signal.aborted) return;
+        showError(err);
+        const at = err instanceof ApiError && err.field ? err.field.split(".")[0] : null;
+        const invalid = at === "name" ? name : at === "tags" ? tags : at === "external_id" ? externalId : null;
+        error.show(describe(err), invalid);
+        (invalid ?? name).focus();
+      }
+    });
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "details-heading" },
+    h("h2", { id: "details-heading" }, "Details"),
+    chips,
+    externalText,
+    can("codes:write") ? form : null,
+  );
+}
+
 function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, signal: AbortSignal): void {
-  heading.textContent = code.short_code;
-  setTitle(code.short_code);
+  showTitle(heading, code);
 
   const statusBadge = badge(code.status);
   // The code's changes; reloaded after each change made here.
@@ -167,7 +229,23 @@ function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, sign
 
   main.append(
     summary,
-    h("div", { class: "code-grid" }, qrCard(code, signal), h("div", { class: "stack" }, linkCard, destinationCard, statusCard)),
+    h(
+      "div",
+      { class: "code-grid" },
+      qrCard(code, signal),
+      h(
+        "div",
+        { class: "stack" },
+        linkCard,
+        detailsCard(code, signal, (data) => {
+          code = data;
+          showTitle(heading, data);
+          void history.reload();
+        }),
+        destinationCard,
+        statusCard,
+      ),
+    ),
     ...(can("analytics:read") ? [codeAnalytics(code, signal)] : []),
     history.element,
   );
