@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { shardDb } from "@qr3/core";
 import { describe, expect, it, vi } from "vitest";
 import { addKey, call, callWithEnv, seedKey } from "./helpers.ts";
+import { holdFirstPut } from "./held-kv.ts";
 
 const ROUNDS = 30;
 const LONG = 60_000;
@@ -53,29 +54,6 @@ describe("concurrent requests through the fetch handler", () => {
   );
 });
 
-/** A LINKS binding whose first put waits, once it has been reached, until released. */
-function holdFirstPut(kv: KVNamespace) {
-  let reached!: () => void;
-  let release!: () => void;
-  const arrived = new Promise<void>((resolve) => (reached = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let held = false;
-  const gated = new Proxy(kv, {
-    get(target, prop) {
-      if (prop === "put" && !held) {
-        held = true;
-        return async (...args: Parameters<KVNamespace["put"]>) => {
-          reached();
-          await released;
-          return target.put(...args);
-        };
-      }
-      const value = Reflect.get(target, prop) as unknown;
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { kv: gated, arrived, release };
-}
 
 /** A PATCH through the worker's fetch handler whose KV write is held until released. */
 async function heldPatch(key: string, id: string, url: string) {

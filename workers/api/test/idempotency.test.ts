@@ -6,6 +6,7 @@ import { IDEMPOTENCY_TTL_HOURS } from "@qr3/schema/api";
 import { freezeClock } from "../../../test/clocks.ts";
 import { MAX_BODY_BYTES } from "../src/body.ts";
 import { addKey, call, callWithEnv, seedKey, type CallOptions } from "./helpers.ts";
+import { holdFirstPut } from "./held-kv.ts";
 
 const HOUR = 3_600_000;
 
@@ -18,29 +19,6 @@ async function codesOf(key: string): Promise<Array<{ id: string; url: string }>>
   return res.json.data;
 }
 
-/** A LINKS binding whose first put waits, once reached, until released: a request held mid-run. */
-function holdFirstPut(kv: KVNamespace) {
-  let reached!: () => void;
-  let release!: () => void;
-  const arrived = new Promise<void>((resolve) => (reached = resolve));
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let held = false;
-  const gated = new Proxy(kv, {
-    get(target, prop) {
-      if (prop === "put" && !held) {
-        held = true;
-        return async (...args: Parameters<KVNamespace["put"]>) => {
-          reached();
-          await released;
-          return target.put(...args);
-        };
-      }
-      const value = Reflect.get(target, prop) as unknown;
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return { kv: gated, arrived, release };
-}
 
 /** A LINKS binding that refuses every write, as KV does when it is down. */
 const refusingPuts = (kv: KVNamespace) =>
