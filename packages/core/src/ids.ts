@@ -3,7 +3,7 @@
 // creation time, which keyset pagination relies on.
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
-export type IdPrefix = "ws" | "key" | "qr" | "scn" | "req" | "wh" | "evt" | "dlv" | "obx" | "aud";
+export type IdPrefix = "ws" | "key" | "qr" | "scn" | "req" | "wh" | "evt" | "dlv" | "obx" | "aud" | "dom";
 
 function encodeTime(ms: number): string {
   let time = "";

@@ -8,3 +8,4 @@ export * from "./salt.ts";
 export * from "./api-keys.ts";
 export * from "./retention.ts";
 export * from "./shards.ts";
+export * from "./hostnames.ts";

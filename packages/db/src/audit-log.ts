@@ -99,6 +99,47 @@ export function auditChanges(db: D1Database, entry: AuditFacts, source: AuditSou
     .bind(entry.id, entry.resource_id, entry.workspace_id);
 }
 
+// The same for changes to many resources of one kind in one statement, whatever their number
+// (D1 binds at most 100 parameters per statement): the entries travel as one JSON array.
+const FROM_ENTRIES = `json_each(?1) AS e`;
+const entryColumn = (column: keyof AuditFacts) => `e.value ->> '${column}'`;
+const ENTRY_FACTS = (["id", "workspace_id", "created_at", "action", "resource_type", "resource_id", "api_key_id", "api_key_name", "request_id"] as const)
+  .map(entryColumn)
+  .join(", ");
+
+/** Entries with the values given (auditEntry for many). */
+export function auditEntries(db: D1Database, entries: ReadonlyArray<AuditFacts & AuditValues>): D1PreparedStatement {
+  const rows = entries.map((e) => ({ ...e, before: json(e.before), after: json(e.after) }));
+  return db
+    .prepare(`INSERT INTO audit_log (${COLUMNS}) SELECT ${ENTRY_FACTS}, e.value ->> 'before', e.value ->> 'after' FROM ${FROM_ENTRIES} WHERE true ON CONFLICT (id) DO NOTHING`)
+    .bind(JSON.stringify(rows));
+}
+
+/**
+ * auditSnapshot for many entries of one workspace: those whose row is there. Here and in
+ * auditChangesMany the source's SQL must not name `id` (json_each has a column of that name).
+ */
+export function auditSnapshots(db: D1Database, entries: readonly AuditFacts[], source: AuditSource): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO audit_log (${COLUMNS}) SELECT ${ENTRY_FACTS}, ${source.json}, NULL
+       FROM ${FROM_ENTRIES} JOIN ${source.table} AS r ON r.id = ${entryColumn("resource_id")} AND r.workspace_id = ${entryColumn("workspace_id")}`,
+    )
+    .bind(JSON.stringify(entries));
+}
+
+/** auditChanges for many entries of one workspace. */
+export function auditChangesMany(db: D1Database, workspaceId: string, entries: readonly AuditFacts[], source: AuditSource): D1PreparedStatement {
+  return db
+    .prepare(
+      `UPDATE audit_log SET before = ${changed("o")}, after = ${changed("n")}
+       FROM (SELECT e.value ->> 'id' AS entry_id, ${source.json} AS now FROM ${FROM_ENTRIES}
+             JOIN ${source.table} ON ${source.table}.id = e.value ->> 'resource_id' AND ${source.table}.workspace_id = ?2) AS r
+       WHERE audit_log.id = r.entry_id`,
+    )
+    .bind(JSON.stringify(entries.map((e) => ({ id: e.id, resource_id: e.resource_id }))), workspaceId);
+}
+
 /** The oldest id the log still shows at `now`: entries are kept AUDIT_RETENTION_DAYS, to the millisecond. */
 export function auditHorizon(now: number): string {
   return idsBefore("aud", now - AUDIT_RETENTION_DAYS * DAY_MS);

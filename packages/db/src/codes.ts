@@ -1,5 +1,6 @@
 import type { LinkStatus } from "@qr3/core";
 import { auditChanges, auditEntry, auditSnapshot, type AuditFacts, type AuditSource, type AuditValues } from "./audit-log.ts";
+import type { CodeEvents } from "./code-events.ts";
 
 // Codes live in their workspace's shard; their short codes are also in the control database's
 // directory (short-codes.ts), which keeps them unique across shards.
@@ -7,6 +8,10 @@ import { auditChanges, auditEntry, auditSnapshot, type AuditFacts, type AuditSou
 export interface CodeRow {
   id: string;
   workspace_id: string;
+  /**
+   * The code's address: its short code, or `hostname/short_code` on a branded domain (@qr3/core
+   * linkAddress). Unique, as the directory's and KV's keys are; presentCode splits it.
+   */
   short_code: string;
   url: string;
   status: LinkStatus;
@@ -32,7 +37,7 @@ export const CODE_COLUMNS = "id, workspace_id, short_code, url, status, name, ta
 
 // A code in the audit log: what a change may alter, and for a delete the code as it was (its
 // stored fields; short_url is derived from the deployment's base URL, not stored).
-const AUDIT_CHANGES: AuditSource = {
+export const CODE_AUDIT_CHANGES: AuditSource = {
   table: "codes",
   json: "json_object('url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id)",
 };
@@ -59,10 +64,10 @@ export type NewCode = Omit<CodeRow, "total_scans" | "bot_scans" | "version" | "n
   Pick<CodeFields, "name" | "tags" | "external_id">;
 
 /**
- * With `audit`, its entry is written in the same transaction. A taken external_id fails the insert
- * (see takenCodeField).
+ * With `audit`, its entry is written in the same transaction, and with `events` the code's events.
+ * A taken external_id fails the insert (see takenCodeField).
  */
-export async function insertCode(db: D1Database, row: NewCode, audit?: AuditFacts & AuditValues): Promise<CodeRow> {
+export async function insertCode(db: D1Database, row: NewCode, audit?: AuditFacts & AuditValues, events?: CodeEvents): Promise<CodeRow> {
   const insert = db
     .prepare(
       `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at)
@@ -71,7 +76,8 @@ export async function insertCode(db: D1Database, row: NewCode, audit?: AuditFact
     )
     .bind(row.id, row.workspace_id, row.short_code, row.url, row.status, row.name ?? null, JSON.stringify(row.tags ?? []), row.external_id ?? null, row.created_at, row.updated_at);
   if (!audit) return (await insert.first<CodeRow>())!;
-  const [inserted] = await db.batch<CodeRow>([insert, auditEntry(db, audit)]);
+  const [inserted, , staged] = await db.batch<CodeRow>([insert, auditEntry(db, audit), ...(events ? [events.statement] : [])]);
+  events?.collect(staged);
   return inserted!.results[0]!;
 }
 
@@ -89,6 +95,7 @@ export async function updateCode(
   changes: CodeFields,
   now: string,
   audit?: AuditFacts,
+  events?: CodeEvents,
 ): Promise<CodeRow | null> {
   // Only the fields given are set: null is a value here (it clears a name or an external_id). The
   // version moves only with what the KV record holds: a new name or tags leave KV as it is.
@@ -105,7 +112,13 @@ export async function updateCode(
     .prepare(`UPDATE codes SET ${sets.join(", ")} WHERE id = ?1 AND workspace_id = ?2 RETURNING ${CODE_COLUMNS}`)
     .bind(...params);
   if (!audit) return update.first<CodeRow>();
-  const [, updated] = await db.batch<CodeRow>([auditSnapshot(db, audit, AUDIT_CHANGES), update, auditChanges(db, audit, AUDIT_CHANGES)]);
+  const [, updated, , staged] = await db.batch<CodeRow>([
+    auditSnapshot(db, audit, CODE_AUDIT_CHANGES),
+    update,
+    auditChanges(db, audit, CODE_AUDIT_CHANGES),
+    ...(events ? [events.statement] : []),
+  ]);
+  events?.collect(staged);
   return updated!.results[0] ?? null;
 }
 
@@ -114,14 +127,23 @@ export async function updateCode(
  * the tombstone written in the same transaction tells it which. With `audit`, its entry (the code
  * as it was) is written in the same transaction.
  */
-export async function deleteCode(db: D1Database, workspaceId: string, id: string, now: string, audit?: AuditFacts): Promise<CodeRow | null> {
+export async function deleteCode(
+  db: D1Database,
+  workspaceId: string,
+  id: string,
+  now: string,
+  audit?: AuditFacts,
+  events?: CodeEvents,
+): Promise<CodeRow | null> {
   const results = await db.batch<CodeRow>([
     ...(audit ? [auditSnapshot(db, audit, AUDIT_WHOLE)] : []),
+    ...(events ? [events.statement] : []), // before the delete: the event shows the code as it was
     db.prepare(`DELETE FROM codes WHERE id = ?1 AND workspace_id = ?2 RETURNING ${CODE_COLUMNS}`).bind(id, workspaceId),
     db
       .prepare("INSERT OR IGNORE INTO deletions (kind, id, deleted_at) SELECT 'code', ?1, ?3 WHERE changes() > 0")
       .bind(id, workspaceId, now),
   ]);
+  if (events) events.collect(results[audit ? 1 : 0]);
   return results.at(-2)!.results[0] ?? null;
 }
 

@@ -20,3 +20,6 @@ export * from "./visitors.ts";
 export * from "./scope-scans.ts";
 export * from "./audit-log.ts";
 export * from "./idempotency.ts";
+export * from "./domains.ts";
+export * from "./code-events.ts";
+export * from "./bulk-codes.ts";

@@ -35,7 +35,7 @@ export async function outboxScans(db: D1Database, outboxId: string): Promise<{ f
     db.prepare("SELECT 1 FROM webhook_outbox WHERE id = ?1").bind(outboxId),
     db
       .prepare(
-        `SELECT s.id AS scan_id, s.code_id, c.short_code, s.country, s.device_type, s.os, s.scanned_at
+        `SELECT s.id AS scan_id, s.code_id, substr(c.short_code, instr(c.short_code, '/') + 1) AS short_code, s.country, s.device_type, s.os, s.scanned_at
          FROM webhook_outbox o
          -- CROSS JOIN keeps this order: by primary key, not through all of the workspace's scans.
          CROSS JOIN json_each(o.scan_keys) AS i

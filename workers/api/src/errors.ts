@@ -1,3 +1,4 @@
+import type { ErrorDetail } from "@qr3/schema/api";
 // The closed set of error codes the API answers with, and the one place they map to statuses.
 export const ERROR_STATUS = {
   BAD_REQUEST: 400,
@@ -10,8 +11,10 @@ export const ERROR_STATUS = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_MISMATCH: 422,
+  DOMAIN_NOT_VERIFIED: 422,
   RATE_LIMITED: 429,
   INTERNAL_SERVER_ERROR: 500,
+  DNS_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -19,11 +22,18 @@ export type ErrorCode = keyof typeof ERROR_STATUS;
 export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly headers: Record<string, string>;
+  /** Every bad item of a bulk request. */
+  details?: ErrorDetail[];
 
   constructor(code: ErrorCode, message: string, headers: Record<string, string> = {}) {
     super(message);
     this.code = code;
     this.headers = headers;
+  }
+
+  withDetails(details: ErrorDetail[]): this {
+    this.details = details;
+    return this;
   }
 
   get status(): number {

@@ -37,7 +37,9 @@ const ERROR_WORDS: Partial<Record<ErrorCode, string>> = {
   UNSUPPORTED_MEDIA_TYPE: "The body is not declared application/json.",
   IDEMPOTENCY_MISMATCH: "The Idempotency-Key was used with another body or path.",
   RATE_LIMITED: "Over the key's rate limit: retry after Retry-After seconds.",
+  DOMAIN_NOT_VERIFIED: "The domain's TXT record does not hold its verification value yet; the message says what was found.",
   INTERNAL_SERVER_ERROR: "Something failed on qr3's side; safe to retry.",
+  DNS_UNAVAILABLE: "The DNS resolver did not answer; safe to retry.",
 };
 
 /** The error answers by status, each described once in components.responses. */
@@ -50,7 +52,10 @@ const errorResponseName = (status: number) => `Error${status}`;
 
 /** The error envelope with the codes a status carries. */
 const errorBodyOf = (codes: ErrorCode[]) =>
-  z.object({ error: z.object({ code: z.enum(codes as [ErrorCode, ...ErrorCode[]]), message: ErrorBody.shape.error.shape.message }), meta: ErrorBody.shape.meta });
+  z.object({
+    error: z.object({ code: z.enum(codes as [ErrorCode, ...ErrorCode[]]), message: ErrorBody.shape.error.shape.message, details: ErrorBody.shape.error.shape.details }),
+    meta: ErrorBody.shape.meta,
+  });
 
 function errorResponseComponents() {
   return Object.fromEntries(
@@ -78,7 +83,7 @@ function errorStatusesOf(operation: Operation): number[] {
   if (operation.method !== "GET") statuses.push(409);
   if (operation.body) statuses.push(413, 415);
   if (operation.method === "POST") statuses.push(422);
-  statuses.push(500);
+  statuses.push(500, ...(operation.errors ?? []));
   return statuses.sort((a, b) => a - b);
 }
 

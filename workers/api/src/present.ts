@@ -1,20 +1,30 @@
-import type { ApiKeyListing, AttemptRow, CodeRow, DeliveryRow, WebhookRow } from "@qr3/db";
-import type { ApiKey, Code, Delivery, Webhook } from "@qr3/schema/api";
+import { splitAddress } from "@qr3/core";
+import type { ApiKeyListing, AttemptRow, CodeRow, DeliveryRow, DomainRow, WebhookRow } from "@qr3/db";
+import type { ApiKey, Code, Delivery, Domain, Webhook } from "@qr3/schema/api";
 import { storedScopes } from "./scopes.ts";
 
 // Rows as the API shows them: each presenter produces a value of its contract type
 // (packages/schema/src/api), which the OpenAPI document describes.
 
-/** The printed link of a code: what its QR code encodes. */
+/**
+ * The printed link of a code: what its QR code encodes. On a branded domain, always https (the
+ * domain is served through Cloudflare for SaaS, with its certificate).
+ */
 export function shortUrl(code: Pick<CodeRow, "short_code">, publicBaseUrl: string): string {
-  return `${publicBaseUrl.replace(/\/+$/, "")}/${code.short_code}`;
+  const { domain } = splitAddress(code.short_code);
+  return domain === null ? `${publicBaseUrl.replace(/\/+$/, "")}/${code.short_code}` : `https://${code.short_code}`;
 }
 
+/** The short code of a code, without its domain. */
+export const shortCodeOf = (code: Pick<CodeRow, "short_code">) => splitAddress(code.short_code).short_code;
+
 export function presentCode(code: CodeRow, publicBaseUrl: string): Code {
+  const { domain, short_code } = splitAddress(code.short_code);
   return {
     id: code.id,
-    short_code: code.short_code,
+    short_code,
     short_url: shortUrl(code, publicBaseUrl),
+    domain,
     url: code.url,
     status: code.status,
     name: code.name,
@@ -23,6 +33,22 @@ export function presentCode(code: CodeRow, publicBaseUrl: string): Code {
     total_scans: code.total_scans,
     created_at: code.created_at,
     updated_at: code.updated_at,
+  };
+}
+
+/** The TXT record that proves a workspace owns a hostname. */
+export function domainVerification(domain: Pick<DomainRow, "hostname" | "verification_token">): Domain["verification"] {
+  return { type: "TXT", name: `_qr3-verify.${domain.hostname}`, value: `qr3-verify=${domain.verification_token}` };
+}
+
+export function presentDomain(domain: DomainRow): Domain {
+  return {
+    id: domain.id,
+    hostname: domain.hostname,
+    status: domain.status,
+    verification: domainVerification(domain),
+    verified_at: domain.verified_at,
+    created_at: domain.created_at,
   };
 }
 

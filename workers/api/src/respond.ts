@@ -46,5 +46,6 @@ export function errorResponse(err: unknown, requestId: string): Response {
     console.error(JSON.stringify({ event: "unhandled_error", request_id: requestId, error: String(err), stack: (err as Error)?.stack }));
   }
   const error = known ?? new ApiError("INTERNAL_SERVER_ERROR", "Something went wrong on our side. Try again later.");
-  return json({ error: { code: error.code, message: error.message }, meta: { request_id: requestId } }, error.status, error.headers);
+  const details = error.details === undefined ? {} : { details: error.details };
+  return json({ error: { code: error.code, message: error.message, ...details }, meta: { request_id: requestId } }, error.status, error.headers);
 }

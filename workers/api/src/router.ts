@@ -16,6 +16,8 @@ import { createKeyRoute, currentKeyRoute, listKeysRoute, revokeKeyRoute } from "
 import { openApiRoute } from "./routes/openapi.ts";
 import { codeQrRoute } from "./routes/qr.ts";
 import { codeScansRoute } from "./routes/scans.ts";
+import { bulkCreateCodesRoute, bulkUpdateCodesRoute } from "./routes/bulk-codes.ts";
+import { createDomainRoute, deleteDomainRoute, getDomainRoute, listDomainsRoute, verifyDomainRoute } from "./routes/domains.ts";
 import { createCodeRoute, deleteCodeRoute, getCodeRoute, listCodesRoute, listTagsRoute, updateCodeRoute } from "./routes/codes.ts";
 import { listDeliveriesRoute, redeliverRoute } from "./routes/deliveries.ts";
 import {
@@ -35,6 +37,8 @@ import { getWorkspaceRoute, workspaceScansRoute } from "./routes/workspaces.ts";
  */
 export const HANDLERS: Record<OperationId, Handler> = {
   createCode: createCodeRoute,
+  bulkCreateCodes: bulkCreateCodesRoute,
+  bulkUpdateCodes: bulkUpdateCodesRoute,
   listCodes: listCodesRoute,
   listTags: listTagsRoute,
   getCode: getCodeRoute,
@@ -45,6 +49,11 @@ export const HANDLERS: Record<OperationId, Handler> = {
   codeQr: codeQrRoute,
   getWorkspace: getWorkspaceRoute,
   workspaceScans: workspaceScansRoute,
+  createDomain: createDomainRoute,
+  listDomains: listDomainsRoute,
+  getDomain: getDomainRoute,
+  verifyDomain: verifyDomainRoute,
+  deleteDomain: deleteDomainRoute,
   createWebhook: createWebhookRoute,
   listWebhooks: listWebhooksRoute,
   getWebhook: getWebhookRoute,

@@ -40,6 +40,14 @@ function fieldOf(issue: z.core.$ZodIssue): string {
   return issue.path.length ? issue.path.join(".") : "body";
 }
 
+/** Checks `input` against `schema`: its value, or the first problem, worded as parseWith words it. */
+export function checkWith<S extends z.ZodMiniType>(schema: S, input: unknown): { ok: true; data: z.infer<S> } | { ok: false; field: string; message: string } {
+  const result = schema.safeParse(input, { error: () => GENERIC });
+  if (result.success) return { ok: true, data: result.data as z.infer<S> };
+  const issue = result.error.issues[0]!;
+  return { ok: false, field: fieldOf(issue), message: describe(issue, input) };
+}
+
 export function parseWith<S extends z.ZodMiniType>(schema: S, input: unknown): z.infer<S> {
   // zod's own English messages may be installed globally by any module that loads classic zod (the
   // OpenAPI generator does): this parse keeps to the schema's own words, and describe()'s for the rest.

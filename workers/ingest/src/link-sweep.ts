@@ -63,3 +63,24 @@ export async function sweepLinks(env: Env, shard: number): Promise<LinkSweepRepo
   if (report.failed > 0) console.error(JSON.stringify({ event: "link_sweep_failed", shard, failed: report.failed, error: String(error) }));
   return report;
 }
+
+/**
+ * Writes the KV records of addresses changed in bulk through the API, as D1 holds them now (a
+ * sync_links message of the maintenance queue). An address changed again meanwhile is synced by
+ * that change too; one whose write fails is thrown for the message to be retried, and stays
+ * marked for the sweep in any case.
+ */
+export async function syncAddresses(env: Env, addresses: readonly string[]): Promise<number> {
+  const shards = (n: number) => shardDb(env, n);
+  const read = (address: string) => linkState(controlDb(env), shards, address);
+  let synced = 0;
+  for (let i = 0; i < addresses.length; i += CHUNK) {
+    const chunk = addresses.slice(i, i + CHUNK);
+    const states = await linkStates(controlDb(env), shards, chunk);
+    const writes = await Promise.allSettled(chunk.map((a) => syncLink(env.LINKS, a, read, states.get(a)!.record)));
+    const failed = writes.flatMap((w) => (w.status === "rejected" ? [w.reason] : w.value.settled ? [] : [w.value.error]));
+    synced += chunk.length - failed.length;
+    if (failed.length > 0) throw new Error(`${failed.length} of ${chunk.length} KV records not written: ${String(failed[0])}`);
+  }
+  return synced;
+}

@@ -1,7 +1,7 @@
 import { controlDb, shardDb } from "@qr3/core";
 import { foldScans, hasDeletions, shardRetentions } from "@qr3/db";
-import { MaintenanceMessageSchema } from "@qr3/schema";
-import { sweepLinks, type LinkSweepReport } from "./link-sweep.ts";
+import { MaintenanceQueueMessageSchema } from "@qr3/schema";
+import { sweepLinks, syncAddresses, type LinkSweepReport } from "./link-sweep.ts";
 import { emptyReport, purgeDeletedScans, purgeOldScans, PURGE_QUERY_BUDGET, type PurgeReport } from "./purge.ts";
 import { retryDelaySeconds } from "./retry.ts";
 import { DAILY_CRON } from "./queues.ts";
@@ -44,17 +44,29 @@ export async function runMaintenance(env: Env, shard: number, cron: string, now:
 }
 
 /**
- * The maintenance queue (max_batch_size 1: each message in an invocation of its own). A message is
- * acked once its run is done and retried with backoff when it failed; every step is idempotent, so
+ * The maintenance queue (max_batch_size 1: each message in an invocation of its own): cron runs,
+ * and KV records of codes changed in bulk (sync_links). A message is acked once its run is done and retried with backoff when it failed; every step is idempotent, so
  * a run that failed halfway simply runs again. An invalid one is logged and acked.
  */
 export async function consumeMaintenance(batch: MessageBatch<unknown>, env: Env): Promise<void> {
   for (const message of batch.messages) {
-    const parsed = MaintenanceMessageSchema.safeParse(message.body);
+    const parsed = MaintenanceQueueMessageSchema.safeParse(message.body);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(body)"}: ${i.code}`);
       console.error(JSON.stringify({ event: "maintenance_message_invalid", message_id: message.id, issues }));
       message.ack();
+      continue;
+    }
+    if (parsed.data.kind === "sync_links") {
+      const { shard, addresses } = parsed.data;
+      try {
+        const synced = await syncAddresses(env, addresses);
+        console.log(JSON.stringify({ event: "links_synced", shard, synced }));
+        message.ack();
+      } catch (err) {
+        console.error(JSON.stringify({ event: "links_sync_failed", shard, addresses: addresses.length, error: String(err) }));
+        message.retry({ delaySeconds: retryDelaySeconds(message.attempts) });
+      }
       continue;
     }
     const { shard, cron, scheduled_time } = parsed.data;

@@ -2,6 +2,7 @@ import * as z from "zod/mini";
 import { SHORT_CODE_PATTERN } from "@qr3/core/short-code";
 import { describedAs, integerParam, Timestamp } from "./common.ts";
 import { API_LIMITS, CODE_SORTS, DEFAULT_CODE_SORT } from "./limits.ts";
+import { hostname } from "./domains.ts";
 import { destinationUrl } from "./urls.ts";
 
 const shortCode = z.string().check(z.regex(SHORT_CODE_PATTERN, 'must be 3 to 64 letters, digits, "-" or "_"'));
@@ -29,8 +30,45 @@ export const CreateCodeBody = z
     name: z.optional(z.nullable(name)),
     tags: z.optional(tags),
     external_id: z.optional(z.nullable(externalId)),
+    domain: z.optional(z.nullable(hostname)).register(z.globalRegistry, {
+      description: "An active branded domain of the workspace; our own domain when absent or null.",
+    }),
   })
   .register(z.globalRegistry, { id: "CreateCodeBody" });
+export type CreateCodeBody = z.output<typeof CreateCodeBody>;
+
+/** How many codes a bulk create takes: the API checks the count first, then each item apart. */
+export const bulkCodeCount = () =>
+  [z.minLength(1, "must hold at least one code"), z.maxLength(API_LIMITS.bulk_codes.max, `must hold at most ${API_LIMITS.bulk_codes.max} codes`)] as const;
+
+export const BulkCreateCodesBody = z
+  .strictObject({ codes: z.array(CreateCodeBody).check(...bulkCodeCount()) })
+  .register(z.globalRegistry, { id: "BulkCreateCodesBody", description: "All or nothing: any bad item and none is created." });
+
+const tagList = z
+  .pipe(z.array(tag), z.transform((list: string[]) => normalizeTags(list)))
+  .check(z.minLength(1, "must hold at least one tag"), z.maxLength(code_tags.max, `must hold at most ${code_tags.max} tags`));
+
+export const BulkUpdateCodesBody = z
+  .strictObject({
+    ids: z.optional(z.array(z.string().check(z.minLength(1), z.maxLength(64))).check(z.minLength(1), z.maxLength(API_LIMITS.bulk_codes.max))),
+    tag: z.optional(tag),
+    set: z.strictObject({
+      url: z.optional(destinationUrl),
+      status: z.optional(z.enum(CODE_STATUSES)),
+      add_tags: z.optional(tagList),
+      remove_tags: z.optional(tagList),
+    }),
+  })
+  .register(z.globalRegistry, {
+    id: "BulkUpdateCodesBody",
+    description: `Either ids or tag names the codes (at most ${API_LIMITS.bulk_codes.max}); set holds at least one change.`,
+  });
+export type BulkUpdateCodesBody = z.output<typeof BulkUpdateCodesBody>;
+
+export const BulkUpdated = z
+  .object({ updated: z.int().register(z.globalRegistry, { description: "How many codes were changed." }) })
+  .register(z.globalRegistry, { id: "BulkUpdated" });
 
 export const UpdateCodeBody = z
   .strictObject({
@@ -50,6 +88,7 @@ export const Code = z
     id: z.string(),
     short_code: z.string(),
     short_url: z.string().register(z.globalRegistry, { description: "The printed link: what the QR code encodes." }),
+    domain: z.nullable(z.string()).register(z.globalRegistry, { description: "The branded domain the code is on; null for our own." }),
     url: z.string(),
     status: z.enum(CODE_STATUSES),
     name: z.nullable(z.string()),

@@ -24,11 +24,18 @@ export type Envelope<T> = Omit<z.output<ReturnType<typeof envelope>>, "data"> & 
 /** A page of Ts, as `page` describes it. */
 export type Page<T> = Omit<z.output<ReturnType<typeof page>>, "data"> & { data: T[] };
 
+/** One bad item of a bulk request. */
+export const ErrorDetail = z
+  .object({ index: z.int(), field: z.string(), message: z.string() })
+  .register(z.globalRegistry, { id: "ErrorDetail" });
+export type ErrorDetail = z.output<typeof ErrorDetail>;
+
 export const ErrorBody = z
   .object({
     error: z.object({
       code: z.string(),
       message: z.string().register(z.globalRegistry, { description: "Names the field at fault, as `field: problem`." }),
+      details: z.optional(z.array(ErrorDetail)).register(z.globalRegistry, { description: "Of a bulk request: every bad item, by its index in the request." }),
     }),
     meta: Meta,
   })

@@ -13,6 +13,10 @@ export const API_LIMITS = {
   external_id: { max: 200 },
   /** The longest search text of a code list (`q`). */
   code_search: { max: 200 },
+  /** The most codes one bulk create or bulk update takes. */
+  bulk_codes: { max: 1000 },
+  /** The most branded domains a workspace may have, pending ones included. */
+  domains: { max: 20 },
 } as const;
 
 /** How a code list may be ordered: a field, newest or largest first with "-". */

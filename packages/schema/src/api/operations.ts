@@ -1,7 +1,8 @@
 import * as z from "zod/mini";
 import { AuditEntry, AuditQuery } from "./audit.ts";
 import { CodeScanStats, ExportQuery, ScanStatsQuery, WorkspaceScanStats } from "./analytics.ts";
-import { Code, CodeListQuery, CreateCodeBody, QrQuery, TagSummary, UpdateCodeBody } from "./codes.ts";
+import { BulkCreateCodesBody, BulkUpdateCodesBody, BulkUpdated, Code, CodeListQuery, CreateCodeBody, QrQuery, TagSummary, UpdateCodeBody } from "./codes.ts";
+import { CreateDomainBody, Domain } from "./domains.ts";
 import { envelope, ListQuery, page } from "./common.ts";
 import { ApiKey, CreateKeyBody, CreatedApiKey } from "./keys.ts";
 import type { Scope } from "./scopes.ts";
@@ -29,6 +30,7 @@ export interface Success {
 export const TAGS = {
   Codes: "Dynamic QR codes: the short link a printed code encodes, and where it sends people.",
   Analytics: "Where, when and on what devices codes are scanned, and the raw scans.",
+  Domains: "Branded domains codes can be created on, verified by a DNS TXT record.",
   Webhooks: "Signed POSTs to your endpoint on every scan, with their delivery log.",
   Workspaces: "The workspace a key belongs to: its plan, retention and usage.",
   "API keys": "Keys with scopes, for the people and systems of a team.",
@@ -54,6 +56,8 @@ export interface Operation {
   /** A JSON body; `optional` when an empty body reads as `{}`. */
   body?: { schema: z.ZodMiniType; optional?: boolean };
   success: Success;
+  /** Error statuses it may answer with beyond those every operation of its kind may. */
+  errors?: readonly number[];
 }
 
 export const OPERATIONS = {
@@ -63,6 +67,21 @@ export const OPERATIONS = {
     description: "Claims the short code (a random one when none is given) across every workspace: a taken one is a 409, as is an external_id another code of the workspace has.",
     body: { schema: CreateCodeBody },
     success: { status: 201, description: "The new code.", body: envelope(Code) },
+  },
+  bulkCreateCodes: {
+    method: "POST", path: "/v1/codes/bulk", tag: "Codes", scope: "codes:write",
+    summary: "Create codes in bulk",
+    description:
+      "1 to 1,000 codes, all or nothing: should any item be invalid, or its short code or external_id taken (by another code, or by another item), the answer lists every bad item in `error.details` and no code is created.",
+    body: { schema: BulkCreateCodesBody },
+    success: { status: 201, description: "The new codes, in the order given.", body: envelope(z.array(Code)) },
+  },
+  bulkUpdateCodes: {
+    method: "POST", path: "/v1/codes/bulk-update", tag: "Codes", scope: "codes:write",
+    summary: "Change codes in bulk",
+    description: "Up to 1,000 codes named by id (ids of no code of the workspace are skipped) or carrying a tag: a new destination or status, tags added or removed.",
+    body: { schema: BulkUpdateCodesBody },
+    success: { status: 200, description: "How many codes changed.", body: envelope(BulkUpdated) },
   },
   listCodes: {
     method: "GET", path: "/v1/codes", tag: "Codes", scope: "codes:read",
@@ -126,6 +145,37 @@ export const OPERATIONS = {
     summary: "The workspace's scan analytics", description: "Every code's scans together, with the most scanned codes.",
     query: ScanStatsQuery,
     success: { status: 200, description: "The aggregation.", body: envelope(WorkspaceScanStats) },
+  },
+  createDomain: {
+    method: "POST", path: "/v1/domains", tag: "Domains", scope: "codes:write",
+    summary: "Add a branded domain",
+    description: "Pending until its TXT record is verified. Our own domain, IP addresses, localhost and names that are not DNS names are refused.",
+    body: { schema: CreateDomainBody },
+    success: { status: 201, description: "The domain, with the TXT record to create.", body: envelope(Domain) },
+  },
+  listDomains: {
+    method: "GET", path: "/v1/domains", tag: "Domains", scope: "codes:read",
+    summary: "List branded domains", description: "Newest first.",
+    query: ListQuery,
+    success: { status: 200, description: "A page of domains.", body: page(Domain) },
+  },
+  getDomain: {
+    method: "GET", path: "/v1/domains/:id", tag: "Domains", scope: "codes:read",
+    summary: "Get a branded domain",
+    success: { status: 200, description: "The domain.", body: envelope(Domain) },
+  },
+  verifyDomain: {
+    method: "POST", path: "/v1/domains/:id/verify", tag: "Domains", scope: "codes:write",
+    summary: "Verify a branded domain",
+    description:
+      "Looks its TXT record up over DNS-over-HTTPS. A match makes it active (409 should another workspace have verified the hostname first); no match is a 422 DOMAIN_NOT_VERIFIED saying what was found; a resolver that does not answer is a 503.",
+    success: { status: 200, description: "The domain, active.", body: envelope(Domain) },
+    errors: [503],
+  },
+  deleteDomain: {
+    method: "DELETE", path: "/v1/domains/:id", tag: "Domains", scope: "codes:write",
+    summary: "Remove a branded domain", description: "Refused (409) while any code is on it.",
+    success: { status: 204, description: "Removed." },
   },
   createWebhook: {
     method: "POST", path: "/v1/webhooks", tag: "Webhooks", scope: "webhooks:write",

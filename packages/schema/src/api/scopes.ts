@@ -21,6 +21,7 @@ export const AUDIT_RESOURCES = {
     readScope: "webhooks:read",
   },
   api_key: { actions: ["api_key.created", "api_key.revoked"], readScope: "keys:write" },
+  domain: { actions: ["domain.created", "domain.verified", "domain.deleted"], readScope: "codes:read" },
 } as const satisfies Record<string, { actions: readonly string[]; readScope: Scope }>;
 
 export type AuditResource = keyof typeof AUDIT_RESOURCES;

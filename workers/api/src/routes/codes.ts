@@ -1,5 +1,6 @@
-import { controlDb, linkRecord, newId, randomShortCode, RESERVED_SHORT_CODES } from "@qr3/core";
+import { controlDb, linkAddress, linkRecord, newId, randomShortCode, RESERVED_SHORT_CODES } from "@qr3/core";
 import {
+  activeHostnames,
   claimShortCode,
   codeSortValue,
   deleteCode,
@@ -13,6 +14,7 @@ import {
   type CodeRow,
 } from "@qr3/db";
 import { auditFacts } from "../audit.ts";
+import { codeEvents, sendCodeEvents } from "../code-events.ts";
 import { decodeCodeCursor, encodeCodeCursor } from "../code-cursor.ts";
 import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
@@ -44,8 +46,11 @@ export async function findCode(request: ApiRequest): Promise<CodeRow> {
  * as deleted too: the code did exist, and could be read, for that moment.
  */
 async function removeCode(request: ApiRequest, env: Env, id: string): Promise<CodeRow | null> {
-  const code = await deleteCode(request.db, request.auth.workspaceId, id, new Date().toISOString(), auditFacts(request, "code.deleted", id));
+  const audit = auditFacts(request, "code.deleted", id);
+  const events = codeEvents(request, env, "code.deleted", [{ code_id: id, audit_id: audit.id }]);
+  const code = await deleteCode(request.db, request.auth.workspaceId, id, new Date().toISOString(), audit, events);
   if (!code) return null;
+  await sendCodeEvents(request, env, events);
   try {
     await releaseShortCode(controlDb(env), code.short_code, code.id);
   } catch (err) {
@@ -55,18 +60,23 @@ async function removeCode(request: ApiRequest, env: Env, id: string): Promise<Co
 }
 
 /**
- * Claims the short code in the control database's directory, whose primary key lets exactly one of
- * concurrent creates have it, whatever their shards; then writes the code to the workspace's
- * shard, with its audit entry (the code as the answer presents it). Null when the short code is
- * taken. Should the shard's write fail, the claim is undone.
+ * Claims the code's address in the control database's directory, whose primary key lets exactly
+ * one of concurrent creates have it, whatever their shards (on a branded domain, only while the
+ * workspace holds the domain active); then writes the code to the workspace's shard, with its
+ * audit entry (the code as the answer presents it) and its code.created events. Null when the
+ * address is taken. Should the shard's write fail, the claim is undone.
  */
-async function insertClaimed(request: ApiRequest, env: Env, row: Parameters<typeof insertCode>[1]): Promise<CodeRow | null> {
-  const claim = { short_code: row.short_code, workspace_id: row.workspace_id, code_id: row.id, created_at: row.created_at };
+async function insertClaimed(request: ApiRequest, env: Env, row: Parameters<typeof insertCode>[1], domain: string | null): Promise<CodeRow | null> {
+  const claim = { short_code: row.short_code, workspace_id: row.workspace_id, code_id: row.id, created_at: row.created_at, domain };
   if (!(await claimShortCode(controlDb(env), claim))) return null;
   const stored = { name: row.name ?? null, tags: JSON.stringify(row.tags ?? []), external_id: row.external_id ?? null };
   const created = presentCode({ ...row, ...stored, total_scans: 0, bot_scans: 0, version: 1 }, env.PUBLIC_BASE_URL);
+  const audit = { ...auditFacts(request, "code.created", row.id), after: created };
+  const events = codeEvents(request, env, "code.created", [{ code_id: row.id, audit_id: audit.id }]);
   try {
-    return await insertCode(request.db, row, { ...auditFacts(request, "code.created", row.id), after: created });
+    const code = await insertCode(request.db, row, audit, events);
+    await sendCodeEvents(request, env, events);
+    return code;
   } catch (err) {
     await releaseShortCode(controlDb(env), row.short_code, row.id).catch((release: unknown) =>
       console.error(JSON.stringify({ event: "short_code_release_failed", short_code: row.short_code, error: String(release) })),
@@ -75,10 +85,17 @@ async function insertClaimed(request: ApiRequest, env: Env, row: Parameters<type
   }
 }
 
+/** The problem with creating a code on `domain` for this workspace, if any: it must be one of its active domains. */
+export const DOMAIN_NOT_ACTIVE = "is not an active domain of this workspace: add it with POST /v1/domains and verify it";
+
 export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
   const body = await parseBody(request, CreateCodeBody);
   if (body.short_code && RESERVED_SHORT_CODES.has(body.short_code.toLowerCase())) {
     throw badRequest("short_code", "is reserved");
+  }
+  const domain = body.domain ?? null;
+  if (domain !== null && !(await activeHostnames(controlDb(env), request.auth.workspaceId, [domain])).has(domain)) {
+    throw badRequest("domain", DOMAIN_NOT_ACTIVE);
   }
   const now = new Date().toISOString();
   const base = {
@@ -94,9 +111,14 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
 
   let code: CodeRow | null = null;
   for (let attempt = 0; !code; attempt++) {
-    code = await insertClaimed(request, env, { ...base, id: newId("qr"), short_code: body.short_code ?? randomShortCode() });
+    const address = linkAddress(domain, body.short_code ?? randomShortCode());
+    code = await insertClaimed(request, env, { ...base, id: newId("qr"), short_code: address }, domain);
     if (code) break;
-    if (body.short_code) throw new ApiError("CONFLICT", "short_code: is already taken");
+    // The domain may have been removed since it was checked: the claim requires it active.
+    if (domain !== null && !(await activeHostnames(controlDb(env), request.auth.workspaceId, [domain])).has(domain)) {
+      throw badRequest("domain", DOMAIN_NOT_ACTIVE);
+    }
+    if (body.short_code) throw new ApiError("CONFLICT", domain === null ? "short_code: is already taken" : `short_code: is already taken on ${domain}`);
     if (attempt + 1 >= GENERATED_CODE_ATTEMPTS) throw new Error(`no free short code in ${GENERATED_CODE_ATTEMPTS} attempts`);
   }
   const sync = await syncCodeLink(env, code.short_code, linkRecord(code, request.auth.shard));
@@ -136,12 +158,13 @@ export async function updateCodeRoute(request: ApiRequest, env: Env): Promise<Re
   const body = await parseBody(request, UpdateCodeBody);
   if (Object.values(body).every((v) => v === undefined)) throw badRequest("body", "must contain url, status, name, tags or external_id");
   const id = request.params.id!;
-  const code = await updateCode(request.db, request.auth.workspaceId, id, body, new Date().toISOString(), auditFacts(request, "code.updated", id)).catch(
-    (err: unknown) => {
-      throw conflictOf(err);
-    },
-  );
+  const audit = auditFacts(request, "code.updated", id);
+  const events = codeEvents(request, env, "code.updated", [{ code_id: id, audit_id: audit.id }]);
+  const code = await updateCode(request.db, request.auth.workspaceId, id, body, new Date().toISOString(), audit, events).catch((err: unknown) => {
+    throw conflictOf(err);
+  });
   if (!code) throw notFound("Code");
+  await sendCodeEvents(request, env, events);
   // The change is in D1 whatever KV answers: a sync left unsettled is finished by the link sweep.
   // Name, tags and external_id are not in the KV record: a change of only those leaves it be.
   if (body.url !== undefined || body.status !== undefined) await syncCodeLink(env, code.short_code, linkRecord(code, request.auth.shard));

@@ -1,3 +1,4 @@
+import { shortCodeOf } from "../present.ts";
 import { exportPage, type ExportCursor } from "@qr3/db";
 import type { ApiRequest } from "../context.ts";
 import { FORMATS } from "../export/formats.ts";
@@ -42,7 +43,7 @@ export async function exportScansRoute(request: ApiRequest, env: Env): Promise<R
   return new Response(body, {
     headers: {
       "content-type": format.contentType,
-      "content-disposition": `attachment; filename="qr3-scans-${code.short_code}-${range.label}.${format.extension}"`,
+      "content-disposition": `attachment; filename="qr3-scans-${shortCodeOf(code)}-${range.label}.${format.extension}"`,
       "cache-control": "no-store",
     },
   });

@@ -1,6 +1,6 @@
 import { renderSVG } from "uqr";
 import type { ApiRequest } from "../context.ts";
-import { shortUrl } from "../present.ts";
+import { shortUrl, shortCodeOf } from "../present.ts";
 import { QrQuery } from "@qr3/schema/api";
 import { parseWith } from "../validation.ts";
 import { findCode } from "./codes.ts";
@@ -20,7 +20,7 @@ export async function codeQrRoute(request: ApiRequest, env: Env): Promise<Respon
   return new Response(svg, {
     headers: {
       "content-type": "image/svg+xml; charset=utf-8",
-      "content-disposition": `inline; filename="qr3-${code.short_code}.svg"`,
+      "content-disposition": `inline; filename="qr3-${shortCodeOf(code)}.svg"`,
       "cache-control": "private, max-age=3600",
     },
   });

@@ -1,3 +1,4 @@
+import { shortCodeOf } from "../present.ts";
 import { aggregate } from "../analytics/aggregate.ts";
 import { presentAggregation } from "../analytics/present.ts";
 import { windowOf } from "../analytics/window.ts";
@@ -21,7 +22,7 @@ export async function codeScansRoute(request: ApiRequest, env: Env): Promise<Res
   const { period_days, ...rest } = presentAggregation(window, result);
   return ok(request, {
     code_id: code.id,
-    short_code: code.short_code,
+    short_code: shortCodeOf(code),
     total_scans: code.total_scans + (query.include_bots ? code.bot_scans : 0),
     period_days,
     ...rest,

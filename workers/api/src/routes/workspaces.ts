@@ -1,3 +1,4 @@
+import { shortCodeOf } from "../present.ts";
 import { controlDb } from "@qr3/core";
 import { getWorkspace, monthlyScans, shortCodesOf, workspaceTotals } from "@qr3/db";
 import { aggregate } from "../analytics/aggregate.ts";
@@ -51,6 +52,6 @@ export async function workspaceScansRoute(request: ApiRequest, env: Env): Promis
     period_days,
     ...rest,
     // A code deleted within the window still counts in the totals, but is no longer listed.
-    top_codes: topCodes.filter((c) => shortCodes.has(c.value)).map((c) => ({ value: c.value, short_code: shortCodes.get(c.value)!, count: c.count })),
+    top_codes: topCodes.filter((c) => shortCodes.has(c.value)).map((c) => ({ value: c.value, short_code: shortCodeOf({ short_code: shortCodes.get(c.value)! }), count: c.count })),
   });
 }
