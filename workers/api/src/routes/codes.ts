@@ -85,7 +85,7 @@ async function insertClaimed(request: ApiRequest, env: Env, row: Parameters<type
   }
 }
 
-/** The problem with creating a code on `domain` for this workspace, if any: it must be one of its active domains. */
+/** Why a code cannot be created on a domain: only the workspace's active domains take codes. */
 export const DOMAIN_NOT_ACTIVE = "is not an active domain of this workspace: add it with POST /v1/domains and verify it";
 
 export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
