@@ -123,7 +123,7 @@ export function auditSnapshots(db: D1Database, entries: readonly AuditFacts[], s
   return db
     .prepare(
       `INSERT INTO audit_log (${COLUMNS}) SELECT ${ENTRY_FACTS}, ${source.json}, NULL
-       FROM ${FROM_ENTRIES} JOIN ${source.table} AS r ON r.id = ${entryColumn("resource_id")} AND r.workspace_id = ${entryColumn("workspace_id")}`,
+       FROM ${FROM_ENTRIES} CROSS JOIN ${source.table} AS r ON r.id = ${entryColumn("resource_id")} AND r.workspace_id = ${entryColumn("workspace_id")}`,
     )
     .bind(JSON.stringify(entries));
 }
@@ -134,7 +134,7 @@ export function auditChangesMany(db: D1Database, workspaceId: string, entries: r
     .prepare(
       `UPDATE audit_log SET before = ${changed("o")}, after = ${changed("n")}
        FROM (SELECT e.value ->> 'id' AS entry_id, ${source.json} AS now FROM ${FROM_ENTRIES}
-             JOIN ${source.table} ON ${source.table}.id = e.value ->> 'resource_id' AND ${source.table}.workspace_id = ?2) AS r
+             CROSS JOIN ${source.table} ON ${source.table}.id = e.value ->> 'resource_id' AND ${source.table}.workspace_id = ?2) AS r
        WHERE audit_log.id = r.entry_id`,
     )
     .bind(JSON.stringify(entries.map((e) => ({ id: e.id, resource_id: e.resource_id }))), workspaceId);

@@ -4,7 +4,9 @@ import { CODE_AUDIT_CHANGES, CODE_COLUMNS, type CodeRow, type NewCode } from "./
 
 // Writes to many codes of one workspace at once. Each is one statement whatever the number of
 // codes (the codes travel as one JSON array: D1 binds at most 100 parameters per statement), in
-// one batch with the codes' audit entries and events: all of it is written, or none.
+// one batch with the codes' audit entries and events: all of it is written, or none. Reads by
+// such a list say CROSS JOIN: SQLite then walks the list and looks each item up by index, rather
+// than walk every code of the workspace once per item.
 
 /** Whether an error is a write that would give a code more tags than allowed (migration 0005). */
 export function overTagLimit(err: unknown): boolean {
@@ -41,7 +43,7 @@ export async function insertCodes(
 export async function takenExternalIds(db: D1Database, workspaceId: string, externalIds: readonly string[]): Promise<Set<string>> {
   if (externalIds.length === 0) return new Set();
   const { results } = await db
-    .prepare("SELECT c.external_id FROM json_each(?2) AS j JOIN codes c ON c.workspace_id = ?1 AND c.external_id = j.value")
+    .prepare("SELECT c.external_id FROM json_each(?2) AS j CROSS JOIN codes c ON c.workspace_id = ?1 AND c.external_id = j.value")
     .bind(workspaceId, JSON.stringify(externalIds))
     .all<{ external_id: string }>();
   return new Set(results.map((r) => r.external_id));
@@ -57,7 +59,7 @@ export type BulkTarget = { ids: readonly string[] } | { tag: string };
 export async function bulkTargets(db: D1Database, workspaceId: string, target: BulkTarget, limit: number): Promise<Array<{ id: string; tags: string }>> {
   const statement =
     "ids" in target
-      ? db.prepare("SELECT c.id, c.tags FROM json_each(?2) AS j JOIN codes c ON c.id = j.value AND c.workspace_id = ?1 LIMIT ?3").bind(workspaceId, JSON.stringify(target.ids), limit)
+      ? db.prepare("SELECT c.id, c.tags FROM json_each(?2) AS j CROSS JOIN codes c ON c.id = j.value AND c.workspace_id = ?1 LIMIT ?3").bind(workspaceId, JSON.stringify(target.ids), limit)
       : db
           .prepare("SELECT c.id, c.tags FROM code_tags t JOIN codes c ON c.id = t.code_id WHERE t.workspace_id = ?1 AND t.tag = ?2 ORDER BY t.code_id LIMIT ?3")
           .bind(workspaceId, target.tag, limit);

@@ -51,11 +51,14 @@ export function stageCodeEvents(
        SELECT 'dlv_' || substr(e.value ->> 'event_id', 5, 10) || lower(hex(randomblob(8))), w.id, w.workspace_id, e.value ->> 'event_id', ?2,
               json_object('id', e.value ->> 'event_id', 'type', ?2, 'created', ?4, 'data', ${codeJsonSql("c", "?5")}${previous}),
               'pending', 0, ?4, ?4, ?4
-       FROM json_each(?1) AS e
-       JOIN codes c ON c.id = e.value ->> 'code_id' AND c.workspace_id = ?3
+       -- The subscriptions first: a workspace without one reads nothing more. Then each event's
+       -- code by its primary key (CROSS JOIN keeps this order).
+       FROM webhooks w
+       CROSS JOIN json_each(?1) AS e
+       CROSS JOIN codes c ON c.id = e.value ->> 'code_id' AND c.workspace_id = ?3
        LEFT JOIN audit_log a ON a.id = e.value ->> 'audit_id'
-       JOIN webhooks w ON w.workspace_id = ?3 AND w.status = 'enabled'
-       WHERE EXISTS (SELECT 1 FROM json_each(w.events) AS t WHERE t.value = ?2)
+       WHERE w.workspace_id = ?3 AND w.status = 'enabled'
+         AND EXISTS (SELECT 1 FROM json_each(w.events) AS t WHERE t.value = ?2)
          AND (?2 != 'code.updated' OR coalesce(a.before, '{}') != '{}')
        RETURNING id, webhook_id`,
     )

@@ -154,7 +154,7 @@ export type LinkRow = Pick<CodeRow, "id" | "workspace_id" | "short_code" | "url"
 export async function linkRows(db: D1Database, ids: readonly string[]): Promise<LinkRow[]> {
   if (ids.length === 0) return [];
   const { results } = await db
-    .prepare("SELECT c.id, c.workspace_id, c.short_code, c.url, c.status, c.version FROM json_each(?1) AS j JOIN codes c ON c.id = j.value")
+    .prepare("SELECT c.id, c.workspace_id, c.short_code, c.url, c.status, c.version FROM json_each(?1) AS j CROSS JOIN codes c ON c.id = j.value")
     .bind(JSON.stringify(ids))
     .all<LinkRow>();
   return results;
