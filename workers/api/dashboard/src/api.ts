@@ -1,5 +1,6 @@
 // Same-origin calls to the qr3 API: the Authorization header, the `{ data }` / `{ error }`
 // envelopes, and errors worded for people.
+import type { ErrorDetail } from "@qr3/schema/api";
 import { getKey } from "./session.ts";
 
 export const NETWORK_MESSAGE = "Could not reach qr3. Check your connection.";
@@ -11,14 +12,17 @@ export class ApiError extends Error {
   /** The field the API named ("url", "short_code", ...), if any. */
   readonly field: string | null;
   readonly requestId: string | null;
+  /** Of a bulk request: every bad item, by its index in the request. */
+  readonly details: readonly ErrorDetail[];
 
-  constructor(message: string, status: number, code: string, field: string | null = null, requestId: string | null = null) {
+  constructor(message: string, status: number, code: string, field: string | null = null, requestId: string | null = null, details: readonly ErrorDetail[] = []) {
     super(message);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
     this.field = field;
     this.requestId = requestId;
+    this.details = details;
   }
 }
 
@@ -74,6 +78,17 @@ export interface CallOptions {
   key?: string;
   /** Words for this call's fields, e.g. `{ url: "destination URL" }`. */
   fields?: Record<string, string>;
+  /** An Idempotency-Key, so that sending the same request again cannot apply it twice. */
+  idempotencyKey?: string;
+}
+
+/** The well-formed items of an error's `details`; anything else in it is ignored. */
+function detailsOf(details: unknown): ErrorDetail[] {
+  if (!Array.isArray(details)) return [];
+  return details.filter(
+    (d): d is ErrorDetail =>
+      typeof d === "object" && d !== null && Number.isInteger(d.index) && typeof d.field === "string" && typeof d.message === "string",
+  );
 }
 
 async function errorOf(res: Response, options: CallOptions): Promise<ApiError> {
@@ -83,7 +98,7 @@ async function errorOf(res: Response, options: CallOptions): Promise<ApiError> {
   } catch {
     // Not JSON: a proxy or platform error page.
   }
-  const envelope = body as { error?: { code?: unknown; message?: unknown }; meta?: { request_id?: unknown }; request_id?: unknown } | null;
+  const envelope = body as { error?: { code?: unknown; message?: unknown; details?: unknown }; meta?: { request_id?: unknown }; request_id?: unknown } | null;
   const requestId = envelope?.meta?.request_id ?? envelope?.request_id;
   const rid = typeof requestId === "string" ? requestId : null;
   const code = typeof envelope?.error?.code === "string" ? envelope.error.code : `HTTP_${res.status}`;
@@ -92,7 +107,7 @@ async function errorOf(res: Response, options: CallOptions): Promise<ApiError> {
     return new ApiError(`qr3 answered with an unexpected error (HTTP ${res.status}). Try again in a moment.`, res.status, code, null, rid);
   }
   const { text, field } = plainWords(envelope.error.message, options.fields);
-  return new ApiError(text, res.status, code, field, rid);
+  return new ApiError(text, res.status, code, field, rid, detailsOf(envelope.error.details));
 }
 
 /** Sends the request; resolves to the response when it is a success, throws an ApiError otherwise. */
@@ -101,6 +116,7 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
   const headers: Record<string, string> = { Accept: "application/json" };
   if (key) headers.Authorization = `Bearer ${key}`;
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
   let res: Response;
   try {
     res = await fetch(path, {

@@ -9,14 +9,18 @@ import { href, parseRoute, takePendingNotice, type Route } from "./nav.ts";
 import { clearKey, getKey } from "./session.ts";
 import { codeView } from "./views/code.ts";
 import { codesView } from "./views/codes.ts";
+import { domainsView } from "./views/domains.ts";
 import { keysView } from "./views/keys.ts";
 import { signInView } from "./views/signin.ts";
+import { tagsView } from "./views/tags.ts";
 import { webhookView, webhooksView } from "./views/webhooks.ts";
 import { workspaceView } from "./views/workspace.ts";
 
 const main = h("main", { id: "main", tabindex: -1 });
 const navLinks = {
   codes: h("a", { href: href.codes }, "Codes"),
+  tags: h("a", { href: href.tags }, "Tags"),
+  domains: h("a", { href: href.domains }, "Domains"),
   webhooks: h("a", { href: href.webhooks }, "Webhooks"),
   workspace: h("a", { href: href.workspace }, "Workspace"),
   keys: h("a", { href: href.keys }, "API keys"),
@@ -24,7 +28,7 @@ const navLinks = {
 type Section = keyof typeof navLinks;
 
 /** The scope each section's page needs to be of use; the workspace page needs none. */
-const SECTION_SCOPES: Partial<Record<Section, Scope>> = { codes: "codes:read", webhooks: "webhooks:read", keys: "keys:write" };
+const SECTION_SCOPES: Partial<Record<Section, Scope>> = { codes: "codes:read", tags: "codes:read", domains: "codes:read", webhooks: "webhooks:read", keys: "keys:write" };
 const allowed = (name: Section) => {
   const scope = SECTION_SCOPES[name];
   return scope === undefined || can(scope);
@@ -113,7 +117,9 @@ function render(options: { focus?: boolean } = {}): void {
     }
     const needed = SECTION_SCOPES[section(route)];
     if (needed !== undefined && !can(needed)) notAllowed(needed);
-    else if (route.name === "codes") codesView(main, signal);
+    else if (route.name === "codes") codesView(main, signal, route.tag ?? null);
+    else if (route.name === "tags") tagsView(main, signal);
+    else if (route.name === "domains") domainsView(main, signal);
     else if (route.name === "code") codeView(main, signal, route.id);
     else if (route.name === "webhooks") webhooksView(main, signal);
     else if (route.name === "webhook") webhookView(main, signal, route.id);

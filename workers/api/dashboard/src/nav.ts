@@ -1,8 +1,11 @@
-// Hash routes: #/codes, #/codes/<id>, #/webhooks, #/webhooks/<id>, #/workspace, #/keys.
+// Hash routes: #/codes (#/codes?tag=<tag> for the codes carrying a tag), #/codes/<id>, #/tags,
+// #/domains, #/webhooks, #/webhooks/<id>, #/workspace, #/keys.
 
 export type Route =
-  | { name: "codes" }
+  | { name: "codes"; tag?: string }
   | { name: "code"; id: string }
+  | { name: "tags" }
+  | { name: "domains" }
   | { name: "webhooks" }
   | { name: "webhook"; id: string }
   | { name: "workspace" }
@@ -11,6 +14,10 @@ export type Route =
 export const href = {
   codes: "#/codes",
   code: (id: string) => `#/codes/${encodeURIComponent(id)}`,
+  /** The codes list, filtered to the codes carrying `tag`. */
+  codesTagged: (tag: string) => `#/codes?${new URLSearchParams({ tag })}`,
+  tags: "#/tags",
+  domains: "#/domains",
   webhooks: "#/webhooks",
   webhook: (id: string) => `#/webhooks/${encodeURIComponent(id)}`,
   workspace: "#/workspace",
@@ -20,14 +27,24 @@ export const href = {
 /** The route of a hash; null for anything unknown. */
 export function parseRoute(hash: string): Route | null {
   let parts: string[];
+  const [path = "", query] = hash.replace(/^#\/?/, "").split("?", 2);
   try {
-    parts = hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+    parts = path.split("/").filter(Boolean).map(decodeURIComponent);
   } catch {
     return null;
   }
   const [section, id, ...rest] = parts;
   if (rest.length) return null;
-  if (section === "codes") return id ? { name: "code", id } : { name: "codes" };
+  // Only the codes list takes a query: the tag it is filtered by.
+  const params = new URLSearchParams(query ?? "");
+  if (query !== undefined && (section !== "codes" || id || [...params.keys()].some((k) => k !== "tag"))) return null;
+  if (section === "codes") {
+    if (id) return { name: "code", id };
+    const tag = params.get("tag");
+    return tag ? { name: "codes", tag } : { name: "codes" };
+  }
+  if (section === "tags" && !id) return { name: "tags" };
+  if (section === "domains" && !id) return { name: "domains" };
   if (section === "webhooks") return id ? { name: "webhook", id } : { name: "webhooks" };
   if (section === "workspace" && !id) return { name: "workspace" };
   if (section === "keys" && !id) return { name: "keys" };

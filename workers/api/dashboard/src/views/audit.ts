@@ -22,6 +22,9 @@ const ACTION_WORDS: Record<AuditAction, string> = {
   "webhook.redelivered": "Delivery sent again",
   "api_key.created": "API key created",
   "api_key.revoked": "API key revoked",
+  "domain.created": "Domain added",
+  "domain.verified": "Domain verified",
+  "domain.deleted": "Domain removed",
 };
 
 // What a create or delete entry leaves out: the resource's name and bookkeeping, not what it holds.
@@ -79,6 +82,7 @@ function resourceLink(entry: AuditEntry): HTMLElement {
   if (entry.action.endsWith(".deleted")) return label;
   if (entry.resource_type === "code") return h("a", { href: href.code(entry.resource_id) }, label);
   if (entry.resource_type === "webhook") return h("a", { href: href.webhook(entry.resource_id) }, label);
+  if (entry.resource_type === "domain") return h("a", { href: href.domains }, label);
   return label;
 }
 

@@ -144,6 +144,7 @@ function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, sign
     h("h2", { id: "link-heading" }, "Short link"),
     h("div", { class: "inline-field" }, linkInput, copy.button),
     copy.status,
+    h("p", { class: "hint" }, code.domain ? ["On the branded domain ", h("strong", null, code.domain), "."] : "On the qr3 short domain."),
   );
 
   // Destination.
