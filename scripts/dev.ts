@@ -1,5 +1,6 @@
 // `pnpm dev`: the whole local stack on http://127.0.0.1:8787 (the control database and every shard
-// of config/shards.json) with a demo workspace, key and code on each shard.
+// of config/shards.json) with a demo workspace, key and code on each shard, and the local DNS for
+// branded domains' verification on http://127.0.0.1:8788.
 import { watch } from "node:fs";
 import { buildDashboard, DASHBOARD } from "./build-dashboard.ts";
 import { startStack } from "./lib/stack.ts";
@@ -25,6 +26,12 @@ console.log(`
 
   Every shard holds a demo workspace with a code (the one above is on shard 0):
 ${demos.map((d) => `    shard ${d.shard}  ${origin}/${d.short_code}  key ${d.api_key}`).join("\n")}
+
+  Branded domains: a request for another host is a scan on that domain, e.g. the code "menu" of go.example.com:
+    curl -i -H "Host: go.example.com" ${origin}/menu
+  Their verification lookups go to the local DNS (${stack.dns.url}); answer one with
+    curl -X PUT ${stack.dns.origin}/records -d '{"name":"_qr3-verify.go.example.com","type":"TXT","value":"qr3-verify=<token>"}'
+  (list them with curl ${stack.dns.origin}/records, remove one with curl -X DELETE "${stack.dns.origin}/records?name=...")
 
   Pretend to scan from elsewhere: add -H "x-dev-country: AT" -H "x-dev-city: Vienna" -H "x-dev-ip: 203.0.113.7"
   Run the daily cron:             curl "${origin}/cdn-cgi/handler/scheduled?cron=5+0+*+*+*"

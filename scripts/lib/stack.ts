@@ -1,6 +1,7 @@
 // Starts the whole local stack: migrations (the control database and every shard of
-// config/shards.json), demo data, and the three workers behind the dev gateway in one `wrangler
-// dev` process. Used by `pnpm dev` and by the end-to-end tests.
+// config/shards.json), demo data, the three workers behind the dev gateway in one `wrangler
+// dev` process, and the DNS-over-HTTPS server the API verifies branded domains with (dev-dns.ts).
+// Used by `pnpm dev` and by the end-to-end tests.
 import { spawn, type ChildProcess } from "node:child_process";
 import { buildDashboard } from "../build-dashboard.ts";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import { basename, join, relative } from "node:path";
 import { getWorkspace } from "@qr3/db";
 import { createWorkspace } from "./accounts.ts";
 import { ROOT, WRANGLER_ENV, withLocal, type Target } from "./d1.ts";
+import { startDevDns, type DevDns } from "./dev-dns.ts";
 
 export const CONFIGS = [
   "dev/gateway/wrangler.toml",
@@ -44,12 +46,25 @@ export interface StackOptions {
   editConfig?: (name: string, toml: string) => string;
 }
 
+/** The stack's DNS: what the API's DOH_URL resolves, set from the test or the terminal. */
+export interface StackDns {
+  /** The resolver's URL (the API worker's DOH_URL). */
+  url: string;
+  /** Its admin interface: GET/PUT/DELETE <origin>/records (dev-dns.ts). */
+  origin: string;
+  /** Sets a name's TXT values, replacing any it had; no values removes the name. */
+  setTxt(name: string, values: string[]): void;
+  /** Removes a name's records, or every record. */
+  clear(name?: string): void;
+}
+
 export interface Stack {
   origin: string;
   /** The demo workspace on shard 0, whose key and code `pnpm dev` prints. */
   demo: DemoCode;
   /** The demo workspaces of every shard, by shard number (the first is `demo`). */
   demos: DemoCode[];
+  dns: StackDns;
   process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -63,6 +78,16 @@ const demoName = (shard: number) => (shard === 0 ? "Demo workspace" : `Demo work
 const SNAPSHOT_DIRS = ["workers", "packages", "dev", "migrations", "config"];
 const SNAPSHOT_FILES = ["package.json", "tsconfig.base.json", ".dev.vars"];
 const SKIPPED = new Set([".wrangler", ".vite-temp"]);
+
+const API_CONFIG = "wrangler.api.toml";
+const DOH_URL_LINE = /^DOH_URL = "([^"]*)"$/m;
+
+/** The URL the API worker's config gives as DOH_URL. */
+function configuredDohUrl(toml: string): URL {
+  const url = DOH_URL_LINE.exec(toml)?.[1];
+  if (!url) throw new Error(`${API_CONFIG} has no DOH_URL = "..." line in its [vars]`);
+  return new URL(url);
+}
 
 function takeSnapshot(edit: StackOptions["editConfig"]): { root: string; configs: string[]; remove: () => void } {
   const root = mkdtempSync(join(tmpdir(), "qr3-stack-"));
@@ -152,6 +177,27 @@ async function ensureDemoCode(origin: string, demo: Demo): Promise<DemoCode> {
   return { ...demo, code_id: data.id, short_code: data.short_code };
 }
 
+/**
+ * The stack's DNS server, its records kept beside the local state. The working tree's config
+ * names its port (DOH_URL, 127.0.0.1:8788, for `pnpm dev`); a snapshot runs it on a free port and
+ * points its own copy of the API's config there, since `wrangler dev --var` reaches only the
+ * first config's worker (the gateway).
+ */
+async function startDns(persistTo: string, snapshot: boolean): Promise<{ dns: DevDns; edit?: (name: string, toml: string) => string }> {
+  const file = join(persistTo, "dns.json");
+  if (!snapshot) {
+    const url = configuredDohUrl(readFileSync(join(ROOT, API_CONFIG), "utf8"));
+    return { dns: await startDevDns({ host: url.hostname, port: Number(url.port), file }) };
+  }
+  const dns = await startDevDns({ port: 0, file });
+  const edit = (name: string, toml: string) => {
+    if (name !== API_CONFIG) return toml;
+    configuredDohUrl(toml);
+    return toml.replace(DOH_URL_LINE, `DOH_URL = "${dns.url}"`);
+  };
+  return { dns, edit };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const persistTo = options.persistTo ?? join(ROOT, ".wrangler/state");
   const port = options.port ?? 8787;
@@ -161,7 +207,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // The control database and every shard brought up to date, in one platform proxy.
   const accounts = await withLocal(persistTo, (target) => ensureDemoAccounts(target, persistTo));
 
-  const tree = options.snapshot ? takeSnapshot(options.editConfig) : { root: ROOT, configs: CONFIGS, remove: () => {} };
+  const { dns, edit: dnsEdit } = await startDns(persistTo, options.snapshot === true);
+  // The stack's own edit first, so that a test's edit may still point DOH_URL elsewhere.
+  const userEdit = options.editConfig;
+  const editConfig = dnsEdit && userEdit ? (name: string, toml: string) => userEdit(name, dnsEdit(name, toml)) : (dnsEdit ?? userEdit);
+  let tree: { root: string; configs: string[]; remove: () => void };
+  try {
+    tree = options.snapshot ? takeSnapshot(editConfig) : { root: ROOT, configs: CONFIGS, remove: () => {} };
+  } catch (err) {
+    await dns.close();
+    throw err;
+  }
   const args = ["dev", ...tree.configs.flatMap((c) => ["-c", c]), "--ip", "127.0.0.1", "--port", String(port)];
   args.push("--persist-to", persistTo, "--inspector-port", String(await freePort()), "--show-interactive-dev-session=false");
   const output = options.output ?? "inherit";
@@ -176,7 +232,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     child.stderr?.setEncoding("utf8").on("data", output);
   }
   child.once("exit", () => tree.remove());
-  const stop = () =>
+  const stopWrangler = () =>
     new Promise<void>((resolve) => {
       if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once("exit", () => resolve());
@@ -186,6 +242,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         resolve();
       }
     });
+  const stop = async () => {
+    await stopWrangler();
+    await dns.close();
+  };
 
   const origin = `http://127.0.0.1:${port}`;
   try {
@@ -193,7 +253,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const demos: DemoCode[] = [];
     for (const account of accounts) demos.push(await ensureDemoCode(origin, account));
     saveDemos(persistTo, demos);
-    return { origin, demo: demos[0]!, demos, process: child, stop };
+    const stackDns: StackDns = { url: dns.url, origin: dns.origin, setTxt: dns.setTxt, clear: dns.clear };
+    return { origin, demo: demos[0]!, demos, dns: stackDns, process: child, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -40,4 +40,14 @@ describe("link cache", () => {
     expect(cachedLink("cache3", 1000)).toBeUndefined();
     expect(reads()).toBe(2);
   });
+
+  it("keeps one short code on two domains as two entries", async () => {
+    const own = countingKv(JSON.stringify(record));
+    const branded = countingKv(null);
+    await readLink(own.kv, "cache4", 5, 1000);
+    await readLink(branded.kv, "go.example.com/cache4", 5, 1000);
+    expect(cachedLink("cache4", 1001)).toEqual(link);
+    expect(cachedLink("go.example.com/cache4", 1001)).toBeNull();
+    expect(cachedLink("other.example.com/cache4", 1001)).toBeUndefined();
+  });
 });

@@ -1,4 +1,4 @@
-import { DailySalt, hashIp, isShortCode, WorkspaceSalts } from "@qr3/core";
+import { DailySalt, hashIp, isOwnHost, isShortCode, linkAddress, WorkspaceSalts } from "@qr3/core";
 import type { ScanMessage } from "@qr3/schema";
 import { cachedLink, readLink } from "./link-cache.ts";
 import type { ActiveLink, Link } from "./link-record.ts";
@@ -11,17 +11,27 @@ const workspaceSalts = new WorkspaceSalts();
 
 // A scan of a cached code is answered synchronously, with no promise at all: the redirect path is
 // the one every printed code takes, and in a Worker every await and waitUntil costs CPU time.
+//
+// The record is picked by the request's host and path, with one KV read: /menu on our own host
+// (PRIMARY_HOST; locally also localhost and IP literals) is `code:menu`, /menu on the branded
+// domain go.example.com is `code:go.example.com/menu`. A branded host never falls back to our own
+// domain's record, and a host that holds no such code (one that is no branded domain at all
+// included) answers 404 like an unknown code. The URL parser lower-cases the host and drops its
+// port.
 export function handleRedirect(request: Request, env: Env, ctx: ExecutionContext): Response | Promise<Response> {
   if (request.method !== "GET" && request.method !== "HEAD") {
     return new Response("Method Not Allowed", { status: 405, headers: { allow: "GET, HEAD" } });
   }
-  const shortCode = new URL(request.url).pathname.slice(1);
+  const url = new URL(request.url);
+  const shortCode = url.pathname.slice(1);
   if (!isShortCode(shortCode)) return notFoundResponse(request);
+  const host = url.hostname;
+  const address = isOwnHost(host, env.PRIMARY_HOST) ? shortCode : linkAddress(host, shortCode);
 
   const now = Date.now();
-  const cached = cachedLink(shortCode, now);
+  const cached = cachedLink(address, now);
   if (cached !== undefined) return answer(request, env, ctx, cached, now);
-  return readLink(env.LINKS, shortCode, Number(env.LINK_CACHE_SECONDS), now).then((link) => answer(request, env, ctx, link, now));
+  return readLink(env.LINKS, address, Number(env.LINK_CACHE_SECONDS), now).then((link) => answer(request, env, ctx, link, now));
 }
 
 // The answer is made before the scan is recorded: a scan is recorded only once its redirect exists.

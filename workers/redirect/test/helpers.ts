@@ -1,8 +1,12 @@
 import { env } from "cloudflare:workers";
-import { linkKey, newId, type LinkRecord } from "@qr3/core";
+import { linkAddress, linkKey, newId, type LinkRecord } from "@qr3/core";
 import type { ScanMessage, ScanPack } from "@qr3/schema";
 
-export async function putLink(shortCode: string, overrides: Partial<LinkRecord> = {}): Promise<LinkRecord> {
+/** Our own short domain's origin, as production serves it (PRIMARY_HOST). */
+export const OWN_ORIGIN = `https://${env.PRIMARY_HOST}`;
+
+/** Stores an active code's record: on our own domain, or on the branded `domain`. */
+export async function putLink(shortCode: string, overrides: Partial<LinkRecord> = {}, domain: string | null = null): Promise<LinkRecord> {
   const link: LinkRecord = {
     code_id: newId("qr"),
     workspace_id: newId("ws"),
@@ -10,7 +14,7 @@ export async function putLink(shortCode: string, overrides: Partial<LinkRecord> 
     status: "active",
     ...overrides,
   };
-  await env.LINKS.put(linkKey(shortCode), JSON.stringify(link));
+  await env.LINKS.put(linkKey(linkAddress(domain, shortCode)), JSON.stringify(link));
   return link;
 }
 

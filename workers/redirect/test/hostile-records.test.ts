@@ -4,7 +4,7 @@ import { linkKey, newId } from "@qr3/core";
 import { LIMITS, ScanMessageSchema } from "@qr3/schema";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index.ts";
-import { recordingEnv } from "./helpers.ts";
+import { OWN_ORIGIN, recordingEnv } from "./helpers.ts";
 
 // Code records as KV might hold them, whoever wrote them: each is written straight to KV and
 // scanned through the worker's fetch. None may make the redirector answer 500; a redirect goes to
@@ -60,11 +60,11 @@ describe("a hostile stored record", () => {
     const init = { redirect: "manual", headers: { "cf-connecting-ip": IP } } as const;
 
     // Through the deployed entry point, as a phone would see it...
-    const response = await exports.default.fetch(`https://qr3.test/${shortCode}`, init);
+    const response = await exports.default.fetch(`${OWN_ORIGIN}/${shortCode}`, init);
     // ...and through the same fetch handler with the queue sends recorded.
     const recorded = recordingEnv();
     const ctx = createExecutionContext();
-    const again = await worker.fetch(new Request(`https://qr3.test/${shortCode}`, init), recorded.env, ctx);
+    const again = await worker.fetch(new Request(`${OWN_ORIGIN}/${shortCode}`, init), recorded.env, ctx);
     await waitOnExecutionContext(ctx);
 
     for (const answer of [response, again]) {

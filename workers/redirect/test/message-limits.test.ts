@@ -3,7 +3,7 @@ import { LIMITS, ScanMessageSchema, type ScanMessage } from "@qr3/schema";
 import { describe, expect, it } from "vitest";
 import { handleRedirect } from "../src/redirect.ts";
 import { fitText } from "../src/scan-message.ts";
-import { putLink, recordingEnv } from "./helpers.ts";
+import { OWN_ORIGIN, putLink, recordingEnv } from "./helpers.ts";
 
 // The redirector answers a scan before its message reaches the consumer, which refuses any
 // message its schema does not take: a scan answered but refused is lost. So the redirector's
@@ -75,7 +75,7 @@ async function messageFor(hostile: Hostile, url?: string): Promise<ScanMessage> 
   await putLink("limits1", url ? { url } : {});
   const recorded = recordingEnv();
   const ctx = createExecutionContext();
-  const request = new Request("https://qr3.test/limits1", {
+  const request = new Request(`${OWN_ORIGIN}/limits1`, {
     headers: { "cf-connecting-ip": "203.0.113.9", ...hostile.headers },
     cf: hostile.cf as IncomingRequestCfProperties | undefined,
   });

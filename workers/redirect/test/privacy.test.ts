@@ -4,14 +4,14 @@ import { DAY_MS, MIN_EXPIRY_AHEAD_MS, saltKey, sha256Hex, startOfUtcDay, toHex, 
 import { expect, it, vi } from "vitest";
 import { describeAtClocks } from "../../../test/clocks.ts";
 import { handleRedirect } from "../src/redirect.ts";
-import { putLink, recordingEnv } from "./helpers.ts";
+import { OWN_ORIGIN, putLink, recordingEnv } from "./helpers.ts";
 
 const IP = "198.51.100.23";
 
 async function scanAt(ms: number, ip = IP, shortCode = "privacy1", testEnv = recordingEnv()) {
   vi.setSystemTime(ms);
   const ctx = createExecutionContext();
-  await handleRedirect(new Request(`https://qr3.test/${shortCode}`, { headers: { "cf-connecting-ip": ip } }), testEnv.env, ctx);
+  await handleRedirect(new Request(`${OWN_ORIGIN}/${shortCode}`, { headers: { "cf-connecting-ip": ip } }), testEnv.env, ctx);
   await waitOnExecutionContext(ctx);
   return testEnv.sent[0]!.ip_hash!;
 }

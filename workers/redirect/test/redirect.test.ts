@@ -4,7 +4,7 @@ import { hashIp, saltKey, utcDate, workspaceSalt } from "@qr3/core";
 import { describe, expect, it, vi } from "vitest";
 import { describeAtClocks } from "../../../test/clocks.ts";
 import { handleRedirect } from "../src/redirect.ts";
-import { putLink, recordingEnv } from "./helpers.ts";
+import { OWN_ORIGIN, putLink, recordingEnv } from "./helpers.ts";
 
 const IPHONE =
   "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
@@ -13,7 +13,7 @@ async function scan(path: string, init: RequestInit<IncomingRequestCfProperties>
   const recorded = recordingEnv(options);
   const ctx = createExecutionContext();
   const response = await handleRedirect(
-    new Request(`https://qr3.test${path}`, init) as Request<unknown, IncomingRequestCfProperties>,
+    new Request(`${OWN_ORIGIN}${path}`, init) as Request<unknown, IncomingRequestCfProperties>,
     recorded.env,
     ctx,
   );
@@ -24,7 +24,7 @@ async function scan(path: string, init: RequestInit<IncomingRequestCfProperties>
 describe("redirect", () => {
   it("answers 302 to the destination, uncacheable, through the worker's fetch", async () => {
     await putLink("r7f3Kx", { url: "https://example.com/menu?table=4" });
-    const response = await exports.default.fetch("https://qr3.test/r7f3Kx", { redirect: "manual" });
+    const response = await exports.default.fetch(`${OWN_ORIGIN}/r7f3Kx`, { redirect: "manual" });
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("https://example.com/menu?table=4");
     expect(response.headers.get("cache-control")).toBe("private, no-store");
@@ -155,7 +155,7 @@ describe("packing", () => {
     for (let i = 0; i < 5; i++) {
       const ctx = createExecutionContext();
       contexts.push(ctx);
-      const response = await handleRedirect(new Request("https://qr3.test/pack01", { headers: { "cf-connecting-ip": `198.51.100.${i}` } }), env, ctx);
+      const response = await handleRedirect(new Request(`${OWN_ORIGIN}/pack01`, { headers: { "cf-connecting-ip": `198.51.100.${i}` } }), env, ctx);
       expect(response.status).toBe(302);
     }
     await Promise.all(contexts.map((ctx) => waitOnExecutionContext(ctx)));
