@@ -42,7 +42,12 @@ export function readMigrations(dir: string): Migration[] {
  * Answers the names applied.
  */
 export async function applyMigrations(db: D1Database, migrations: readonly Migration[]): Promise<string[]> {
-  await db.prepare("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)").run();
+  // Reads first, and writes only what is missing: an admin command run while the local stack is
+  // writing (scans being ingested) must not contend for its databases' locks for nothing.
+  const hasTable = await db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'd1_migrations'").first();
+  if (!hasTable) {
+    await db.prepare("CREATE TABLE IF NOT EXISTS d1_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT UNIQUE, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL)").run();
+  }
   const applied = new Set((await db.prepare("SELECT name FROM d1_migrations").all<{ name: string }>()).results.map((r) => r.name));
   const names: string[] = [];
   for (const migration of migrations.filter((m) => !applied.has(m.name))) {

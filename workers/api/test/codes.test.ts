@@ -18,6 +18,7 @@ describe("codes", () => {
       id: expect.stringMatching(/^qr_[0-9a-z]{26}$/),
       short_code: expect.stringMatching(/^[A-Za-z0-9]{6}$/),
       short_url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:8787\/[A-Za-z0-9]{6}$/),
+      domain: null,
       url: "https://example.com/menu",
       status: "active",
       name: null,

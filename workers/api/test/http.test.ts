@@ -14,7 +14,8 @@ beforeEach(async () => {
   const code = (await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com/" } })).json.data;
   const webhook = (await call("/v1/webhooks", { method: "POST", key, body: { url: "https://example.com/h", events: ["qr.scanned"] } })).json.data;
   const delivery = (await call(`/v1/webhooks/${webhook.id}/test`, { method: "POST", key })).json.data;
-  ids = { codes: code.id, workspaces: seeded.workspace.id, webhooks: webhook.id, delivery_id: delivery.id };
+  const domain = (await call("/v1/domains", { method: "POST", key, body: { hostname: `go-${crypto.randomUUID().slice(0, 8)}.example.com` } })).json.data;
+  ids = { codes: code.id, workspaces: seeded.workspace.id, webhooks: webhook.id, delivery_id: delivery.id, domains: domain.id };
 });
 
 /** A route's path with real ids of this test's workspace in it. */
@@ -36,8 +37,8 @@ const bookmarkOfShard = () => new RegExp(`^${shard}:[0-9A-Za-z-]+$`);
 describe("HEAD", () => {
   // Every GET of a workspace (the public document has no D1 session, hence no bookmark).
   const getRoutes = Object.values(OPERATIONS).filter((o) => o.method === "GET" && o.scope !== "public").map((o) => o.path);
-  // API keys live in the control database: their answers read no shard, and carry no bookmark.
-  const shardBookmark = (template: string) => (template.startsWith("/v1/keys") ? null : bookmarkOfShard());
+  // API keys and domains live in the control database: their answers read no shard, and carry no bookmark.
+  const shardBookmark = (template: string) => (/^\/v1\/(keys|domains)/.test(template) ? null : bookmarkOfShard());
 
   it.each(getRoutes)("HEAD %s answers GET's status and headers, without a body", async (template) => {
     const path = concrete(template);
