@@ -77,14 +77,61 @@ export async function openLocal(persistTo = join(ROOT, ".wrangler/state")): Prom
     remoteBindings: false,
   });
   return {
-    control: proxy.env[config.control.binding]!,
-    shards: config.shards.map((s) => proxy.env[s.binding]!),
+    control: patientOfLocks(proxy.env[config.control.binding]!),
+    shards: config.shards.map((s) => patientOfLocks(proxy.env[s.binding]!)),
     deleteLinks: async (shortCodes) => {
       for (const code of shortCodes) await proxy.env.LINKS.delete(linkKey(code));
     },
     close: () => proxy.dispose(),
   };
 }
+
+// The local SQLite files are shared with a running `pnpm dev` (or a test's stack), whose writes
+// can hold a database's lock for a moment: a statement refused with SQLITE_BUSY made no change,
+// and is tried again a little later, as SQLite's own busy handler would.
+const BUSY_ATTEMPTS = 20;
+const BUSY_DELAY_MS = 50;
+
+async function whenUnlocked<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= BUSY_ATTEMPTS || !/SQLITE_BUSY|database is locked/.test(String(err))) throw err;
+      await new Promise((resolve) => setTimeout(resolve, BUSY_DELAY_MS * attempt));
+    }
+  }
+}
+
+/** A local database whose statements and batches wait out another process's lock (see whenUnlocked). */
+function patientOfLocks(db: D1Database): D1Database {
+  const statement = (s: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(s, {
+      get(target, prop) {
+        if (prop === UNWRAP) return target;
+        if (prop === "bind") return (...values: unknown[]) => statement(target.bind(...values));
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (typeof value !== "function") return value;
+        if (prop === "first" || prop === "all" || prop === "run" || prop === "raw") {
+          return (...args: unknown[]) => whenUnlocked(() => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args));
+        }
+        return (value as (...a: unknown[]) => unknown).bind(target);
+      },
+    });
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === "prepare") return (sql: string) => statement(target.prepare(sql));
+      // A batch is one transaction: refused whole, it is tried again whole. Its statements are the
+      // wrapped ones: unwrap them for the binding.
+      if (prop === "batch") return (statements: D1PreparedStatement[]) => whenUnlocked(() => target.batch(statements.map(unwrap)));
+      const value = Reflect.get(target, prop, target) as unknown;
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+const UNWRAP = Symbol("unwrap");
+const unwrap = (s: D1PreparedStatement): D1PreparedStatement => ((s as unknown as Record<symbol, D1PreparedStatement>)[UNWRAP] ?? s);
 
 /** Opens the local databases, brings them up to date, and runs `work` on them. */
 export async function withLocal<T>(persistTo: string, work: (target: Target) => Promise<T>): Promise<T> {
