@@ -97,6 +97,7 @@ describe("POST /v1/codes/bulk", () => {
       { url: "https://example.com/3", external_id: "x" },
     ]);
     expect(res.status).toBe(409);
+    expect(res.json.error.message).toBe("codes: 2 of 3 items conflict, see error.details; none was created");
     expect(res.json.error.details).toEqual([
       { index: 1, field: "short_code", message: "is also given by item 0" },
       { index: 2, field: "external_id", message: "is also given by item 0" },
@@ -123,6 +124,8 @@ describe("POST /v1/codes/bulk", () => {
     ]);
     expect(await codeCount()).toBe(1);
     expect(await directory(free)).toBeNull();
+    const one = await bulk([{ url: "https://example.com/1" }, { url: "ftp://example.com/" }]);
+    expect(one.json.error.message).toBe("codes: 1 of 2 items is invalid, see error.details; none was created");
     expect(await record(free)).toBeNull();
     // What was refused can be created once the conflicts are gone.
     expect((await bulk([{ url: "https://example.com/1", short_code: free }])).status).toBe(201);

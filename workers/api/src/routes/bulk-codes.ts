@@ -38,8 +38,9 @@ const BulkItems = z.strictObject({ codes: z.array(z.unknown()).check(...bulkCode
 function refused(code: "BAD_REQUEST" | "CONFLICT", details: ErrorDetail[], total: number): ApiError {
   details.sort((a, b) => a.index - b.index);
   const items = new Set(details.map((d) => d.index)).size;
-  const what = code === "CONFLICT" ? "conflict" : "are invalid";
-  return new ApiError(code, `codes: ${items} of ${total} ${items === 1 ? "item" : "items"} ${code === "CONFLICT" ? "conflicts" : what}, see error.details; none was created`).withDetails(details);
+  const one = items === 1;
+  const what = code === "CONFLICT" ? (one ? "conflicts" : "conflict") : one ? "is invalid" : "are invalid";
+  return new ApiError(code, `codes: ${items} of ${total} items ${what}, see error.details; none was created`).withDetails(details);
 }
 
 /** Keeps KV in step with the new or changed codes: a few directly, the rest through the ingest worker. */
