@@ -1,4 +1,3 @@
-import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
 import { buildDashboard } from "./scripts/build-dashboard.ts";
 
@@ -10,9 +9,5 @@ buildDashboard();
 export default defineConfig({
   test: {
     projects: ["workers/*", "packages", "test/e2e"],
-    // One file more than the cores: a file spends much of its time waiting on workerd, wrangler
-    // or a browser in another process (vitest's default, one less than the cores, leaves a
-    // 2-core machine running one file at a time).
-    maxWorkers: availableParallelism() + 1,
   },
 });

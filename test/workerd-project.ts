@@ -4,6 +4,7 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { TEST_FILES_AT_ONCE } from "./parallelism.ts";
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -33,6 +34,7 @@ export function workerProject(worker: "redirect" | "ingest" | "api", options: { 
     ],
     test: {
       name: worker,
+      maxWorkers: TEST_FILES_AT_ONCE,
       include: ["src/**/*.test.ts", "test/**/*.test.ts"],
       setupFiles: options.d1 ? [root("test/apply-migrations.ts")] : [],
     },
