@@ -9,3 +9,4 @@ export * from "./api-keys.ts";
 export * from "./retention.ts";
 export * from "./shards.ts";
 export * from "./hostnames.ts";
+export * from "./destination.ts";
