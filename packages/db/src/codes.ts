@@ -1,5 +1,6 @@
 import type { LinkStatus } from "@qr3/core";
-import { auditChanges, auditEntry, auditSnapshot, type AuditFacts, type AuditSource, type AuditValues } from "./audit-log.ts";
+import { auditChanges, auditSnapshot, type AuditFacts, type AuditSource, type AuditValues } from "./audit-log.ts";
+import { insertCodes } from "./bulk-codes.ts";
 import type { CodeEvents } from "./code-events.ts";
 
 // Codes live in their workspace's shard; their short codes are also in the control database's
@@ -68,6 +69,7 @@ export type NewCode = Omit<CodeRow, "total_scans" | "bot_scans" | "version" | "n
  * A taken external_id fails the insert (see takenCodeField).
  */
 export async function insertCode(db: D1Database, row: NewCode, audit?: AuditFacts & AuditValues, events?: CodeEvents): Promise<CodeRow> {
+  if (audit) return (await insertCodes(db, [row], [audit], events))[0]!;
   const insert = db
     .prepare(
       `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at)
@@ -75,10 +77,7 @@ export async function insertCode(db: D1Database, row: NewCode, audit?: AuditFact
        RETURNING ${CODE_COLUMNS}`,
     )
     .bind(row.id, row.workspace_id, row.short_code, row.url, row.status, row.name ?? null, JSON.stringify(row.tags ?? []), row.external_id ?? null, row.created_at, row.updated_at);
-  if (!audit) return (await insert.first<CodeRow>())!;
-  const [inserted, , staged] = await db.batch<CodeRow>([insert, auditEntry(db, audit), ...(events ? [events.statement] : [])]);
-  events?.collect(staged);
-  return inserted!.results[0]!;
+  return (await insert.first<CodeRow>())!;
 }
 
 export function getCode(db: D1Database, workspaceId: string, id: string): Promise<CodeRow | null> {

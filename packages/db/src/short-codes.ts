@@ -62,8 +62,7 @@ export async function releaseShortCodes(control: D1Database, rows: ReadonlyArray
 
 /** Frees a short code, if it is still this code's (never another's that claimed it since). */
 export async function releaseShortCode(control: D1Database, shortCode: string, codeId: string): Promise<boolean> {
-  const result = await control.prepare("DELETE FROM short_codes WHERE short_code = ?1 AND code_id = ?2").bind(shortCode, codeId).run();
-  return result.meta.changes > 0;
+  return (await releaseShortCodes(control, [{ short_code: shortCode, code_id: codeId }])) > 0;
 }
 
 /**

@@ -11,9 +11,10 @@ const LOOKUP_TIMEOUT_MS = 5000;
 const NOERROR = 0;
 const NXDOMAIN = 3;
 
+/** A resolver's answer, as far as it is trusted: every part is checked before it is read. */
 interface DohAnswer {
-  Status?: number;
-  Answer?: Array<{ type?: number; data?: string }>;
+  Status?: unknown;
+  Answer?: unknown;
 }
 
 /** A TXT record's data as resolvers write it: one or more quoted strings, joined. */
@@ -39,13 +40,18 @@ export async function lookupTxt(dohUrl: string, name: string): Promise<string[]>
     await response.body?.cancel();
     throw unavailable(`status ${response.status}`);
   }
-  let body: DohAnswer;
+  let body: DohAnswer | null;
   try {
-    body = (await response.json()) as DohAnswer;
+    body = (await response.json()) as DohAnswer | null;
   } catch {
     throw unavailable("not JSON");
   }
+  if (typeof body !== "object" || body === null) throw unavailable("not a DNS answer");
   if (body.Status === NXDOMAIN) return [];
   if (body.Status !== NOERROR) throw unavailable(`DNS status ${String(body.Status)}`);
-  return (body.Answer ?? []).flatMap((a) => (a.type === TXT && typeof a.data === "string" ? [txtValue(a.data)] : []));
+  const answers: unknown[] = Array.isArray(body.Answer) ? body.Answer : [];
+  return answers.flatMap((a) => {
+    const { type, data } = (typeof a === "object" && a !== null ? a : {}) as { type?: unknown; data?: unknown };
+    return type === TXT && typeof data === "string" ? [txtValue(data)] : [];
+  });
 }
