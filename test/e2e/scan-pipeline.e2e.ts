@@ -135,6 +135,7 @@ describe("the scan pipeline over the local stack", () => {
           { value: "Vienna", count: 1 },
           { value: "Zurich", count: 1 },
         ],
+        top_destinations: [{ value: "https://example.com/spring", count: 7 }],
       },
       meta: { request_id: expect.stringMatching(/^req_/) },
     });
@@ -220,5 +221,113 @@ describe("the scan pipeline over the local stack", () => {
     );
     expect(finished.map((e) => e.shard).sort()).toEqual(stack.demos.map((d) => d.shard));
     expect(loggedEvents(log.join(""), "cron_finished")).toContainEqual(expect.objectContaining({ scheduled_time: scheduled, maintenance_messages: stack.demos.length }));
+  });
+});
+
+describe("redirect rules over the local stack", () => {
+  let key: string;
+
+  it("sends each phone where the code's rules say, from the KV record the API wrote", async () => {
+    const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Rules Co", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
+    key = JSON.parse(stdout).api_key;
+    const created = await api("/v1/codes", key, {
+      method: "POST",
+      body: {
+        url: "https://example.com/menu",
+        rules: [
+          { when: { os: ["iOS"] }, url: "https://apps.apple.com/app/id1" },
+          { when: { device_type: ["desktop"], country: ["CH"] }, url: "https://example.com/ch-desktop" },
+          { when: { language: ["fr"] }, url: "https://example.com/fr" },
+        ],
+        forward_query: true,
+        utm: { source: "flyer", medium: "print" },
+      },
+    });
+    expect(created.status).toBe(201);
+    const code = created.json.data;
+    const cases: Array<[Record<string, string>, string, string]> = [
+      [{ "user-agent": UA.iphone }, "", "https://apps.apple.com/app/id1?utm_source=flyer&utm_medium=print"],
+      [{ "user-agent": UA.mac, "x-dev-country": "CH" }, "", "https://example.com/ch-desktop?utm_source=flyer&utm_medium=print"],
+      [{ "user-agent": UA.android, "accept-language": "fr-CH,fr;q=0.9" }, "?table=4", "https://example.com/fr?utm_source=flyer&utm_medium=print&table=4"],
+      [{ "user-agent": UA.android, "accept-language": "de" }, "?table=4", "https://example.com/menu?utm_source=flyer&utm_medium=print&table=4"],
+    ];
+    for (const [headers, query, location] of cases) {
+      const res = await scan(`${code.short_code}${query}`, { "x-dev-ip": "203.0.113.50", ...headers });
+      expect([res.status, res.headers.get("location")], JSON.stringify(headers)).toEqual([302, location]);
+      const resolved = await api(`/v1/codes/${code.id}/resolve`, key, {
+        method: "POST",
+        body: { user_agent: headers["user-agent"], country: headers["x-dev-country"] ?? null, accept_language: headers["accept-language"] ?? null, query },
+      });
+      expect(resolved.json.data.url, "resolve agrees with the redirect").toBe(location);
+    }
+    // Each scan is recorded with the URL it was sent to; destinations are counted without the forwarded query.
+    const stats = await waitFor(
+      () => api(`/v1/codes/${code.id}/scans?days=1`, key),
+      (r) => r.json.data?.period_scans === cases.length,
+    );
+    expect(stats.json.data.top_destinations).toEqual([
+      { value: "https://apps.apple.com/app/id1?utm_source=flyer&utm_medium=print", count: 1 },
+      { value: "https://example.com/ch-desktop?utm_source=flyer&utm_medium=print", count: 1 },
+      { value: "https://example.com/fr?utm_source=flyer&utm_medium=print", count: 1 },
+      { value: "https://example.com/menu?utm_source=flyer&utm_medium=print", count: 1 },
+    ]);
+  });
+
+  it("answers 410 outside a schedule without a fallback, recording nothing, and the fallback with one", async () => {
+    const created = await api("/v1/codes", key, { method: "POST", body: { url: "https://example.com/event", starts_at: "2099-01-01T00:00:00Z" } });
+    const code = created.json.data;
+    const early = await scan(code.short_code, {});
+    expect(early.status).toBe(410);
+    expect(await early.text()).toContain("not active yet");
+    await api(`/v1/codes/${code.id}`, key, { method: "PATCH", body: { starts_at: null, expires_at: "2020-01-01T00:00:00Z" } });
+    const late = await scan(code.short_code, {});
+    expect(late.status).toBe(410);
+    expect(await late.text()).toContain("expired");
+    await api(`/v1/codes/${code.id}`, key, { method: "PATCH", body: { fallback_url: "https://example.com/next" } });
+    const fallback = await scan(code.short_code, {});
+    expect([fallback.status, fallback.headers.get("location")]).toEqual([302, "https://example.com/next"]);
+    await waitFor(
+      () => api(`/v1/codes/${code.id}`, key),
+      (r) => r.json.data.total_scans === 1,
+    );
+  });
+
+  it("reaches a scan cap through ingest, which rewrites the KV record: later scans go to the fallback", async () => {
+    const created = await api("/v1/codes", key, { method: "POST", body: { url: "https://example.com/offer", max_scans: 3, fallback_url: "https://example.com/sold-out" } });
+    const code = created.json.data;
+    for (let i = 0; i < 3; i++) {
+      const res = await scan(code.short_code, { "x-dev-ip": `203.0.113.${60 + i}` });
+      expect(res.headers.get("location")).toBe("https://example.com/offer");
+    }
+    const capped = await waitFor(
+      () => api(`/v1/codes/${code.id}`, key),
+      (r) => r.json.data.scan_cap_reached_at !== null,
+    );
+    expect(capped.json.data.total_scans).toBe(3);
+    const after = await waitFor(
+      () => scan(code.short_code, {}).then((r) => r.headers.get("location")),
+      (location) => location === "https://example.com/sold-out",
+    );
+    expect(after).toBe("https://example.com/sold-out");
+    expect((await api(`/v1/codes/${code.id}/resolve`, key, { method: "POST" })).json.data).toEqual({ url: "https://example.com/sold-out", reason: { kind: "capped" } });
+  });
+
+  it("splits visitors between variants, each keeping theirs", async () => {
+    const created = await api("/v1/codes", key, {
+      method: "POST",
+      body: { url: "https://example.com/", variants: [{ url: "https://example.com/a", weight: 50 }, { url: "https://example.com/b", weight: 50 }] },
+    });
+    const code = created.json.data;
+    const seen = new Map<string, string>();
+    for (let i = 0; i < 40; i++) {
+      const ip = `198.51.100.${i}`;
+      const res = await scan(code.short_code, { "x-dev-ip": ip });
+      seen.set(ip, res.headers.get("location")!);
+    }
+    const counts = [...seen.values()].reduce((m, l) => m.set(l, (m.get(l) ?? 0) + 1), new Map<string, number>());
+    // 40 visitors at 50/50: each variant gets some (both at least 8: over 3.7 standard deviations from 20).
+    expect([...counts.keys()].sort()).toEqual(["https://example.com/a", "https://example.com/b"]);
+    for (const n of counts.values()) expect(n).toBeGreaterThanOrEqual(8);
+    for (const [ip, location] of [...seen].slice(0, 5)) expect((await scan(code.short_code, { "x-dev-ip": ip })).headers.get("location")).toBe(location);
   });
 });

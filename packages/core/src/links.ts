@@ -1,6 +1,8 @@
 // The record the API writes to KV for each short code and the redirector reads: everything a
 // redirect needs, so a scan costs one KV read and no D1 query, and everything its scan message
 // needs to reach the right database (the shard that holds the code's workspace).
+import type { Routing } from "./destination.ts";
+
 export type LinkStatus = "active" | "disabled";
 
 export interface LinkRecord {
@@ -19,22 +21,47 @@ export interface LinkRecord {
    * message. Records written before sharding lack it; their scans' shard is then looked up.
    */
   shard?: number;
+  /** The code's redirect settings beside its url (schedule, rules, ...), when it has any. */
+  routing?: Routing;
+  /** Set once the code has counted its routing.max_scans: its scans then go to the fallback. */
+  capped?: true;
 }
 
 export function linkKey(shortCode: string): string {
   return `code:${shortCode}`;
 }
 
+/** What of a code's row its KV record is made of: routing is its stored JSON, or null. */
+export interface LinkSource {
+  id: string;
+  workspace_id: string;
+  url: string;
+  status: LinkStatus;
+  version: number;
+  routing: string | null;
+  capped_at: string | null;
+}
+
 /** The KV record of a code as its shard holds it. */
-export function linkRecord(code: { id: string; workspace_id: string; url: string; status: LinkStatus; version: number }, shard: number): LinkRecord {
-  return { code_id: code.id, workspace_id: code.workspace_id, url: code.url, status: code.status, version: code.version, shard };
+export function linkRecord(code: LinkSource, shard: number): LinkRecord {
+  const record: LinkRecord = { code_id: code.id, workspace_id: code.workspace_id, url: code.url, status: code.status, version: code.version, shard };
+  if (code.routing !== null) record.routing = JSON.parse(code.routing) as Routing;
+  if (code.capped_at !== null) record.capped = true;
+  return record;
 }
 
 /** Whether two states of a short code (a record, or null for no code) are the same. */
 export function sameLink(a: LinkRecord | null, b: LinkRecord | null): boolean {
   if (a === null || b === null) return a === b;
   return (
-    a.code_id === b.code_id && a.version === b.version && a.workspace_id === b.workspace_id && a.url === b.url && a.status === b.status && a.shard === b.shard
+    a.code_id === b.code_id &&
+    a.version === b.version &&
+    a.workspace_id === b.workspace_id &&
+    a.url === b.url &&
+    a.status === b.status &&
+    a.shard === b.shard &&
+    a.capped === b.capped &&
+    JSON.stringify(a.routing) === JSON.stringify(b.routing)
   );
 }
 

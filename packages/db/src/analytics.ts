@@ -42,6 +42,8 @@ export interface EdgeScanRow {
   referer: string | null;
   language: string | null;
   city: string | null;
+  /** The URL sent: a scan whose query string was forwarded counts under that URL here. */
+  destination: string;
   is_bot: number;
 }
 
@@ -109,7 +111,7 @@ export function edgeScans(db: D1Database, scope: string, from: string, to: strin
   const { from: source, where } = scopeScans("?1", scope.startsWith("ws_"));
   return db
     .prepare(
-      `SELECT s.code_id, s.country, s.device_type, s.os, s.browser, s.referer, s.language, s.city, s.is_bot FROM ${source}
+      `SELECT s.code_id, s.country, s.device_type, s.os, s.browser, s.referer, s.language, s.city, s.redirected_to AS destination, s.is_bot FROM ${source}
        WHERE ${where} AND s.scanned_at >= ?2 AND s.scanned_at < ?3`,
     )
     .bind(scope, from, to);

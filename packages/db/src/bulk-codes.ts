@@ -1,6 +1,6 @@
 import { auditChangesMany, auditEntries, auditSnapshots, type AuditFacts, type AuditValues } from "./audit-log.ts";
 import type { CodeEvents } from "./code-events.ts";
-import { CODE_AUDIT_CHANGES, CODE_COLUMNS, type CodeRow, type NewCode } from "./codes.ts";
+import { CODE_AUDIT_CHANGES, CODE_COLUMNS, storedRouting, type CodeRow, type NewCode } from "./codes.ts";
 
 // Writes to many codes of one workspace at once. Each is one statement whatever the number of
 // codes (the codes travel as one JSON array: D1 binds at most 100 parameters per statement), in
@@ -23,12 +23,19 @@ export async function insertCodes(
   audits: ReadonlyArray<AuditFacts & AuditValues>,
   events?: CodeEvents,
 ): Promise<CodeRow[]> {
-  const stored = rows.map((r) => ({ ...r, name: r.name ?? null, tags: JSON.stringify(r.tags ?? []), external_id: r.external_id ?? null }));
+  const stored = rows.map((r) => ({
+    ...r,
+    name: r.name ?? null,
+    tags: JSON.stringify(r.tags ?? []),
+    external_id: r.external_id ?? null,
+    routing: storedRouting(r.routing),
+  }));
   const insert = db
     .prepare(
-      `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at)
+      `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at, routing)
        SELECT j.value ->> 'id', j.value ->> 'workspace_id', j.value ->> 'short_code', j.value ->> 'url', j.value ->> 'status',
-              j.value ->> 'name', j.value ->> 'tags', j.value ->> 'external_id', 0, j.value ->> 'created_at', j.value ->> 'updated_at'
+              j.value ->> 'name', j.value ->> 'tags', j.value ->> 'external_id', 0, j.value ->> 'created_at', j.value ->> 'updated_at',
+              j.value ->> 'routing'
        FROM json_each(?1) AS j ORDER BY j.key
        RETURNING ${CODE_COLUMNS}`,
     )

@@ -1,4 +1,5 @@
 import type { CodeEventType } from "@qr3/schema/webhook-facts";
+import { routingDefaultsSql } from "./codes.ts";
 
 // The code.created, code.updated and code.deleted events: one pending delivery per event and
 // enabled subscription that lists it, staged in the change's own batch (one transaction), so an
@@ -12,13 +13,14 @@ const slash = (c: string) => `instr(${c}.short_code, '/')`;
 
 /** SQL: the JSON object of the code row `c` as GET /v1/codes/:id presents it; `base` is the SQL of the public base URL. */
 export function codeJsonSql(c: string, base: string): string {
-  return `json_object(
+  return `json_patch(json_object(
     'id', ${c}.id,
     'short_code', substr(${c}.short_code, ${slash(c)} + 1),
     'short_url', CASE WHEN ${slash(c)} > 0 THEN 'https://' || ${c}.short_code ELSE ${base} || '/' || ${c}.short_code END,
     'domain', CASE WHEN ${slash(c)} > 0 THEN substr(${c}.short_code, 1, ${slash(c)} - 1) END,
     'url', ${c}.url, 'status', ${c}.status, 'name', ${c}.name, 'tags', json(${c}.tags), 'external_id', ${c}.external_id,
-    'total_scans', ${c}.total_scans, 'created_at', ${c}.created_at, 'updated_at', ${c}.updated_at)`;
+    ${routingDefaultsSql()}, 'scan_cap_reached_at', ${c}.capped_at,
+    'total_scans', ${c}.total_scans, 'created_at', ${c}.created_at, 'updated_at', ${c}.updated_at), coalesce(${c}.routing, '{}'))`;
 }
 
 /** One code's event: its id, and for code.updated the audit entry whose `before` names what changed. */

@@ -2,6 +2,7 @@ import type { LinkStatus } from "@qr3/core";
 import { auditChanges, auditSnapshot, type AuditFacts, type AuditSource, type AuditValues } from "./audit-log.ts";
 import { insertCodes } from "./bulk-codes.ts";
 import type { CodeEvents } from "./code-events.ts";
+import { ROUTING_DEFAULTS } from "@qr3/schema/rule-facts";
 
 // Codes live in their workspace's shard; their short codes are also in the control database's
 // directory (short-codes.ts), which keeps them unique across shards.
@@ -29,22 +30,38 @@ export interface CodeRow {
    * record carries it.
    */
   version: number;
+  /** The redirect settings beside url, as JSON holding only what is set; null when none is. */
+  routing: string | null;
+  /** When the code counted its routing.max_scans; null while under it (or without a cap). */
+  capped_at: string | null;
   created_at: string;
   updated_at: string;
 }
 
 /** A code row's columns, as CodeRow names them. */
-export const CODE_COLUMNS = "id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, bot_scans, version, created_at, updated_at";
+export const CODE_COLUMNS =
+  "id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, bot_scans, version, routing, capped_at, created_at, updated_at";
+
+/**
+ * The redirect settings' presented defaults as json_object arguments, for SQL that shows a code
+ * as the API does: json_patch(json_object(..., defaults, ...), coalesce(routing, '{}')) puts the
+ * stored settings over them, in place.
+ */
+export function routingDefaultsSql(): string {
+  return Object.entries(ROUTING_DEFAULTS)
+    .map(([field, value]) => `'${field}', ${value === null ? "NULL" : typeof value === "boolean" ? `json('${value}')` : `json('${JSON.stringify(value)}')`}`)
+    .join(", ");
+}
 
 // A code in the audit log: what a change may alter, and for a delete the code as it was (its
 // stored fields; short_url is derived from the deployment's base URL, not stored).
 export const CODE_AUDIT_CHANGES: AuditSource = {
   table: "codes",
-  json: "json_object('url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id)",
+  json: `json_patch(json_object('url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, ${routingDefaultsSql()}), coalesce(routing, '{}'))`,
 };
 const AUDIT_WHOLE: AuditSource = {
   table: "codes",
-  json: "json_object('id', id, 'short_code', short_code, 'url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, 'total_scans', total_scans, 'created_at', created_at, 'updated_at', updated_at)",
+  json: `json_patch(json_object('id', id, 'short_code', short_code, 'url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, ${routingDefaultsSql()}, 'total_scans', total_scans, 'created_at', created_at, 'updated_at', updated_at), coalesce(routing, '{}'))`,
 };
 
 /** What a write may set of a code's own fields; tags as their list. */
@@ -54,15 +71,26 @@ export interface CodeFields {
   name?: string | null | undefined;
   tags?: readonly string[] | undefined;
   external_id?: string | null | undefined;
+  /** The redirect settings as a JSON merge patch of the stored ones (null clears one). */
+  routing?: Record<string, unknown> | undefined;
 }
+
+/** Whether a write was refused for a schedule that ends before it starts (the codes_schedule triggers). */
+export const isScheduleRefusal = (err: unknown) => String(err).includes("code_schedule");
 
 /** The code's fields that a write found taken: external_id, by the index that keeps it unique in a workspace. */
 export function takenCodeField(err: unknown): "external_id" | null {
   return /UNIQUE constraint failed: (codes\.workspace_id, codes\.external_id|index 'codes_external_id')/.test(String(err)) ? "external_id" : null;
 }
 
-export type NewCode = Omit<CodeRow, "total_scans" | "bot_scans" | "version" | "name" | "tags" | "external_id"> &
-  Pick<CodeFields, "name" | "tags" | "external_id">;
+export type NewCode = Omit<CodeRow, "total_scans" | "bot_scans" | "version" | "name" | "tags" | "external_id" | "routing" | "capped_at"> &
+  Pick<CodeFields, "name" | "tags" | "external_id" | "routing">;
+
+/** A new code's settings as stored: what is set of the patch, or null when nothing is. */
+export function storedRouting(patch: Record<string, unknown> | undefined): string | null {
+  const set = Object.entries(patch ?? {}).filter(([, v]) => v !== null && v !== undefined);
+  return set.length === 0 ? null : JSON.stringify(Object.fromEntries(set));
+}
 
 /**
  * With `audit`, its entry is written in the same transaction, and with `events` the code's events.
@@ -72,11 +100,23 @@ export async function insertCode(db: D1Database, row: NewCode, audit?: AuditFact
   if (audit) return (await insertCodes(db, [row], [audit], events))[0]!;
   const insert = db
     .prepare(
-      `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10)
+      `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at, routing)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11)
        RETURNING ${CODE_COLUMNS}`,
     )
-    .bind(row.id, row.workspace_id, row.short_code, row.url, row.status, row.name ?? null, JSON.stringify(row.tags ?? []), row.external_id ?? null, row.created_at, row.updated_at);
+    .bind(
+      row.id,
+      row.workspace_id,
+      row.short_code,
+      row.url,
+      row.status,
+      row.name ?? null,
+      JSON.stringify(row.tags ?? []),
+      row.external_id ?? null,
+      row.created_at,
+      row.updated_at,
+      storedRouting(row.routing),
+    );
   return (await insert.first<CodeRow>())!;
 }
 
@@ -99,13 +139,27 @@ export async function updateCode(
   // Only the fields given are set: null is a value here (it clears a name or an external_id). The
   // version moves only with what the KV record holds: a new name or tags leave KV as it is.
   const sets = ["updated_at = ?3"];
-  if (changes.url !== undefined || changes.status !== undefined) sets.push("version = version + 1");
+  if (changes.url !== undefined || changes.status !== undefined || changes.routing !== undefined) sets.push("version = version + 1");
   const params: unknown[] = [id, workspaceId, now];
   for (const field of ["url", "status", "name", "tags", "external_id"] as const) {
     const value = changes[field];
     if (value === undefined) continue;
     params.push(field === "tags" ? JSON.stringify(value) : value);
     sets.push(`${field} = ?${params.length}`);
+  }
+  if (changes.routing !== undefined) {
+    // Merged into what is stored (null removes a setting), in the write itself, so that
+    // concurrent updates of different settings both hold. The cap is read against the count here
+    // too: at or below it, the code is capped at once; raised past it or removed, no longer.
+    // Each setting given replaces the stored one whole (utm too, as lists do), so its key is
+    // removed before the patch puts it back.
+    params.push(JSON.stringify(changes.routing));
+    const removed = Object.keys(changes.routing).map((field) => `'$.${field}'`).join(", ");
+    const routing = `nullif(json_patch(json_remove(coalesce(routing, '{}'), ${removed}), ?${params.length}), '{}')`;
+    sets.push(
+      `routing = ${routing}`,
+      `capped_at = CASE WHEN total_scans >= (${routing}) ->> 'max_scans' THEN coalesce(capped_at, ?3) END`,
+    );
   }
   const update = db
     .prepare(`UPDATE codes SET ${sets.join(", ")} WHERE id = ?1 AND workspace_id = ?2 RETURNING ${CODE_COLUMNS}`)
@@ -147,13 +201,13 @@ export async function deleteCode(
 }
 
 /** What a code's KV record is made of. */
-export type LinkRow = Pick<CodeRow, "id" | "workspace_id" | "short_code" | "url" | "status" | "version">;
+export type LinkRow = Pick<CodeRow, "id" | "workspace_id" | "short_code" | "url" | "status" | "version" | "routing" | "capped_at">;
 
 /** The codes of these ids that exist, as their KV records need them. */
 export async function linkRows(db: D1Database, ids: readonly string[]): Promise<LinkRow[]> {
   if (ids.length === 0) return [];
   const { results } = await db
-    .prepare("SELECT c.id, c.workspace_id, c.short_code, c.url, c.status, c.version FROM json_each(?1) AS j CROSS JOIN codes c ON c.id = j.value")
+    .prepare("SELECT c.id, c.workspace_id, c.short_code, c.url, c.status, c.version, c.routing, c.capped_at FROM json_each(?1) AS j CROSS JOIN codes c ON c.id = j.value")
     .bind(JSON.stringify(ids))
     .all<LinkRow>();
   return results;

@@ -8,6 +8,12 @@ import { foldStatements, refererHost } from "./summaries.ts";
 // query can read within 30 s. The scans waiting to be folded are folded first, in the same
 // transaction that recounts the scope, so that none counts twice.
 
+/**
+ * The scans column a dimension is rebuilt from. Destinations from the URL sent: a scan whose
+ * query string was forwarded counts under that URL (the tail alone knows it without).
+ */
+const scanColumn = (dim: string) => (dim === "destination" ? "redirected_to" : dim);
+
 const QUARTER = "CAST(strftime('%s', scanned_at) AS INTEGER) / 900";
 
 export async function rebuildSummaries(db: D1Database, scope: string): Promise<void> {
@@ -51,8 +57,8 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
       db
         .prepare(
           `INSERT INTO scan_dims (scope, dim, day, value, scans, bot_scans)
-           SELECT ?1, '${dim === "code_id" ? "code" : dim}', substr(scanned_at, 1, 10) AS d, ${dim}, sum(is_bot = 0), sum(is_bot)
-           FROM ${from} WHERE ${where} AND ${dim} IS NOT NULL GROUP BY d, ${dim}`,
+           SELECT ?1, '${dim === "code_id" ? "code" : dim}', substr(scanned_at, 1, 10) AS d, ${scanColumn(dim)}, sum(is_bot = 0), sum(is_bot)
+           FROM ${from} WHERE ${where} AND ${scanColumn(dim)} IS NOT NULL GROUP BY d, ${scanColumn(dim)}`,
         )
         .bind(scope),
     ),

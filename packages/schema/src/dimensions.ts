@@ -8,6 +8,9 @@ export const DIMENSIONS = {
   referer: { field: "top_referers", limit: 5 }, // by host
   language: { field: "top_languages", limit: 5 },
   city: { field: "top_cities", limit: 8 },
+  // The destination a code's settings chose (rules, variants, fallback), before the visitor's
+  // query string was forwarded onto it.
+  destination: { field: "top_destinations", limit: 5 },
 } as const;
 
 export type Dimension = keyof typeof DIMENSIONS;

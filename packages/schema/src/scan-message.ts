@@ -21,6 +21,9 @@ export const ScanMessageSchema = z.object({
   referer: text(LIMITS.referer),
   language: text(LIMITS.language),
   redirected_to: z.string().check(z.minLength(1), z.maxLength(LIMITS.url)),
+  // The destination the code's settings chose, before the visitor's query string was forwarded
+  // onto it: what top_destinations counts. Absent when it is redirected_to.
+  destination: z.optional(z.string().check(z.minLength(1), z.maxLength(LIMITS.url))),
   ip_hash: z.nullable(z.string().check(z.regex(/^[0-9a-f]{64}$/))),
   // Signals for bot detection, which happens in the consumer. Optional: older messages lack them.
   method: z.optional(z.enum(["GET", "HEAD"])),

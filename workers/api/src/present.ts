@@ -1,6 +1,6 @@
 import { splitAddress } from "@qr3/core";
 import type { ApiKeyListing, AttemptRow, CodeRow, DeliveryRow, DomainRow, WebhookRow } from "@qr3/db";
-import type { ApiKey, Code, Delivery, Domain, Webhook } from "@qr3/schema/api";
+import { ROUTING_DEFAULTS, type ApiKey, type Code, type Delivery, type Domain, type Webhook } from "@qr3/schema/api";
 import { storedScopes } from "./scopes.ts";
 
 // Rows as the API shows them: each presenter produces a value of its contract type
@@ -30,6 +30,11 @@ export function presentCode(code: CodeRow, publicBaseUrl: string): Code {
     name: code.name,
     tags: JSON.parse(code.tags) as string[],
     external_id: code.external_id,
+    ...ROUTING_DEFAULTS,
+    rules: [],
+    variants: [],
+    ...(code.routing === null ? {} : (JSON.parse(code.routing) as Partial<Code>)),
+    scan_cap_reached_at: code.capped_at,
     total_scans: code.total_scans,
     created_at: code.created_at,
     updated_at: code.updated_at,

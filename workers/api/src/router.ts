@@ -18,6 +18,7 @@ import { codeQrRoute } from "./routes/qr.ts";
 import { codeScansRoute } from "./routes/scans.ts";
 import { bulkCreateCodesRoute, bulkUpdateCodesRoute } from "./routes/bulk-codes.ts";
 import { createDomainRoute, deleteDomainRoute, getDomainRoute, listDomainsRoute, verifyDomainRoute } from "./routes/domains.ts";
+import { resolveCodeRoute } from "./routes/resolve.ts";
 import { createCodeRoute, deleteCodeRoute, getCodeRoute, listCodesRoute, listTagsRoute, updateCodeRoute } from "./routes/codes.ts";
 import { listDeliveriesRoute, redeliverRoute } from "./routes/deliveries.ts";
 import {
@@ -44,6 +45,7 @@ export const HANDLERS: Record<OperationId, Handler> = {
   getCode: getCodeRoute,
   updateCode: updateCodeRoute,
   deleteCode: deleteCodeRoute,
+  resolveCode: resolveCodeRoute,
   codeScans: codeScansRoute,
   exportScans: exportScansRoute,
   codeQr: codeQrRoute,

@@ -35,9 +35,14 @@ function describe(issue: z.core.$ZodIssue, input: unknown): string {
   }
 }
 
+/** A path as the error names it: `rules[2].when.country[0]`. */
+export function pathName(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((name, key) => (typeof key === "number" ? `${name}[${key}]` : name === "" ? String(key) : `${name}.${String(key)}`), "");
+}
+
 function fieldOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === "unrecognized_keys") return issue.keys.join(", ");
-  return issue.path.length ? issue.path.join(".") : "body";
+  if (issue.code === "unrecognized_keys") return issue.keys.map((k) => pathName([...issue.path, k])).join(", ");
+  return issue.path.length ? pathName(issue.path) : "body";
 }
 
 /** Checks `input` against `schema`: its value, or the first problem, worded as parseWith words it. */

@@ -99,7 +99,8 @@ function expected(rows: ScanRow[], codes: Code[], tz: string, days: number, incl
   for (const dim of DIMENSION_NAMES) {
     const counts = new Map<string, number>();
     for (const r of counted) {
-      const v = dim === "referer" ? host(r.referer) : (r[dim] as string | null);
+      // These scans' query strings were not forwarded: each is counted by the URL it was sent to.
+      const v = dim === "referer" ? host(r.referer) : dim === "destination" ? r.redirected_to : (r[dim] as string | null);
       if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
     }
     tops[DIMENSIONS[dim].field] = rank(counts, DIMENSIONS[dim].limit);

@@ -80,7 +80,7 @@ describe("POST /v1/codes/bulk", () => {
       [1, "url"],
       [2, "short_code"],
       [3, "short_code"],
-      [4, "tags.0"],
+      [4, "tags[0]"],
       [5, "domain"],
       [6, "body"],
     ]);

@@ -53,7 +53,7 @@ describe("codes: bad input", () => {
   });
 
   it.each([
-    [{}, "body: must contain url, status, name, tags or external_id"],
+    [{}, "body: must contain at least one field of the code"],
     [{ status: "paused" }, 'status: must be one of "active", "disabled"'],
     [{ url: "mailto:a@b.c" }, "url: must be an http or https URL"],
     [{ short_code: "new123" }, "short_code: is not a known field"],

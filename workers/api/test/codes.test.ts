@@ -1,3 +1,4 @@
+import { ROUTING_DEFAULTS } from "@qr3/schema/rule-facts";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { call, seedKey } from "./helpers.ts";
@@ -24,6 +25,8 @@ describe("codes", () => {
       name: null,
       tags: [],
       external_id: null,
+      ...ROUTING_DEFAULTS,
+      scan_cap_reached_at: null,
       total_scans: 0,
       created_at: expect.stringMatching(/Z$/),
       updated_at: res.json.data.created_at,

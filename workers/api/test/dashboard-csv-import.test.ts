@@ -112,7 +112,7 @@ describe("problemsFromDetails", () => {
     const sent = file.rows.slice(1);
     const mapped = problemsFromDetails(sent, [
       { index: 1, field: "short_code", message: "is already taken" },
-      { index: 0, field: "tags.2", message: "tags.2: is too long" },
+      { index: 0, field: "tags[2]", message: "tags[2]: is too long" },
       { index: 1, field: "external_id", message: "is also given by item 0" },
       { index: 7, field: "url", message: "out of range" },
     ]);

@@ -61,7 +61,7 @@ describe("POST /v1/keys", () => {
     [{ name: "x".repeat(101), scopes: ["codes:read"] }, "name: must be at most 100 characters"],
     [{ name: "A" }, "scopes: is required"],
     [{ name: "A", scopes: [] }, "scopes: must list at least one scope"],
-    [{ name: "A", scopes: ["codes:admin"] }, `scopes.0: must be one of ${SCOPES.map((s) => JSON.stringify(s)).join(", ")}`],
+    [{ name: "A", scopes: ["codes:admin"] }, `scopes[0]: must be one of ${SCOPES.map((s) => JSON.stringify(s)).join(", ")}`],
     [{ name: "A", scopes: ["codes:read"], expires_at: "tomorrow" }, "expires_at: has an invalid format"],
     [{ name: "A", scopes: ["codes:read"], expires_at: "2020-01-01T00:00:00Z" }, "expires_at: must be in the future"],
     [{ name: "A", scopes: ["codes:read"], owner: "me" }, "owner: is not a known field"],

@@ -60,6 +60,7 @@ describeAtClocks("GET /v1/codes/:id/scans", ({ now }) => {
       "top_referers",
       "top_languages",
       "top_cities",
+      "top_destinations",
     ]);
     expect(data.code_id).toBe(code.id);
     expect(data.short_code).toBe(code.short_code);

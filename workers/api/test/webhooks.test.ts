@@ -44,7 +44,7 @@ describe("webhooks", () => {
     ["url: is required", { events: ["qr.scanned"] }],
     ["events: is required", { url: "https://example.com/h" }],
     ["events: must list at least one event", { url: "https://example.com/h", events: [] }],
-    ['events.0: must be one of "qr.scanned", "code.created", "code.updated", "code.deleted"', { url: "https://example.com/h", events: ["qr.created"] }],
+    ['events[0]: must be one of "qr.scanned", "code.created", "code.updated", "code.deleted"', { url: "https://example.com/h", events: ["qr.created"] }],
     ["secret: must be at least 16 characters", { url: "https://example.com/h", events: ["qr.scanned"], secret: "short" }],
     ['secret: must be "whsec_" followed by base64', { url: "https://example.com/h", events: ["qr.scanned"], secret: "whsec_***not-base64***" }],
     ["url: must use https", { url: "http://example.com/h", events: ["qr.scanned"] }],

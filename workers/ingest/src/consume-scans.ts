@@ -1,13 +1,14 @@
 import { controlDb, isShard, newId, shardDb } from "@qr3/core";
-import { FOLD_AT, foldScans, stageScanEvents, storeScans, workspaceShards, type OutboxGroup } from "@qr3/db";
-import { ScanMessageSchema, scansOf, type ScanRow } from "@qr3/schema";
+import { FOLD_AT, foldScans, stageScanEvents, storeScans, workspaceShards, type IntakeRow, type OutboxGroup } from "@qr3/db";
+import { ScanMessageSchema, scansOf } from "@qr3/schema";
+import { syncAddresses } from "./link-sweep.ts";
 import { enqueueDispatch } from "@qr3/webhooks";
 import { retryDelaySeconds } from "./retry.ts";
 import { toScanRow } from "./scan-row.ts";
 
 interface Valid {
   message: Message<unknown>;
-  row: ScanRow;
+  row: IntakeRow;
   /** From the message; null when it names none this deployment has (the workspace's is looked up). */
   shard: number | null;
 }
@@ -84,6 +85,8 @@ interface Stored {
   shard: number;
   staged: string[];
   waiting: number;
+  /** Addresses of codes the batch brought to their scan cap. */
+  capped: string[];
 }
 
 /** Stores one shard's scans, their counters and the webhook events that announce them, in one D1 transaction. */
@@ -91,7 +94,7 @@ async function storeShard(env: Env, shard: number, valid: readonly Valid[]): Pro
   const db = shardDb(env, shard);
   const stage = stageScanEvents(db, outboxGroups(valid), new Date().toISOString());
   const stored = await storeScans<{ id: string }>(db, valid.map((v) => v.row), [stage]);
-  return { shard, staged: stored.after[0]!.results.map((r) => r.id), waiting: stored.waiting };
+  return { shard, staged: stored.after[0]!.results.map((r) => r.id), waiting: stored.waiting, capped: stored.capped };
 }
 
 /**
@@ -137,7 +140,7 @@ export async function consumeScans(batch: MessageBatch<unknown>, env: Env, ctx: 
   }
 
   // What follows needs no answer before the batch is acked, and each part is retried elsewhere.
-  ctx.waitUntil(Promise.all(stored.flatMap((s) => [dispatch(env, s), fold(env, s)])));
+  ctx.waitUntil(Promise.all(stored.flatMap((s) => [dispatch(env, s), fold(env, s), cap(env, s)])));
 }
 
 /** Sends the staged events on to the dispatch step; should this fail, the cron's sweep sends them. */
@@ -161,5 +164,19 @@ async function fold(env: Env, { shard, waiting }: Stored): Promise<void> {
     await foldScans(shardDb(env, shard));
   } catch (err) {
     console.error(JSON.stringify({ event: "summary_fold_failed", shard, waiting, error: String(err) }));
+  }
+}
+
+/**
+ * Writes the KV records of codes the batch brought to their scan cap, so that their scans go to
+ * the fallback from now on. Should this fail, the link sweep writes them within minutes: the cap
+ * moved each code's version, which marked its short code in the same transaction.
+ */
+async function cap(env: Env, { shard, capped }: Stored): Promise<void> {
+  if (capped.length === 0) return;
+  try {
+    await syncAddresses(env, capped);
+  } catch (err) {
+    console.error(JSON.stringify({ event: "scan_cap_sync_deferred", shard, codes: capped.length, error: String(err) }));
   }
 }

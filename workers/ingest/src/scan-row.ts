@@ -1,11 +1,12 @@
-import type { ScanMessage, ScanRow } from "@qr3/schema";
+import type { IntakeRow } from "@qr3/db";
+import type { ScanMessage } from "@qr3/schema";
 import { isBotScan, parseUserAgent } from "@qr3/ua";
 
 /**
  * A validated scan message as the row to store: the raw user agent becomes its three fields,
  * and the bot signals become is_bot.
  */
-export function toScanRow(message: ScanMessage): ScanRow {
+export function toScanRow(message: ScanMessage): IntakeRow {
   const { device_type, os, browser } = parseUserAgent(message.user_agent);
   return {
     id: message.scan_id,
@@ -23,5 +24,6 @@ export function toScanRow(message: ScanMessage): ScanRow {
     ip_hash: message.ip_hash,
     scanned_at: message.scanned_at,
     is_bot: isBotScan(message) ? 1 : 0,
+    destination: message.destination ?? null,
   };
 }

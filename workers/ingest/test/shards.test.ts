@@ -111,9 +111,9 @@ describe("a batch over several shards", () => {
     expect(result.acked).toHaveLength(SCANS_BATCH_SIZE);
 
     // One batch each on shards 0, 1 and 2: the scans (late visitors, the scans, their codes' and
-    // months' counters), the webhook events staged and the count of waiting scans, in one
-    // transaction. None on shard 3.
-    expect(Object.fromEntries(watched.batches)).toEqual({ 0: [6], 1: [6], 2: [6], 3: [] });
+    // months' counters, the codes they bring to their scan cap), the webhook events staged and
+    // the count of waiting scans, in one transaction. None on shard 3.
+    expect(Object.fromEntries(watched.batches)).toEqual({ 0: [7], 1: [7], 2: [7], 3: [] });
     for (const shard of [0, 1, 2] as const) await expectCountedOnce(on(shard), scans[shard]);
     expect(await perShard("scans", codes)).toEqual([3, 2, 4, 0]);
     expect(await shardDb(env, 3).prepare("SELECT total_scans FROM codes WHERE id = ?1").bind(on(3).id).first("total_scans")).toBe(0);

@@ -15,7 +15,7 @@ function countingKv(text: string | null) {
 }
 
 const record = { code_id: newId("qr"), workspace_id: newId("ws"), url: "https://example.com/", status: "active", shard: 2 };
-const link = { code_id: record.code_id, workspace_id: record.workspace_id, location: record.url, redirected_to: record.url, shard: 2 };
+const link = { code_id: record.code_id, workspace_id: record.workspace_id, location: record.url, redirected_to: record.url, shard: 2, rules: null };
 
 describe("link cache", () => {
   it("keeps a record read from KV, checked, for the cache's lifetime", async () => {

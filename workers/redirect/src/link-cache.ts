@@ -28,8 +28,9 @@ export function cachedLink(address: string, now: number): Link | undefined {
  * (by short code, and domain when branded; once per read).
  */
 export async function readLink(kv: KVNamespace, address: string, ttlSeconds: number, now: number): Promise<Link> {
-  const { link, invalid } = checkLinkRecord(await kv.get(linkKey(address), "text"));
-  if (invalid !== null) logInvalid(address, invalid);
+  const { link, invalid, dropped } = checkLinkRecord(await kv.get(linkKey(address), "text"));
+  if (invalid !== null) logInvalid(address, "link_record_invalid", invalid);
+  if (dropped) logInvalid(address, "link_record_settings_dropped", dropped.join(","));
   if (ttlSeconds > 0) {
     if (entries.size >= MAX_ENTRIES) entries.delete(entries.keys().next().value!);
     entries.set(address, { link, until: now + ttlSeconds * 1000 });
@@ -37,7 +38,7 @@ export async function readLink(kv: KVNamespace, address: string, ttlSeconds: num
   return link;
 }
 
-function logInvalid(address: string, field: string): void {
+function logInvalid(address: string, event: string, field: string): void {
   const { domain, short_code } = splitAddress(address);
-  console.error(JSON.stringify({ event: "link_record_invalid", short_code, ...(domain === null ? {} : { domain }), field }));
+  console.error(JSON.stringify({ event, short_code, ...(domain === null ? {} : { domain }), field }));
 }

@@ -15,6 +15,15 @@ export function notFoundResponse(request: Request): Response {
   return page(404, "Link not found", "This QR code link does not exist. Check that it was copied in full.", request);
 }
 
-export function goneResponse(request: Request): Response {
-  return page(410, "Link no longer active", "The owner of this QR code has disabled it.", request);
+// Why a code's scan is not redirected, in the visitor's words.
+const GONE = {
+  disabled: ["Link no longer active", "The owner of this QR code has disabled it."],
+  not_started: ["Link not active yet", "This QR code is not active yet. Please try again later."],
+  expired: ["Link expired", "This QR code has expired."],
+  capped: ["Link no longer active", "This QR code has reached its limit of scans."],
+} as const;
+
+export function goneResponse(request: Request, why: string): Response {
+  const [title, text] = GONE[why as keyof typeof GONE] ?? GONE.disabled;
+  return page(410, title, text, request);
 }

@@ -1,9 +1,11 @@
-import { DailySalt, hashIp, isOwnHost, isShortCode, linkAddress, WorkspaceSalts } from "@qr3/core";
+import { acceptedLanguages, bucketOf, chooseDestination, DailySalt, hashIp, isOwnHost, isShortCode, linkAddress, WorkspaceSalts, type DestinationRules } from "@qr3/core";
+import { matchDevice } from "@qr3/ua/match";
 import type { ScanMessage } from "@qr3/schema";
+import { LIMITS } from "@qr3/schema/limits";
 import { cachedLink, readLink } from "./link-cache.ts";
 import type { ActiveLink, Link } from "./link-record.ts";
 import { goneResponse, notFoundResponse } from "./pages.ts";
-import { buildScanMessage, readScan, type Scan } from "./scan-message.ts";
+import { buildScanMessage, fitText, readScan, type Scan } from "./scan-message.ts";
 import { sendScan, type Send } from "./scan-sender.ts";
 
 let salts: DailySalt | undefined;
@@ -35,14 +37,46 @@ export function handleRedirect(request: Request, env: Env, ctx: ExecutionContext
 }
 
 // The answer is made before the scan is recorded: a scan is recorded only once its redirect exists.
-function answer(request: Request, env: Env, ctx: ExecutionContext, link: Link, now: number): Response {
+function answer(request: Request, env: Env, ctx: ExecutionContext, link: Link, now: number): Response | Promise<Response> {
   if (link === null) return notFoundResponse(request);
-  if (link === "disabled") return goneResponse(request);
-  const response = new Response(null, {
-    status: 302,
-    headers: { location: link.location, "cache-control": "private, no-store" },
+  if (link === "disabled") return goneResponse(request, "disabled");
+  if (link.rules !== null) return routed(request, env, ctx, link, link.rules, now);
+  const response = redirectTo(link.location);
+  recordScan(env, ctx, readScan(request, link, now));
+  return response;
+}
+
+const redirectTo = (location: string) => new Response(null, { status: 302, headers: { location, "cache-control": "private, no-store" } });
+
+/**
+ * A code with redirect settings: the chooser picks the destination from the record and the
+ * request alone. Outside its schedule or past its cap with no fallback, the scan gets a 410 page
+ * and is not recorded. A variant needs the visitor's bucket of the day, from the IP's hash: on
+ * the rare request that finds the day's salt not yet cached, it is read first.
+ */
+function routed(request: Request, env: Env, ctx: ExecutionContext, link: ActiveLink, rules: DestinationRules, now: number): Response | Promise<Response> {
+  salts ??= new DailySalt(env.SALTS);
+  const daySalt = salts.cachedFor(now);
+  if (rules.variants && daySalt === undefined) return salts.get(now).then(() => routed(request, env, ctx, link, rules, now));
+  const scan = readScan(request, link, now);
+  const query = request.url.indexOf("?");
+  const chosen = chooseDestination(rules, {
+    at: now,
+    country: scan.country,
+    device: () => matchDevice(scan.userAgent),
+    languages: acceptedLanguages(scan.acceptLanguage),
+    query: query < 0 ? "" : request.url.slice(query),
+    bucket: () => {
+      if (scan.ip === null) return Math.floor(Math.random() * 100);
+      scan.ipHash = hashIp(scan.ip, workspaceSalts.get(daySalt!, link.workspace_id));
+      return bucketOf(scan.ipHash, link.code_id);
+    },
   });
-  recordScan(request, env, ctx, link, now);
+  if (chosen.url === null) return goneResponse(request, chosen.reason.kind);
+  const response = redirectTo(chosen.url);
+  scan.redirectedTo = chosen.url === link.location ? link.redirected_to : fitText(chosen.url, LIMITS.url);
+  if (chosen.base !== chosen.url) scan.destination = fitText(chosen.base!, LIMITS.url);
+  recordScan(env, ctx, scan);
   return response;
 }
 
@@ -50,9 +84,9 @@ function answer(request: Request, env: Env, ctx: ExecutionContext, link: Link, n
 // only a request that sends a batch keeps working after its response, through waitUntil. A
 // failure here never reaches the visitor, and the log line names the scans and the error only:
 // never the IP.
-function recordScan(request: Request, env: Env, ctx: ExecutionContext, link: ActiveLink, now: number): void {
+function recordScan(env: Env, ctx: ExecutionContext, scan: Scan): void {
   try {
-    const send = sendScan(env.SCANS, readScan(request, link, now), Number(env.SCAN_BATCH_MS), (scans) => buildMessages(env, scans));
+    const send = sendScan(env.SCANS, scan, Number(env.SCAN_BATCH_MS), (scans) => buildMessages(env, scans));
     if (send) ctx.waitUntil(send.done.catch((err: unknown) => logFailure(send, err)));
   } catch (err) {
     logFailure(null, err);
@@ -65,7 +99,7 @@ async function buildMessages(env: Env, scans: Scan[]): Promise<ScanMessage[]> {
   const messages: ScanMessage[] = [];
   for (const scan of scans) {
     const daySalt = salts.cachedFor(scan.now) ?? (await salts.get(scan.now));
-    const ipHash = scan.ip ? hashIp(scan.ip, workspaceSalts.get(daySalt, scan.link.workspace_id)) : null;
+    const ipHash = scan.ipHash ?? (scan.ip ? hashIp(scan.ip, workspaceSalts.get(daySalt, scan.link.workspace_id)) : null);
     messages.push(buildScanMessage(scan, ipHash));
   }
   return messages;

@@ -41,6 +41,12 @@ export interface Scan {
   /** Given as the scan is answered, so that a batch lost before its messages exist names its scans. */
   id: string;
   link: ActiveLink;
+  /** The URL the scan was sent to, as stored (well-formed, at most LIMITS.url). */
+  redirectedTo: string;
+  /** What analytics count its destination by, when not redirectedTo (a query string was forwarded). */
+  destination: string | null;
+  /** The IP's hash, when choosing a variant needed it before the batch. */
+  ipHash: string | null;
   now: number;
   ip: string | null;
   country: string | null;
@@ -59,6 +65,9 @@ export function readScan(request: Request, link: ActiveLink, now: number): Scan 
   return {
     id: newId("scn", now),
     link,
+    redirectedTo: link.redirected_to,
+    destination: null,
+    ipHash: null,
     now,
     ip: request.headers.get("cf-connecting-ip"),
     country: countryCode(cf?.country),
@@ -74,7 +83,7 @@ export function readScan(request: Request, link: ActiveLink, now: number): Scan 
 }
 
 /** The one place a scan event is built. It carries the IP's salted hash, never the IP. */
-export function buildScanMessage(scan: Omit<Scan, "ip">, ipHash: string | null): ScanMessage {
+export function buildScanMessage(scan: Omit<Scan, "ip" | "ipHash">, ipHash: string | null): ScanMessage {
   return {
     scan_id: scan.id,
     code_id: scan.link.code_id,
@@ -86,7 +95,8 @@ export function buildScanMessage(scan: Omit<Scan, "ip">, ipHash: string | null):
     user_agent: scan.userAgent,
     referer: scan.referer,
     language: firstLanguage(scan.acceptLanguage),
-    redirected_to: scan.link.redirected_to,
+    redirected_to: scan.redirectedTo,
+    ...(scan.destination === null ? {} : { destination: scan.destination }),
     ip_hash: ipHash,
     method: scan.method,
     purpose: scan.purpose,
@@ -105,8 +115,8 @@ const textBytes = (text: string | null | undefined) => (!text ? 0 : PLAIN.test(t
 
 /** An upper bound of the bytes `scan`'s message takes in a batch. */
 export function messageBytes(scan: Scan): number {
-  return FIXED_BYTES + [scan.link?.redirected_to, scan.userAgent, scan.referer, scan.region, scan.city, scan.purpose].reduce((n, t) => n + textBytes(t), 0);
+  return FIXED_BYTES + [scan.redirectedTo, scan.destination, scan.userAgent, scan.referer, scan.region, scan.city, scan.purpose].reduce((n, t) => n + textBytes(t), 0);
 }
 
 /** The most any one message can take. */
-export const MAX_MESSAGE_BYTES = FIXED_BYTES + 6 * (LIMITS.url + LIMITS.user_agent + LIMITS.referer + 2 * LIMITS.geo + LIMITS.purpose);
+export const MAX_MESSAGE_BYTES = FIXED_BYTES + 6 * (2 * LIMITS.url + LIMITS.user_agent + LIMITS.referer + 2 * LIMITS.geo + LIMITS.purpose);

@@ -89,7 +89,7 @@ describe("sendScan", () => {
     // Scans with a destination, user agent and referer at their limits, in non-ASCII text: up to
     // about 31 KB each as JSON, so a fourth could take a pack of three past 120 KB.
     const large = (i: number) =>
-      ({ ...scan(i), link: { redirected_to: "ü".repeat(2048) }, userAgent: "ü".repeat(1024), referer: "ü".repeat(2048) }) as unknown as Scan;
+      ({ ...scan(i), redirectedTo: "ü".repeat(2048), userAgent: "ü".repeat(1024), referer: "ü".repeat(2048) }) as unknown as Scan;
     const returned = Array.from({ length: 14 }, (_, i) => sendScan(queue, large(i), 100, build));
     await Promise.all(returned.map((send) => send?.done));
     expect(batches.map((b) => b.length)).toEqual([3, 3, 3, 3, 2]);

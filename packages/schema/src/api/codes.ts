@@ -3,6 +3,7 @@ import { SHORT_CODE_PATTERN } from "@qr3/core/short-code";
 import { describedAs, integerParam, Timestamp } from "./common.ts";
 import { API_LIMITS, CODE_SORTS, DEFAULT_CODE_SORT } from "./limits.ts";
 import { hostname } from "./domains.ts";
+import { CodeRouting, routingFields, scheduleInOrder } from "./routing.ts";
 import { destinationUrl } from "./urls.ts";
 
 const shortCode = z.string().check(z.regex(SHORT_CODE_PATTERN, 'must be 3 to 64 letters, digits, "-" or "_"'));
@@ -33,7 +34,9 @@ export const CreateCodeBody = z
     domain: z.optional(z.nullable(hostname)).register(z.globalRegistry, {
       description: "An active branded domain of the workspace; our own domain when absent or null.",
     }),
+    ...routingFields,
   })
+  .check(scheduleInOrder)
   .register(z.globalRegistry, { id: "CreateCodeBody" });
 export type CreateCodeBody = z.output<typeof CreateCodeBody>;
 
@@ -77,10 +80,12 @@ export const UpdateCodeBody = z
     name: z.optional(z.nullable(name)),
     tags: z.optional(tags),
     external_id: z.optional(z.nullable(externalId)),
+    ...routingFields,
   })
   .register(z.globalRegistry, {
     id: "UpdateCodeBody",
-    description: "At least one field. null clears name and external_id; tags replaces the list.",
+    description:
+      "At least one field. null clears name, external_id and each redirect setting ([] clears rules and variants); tags, rules and variants replace their lists.",
   });
 
 export const Code = z
@@ -94,6 +99,7 @@ export const Code = z
     name: z.nullable(z.string()),
     tags: z.array(z.string()).register(z.globalRegistry, { description: "Trimmed and lower-cased, in the order first given." }),
     external_id: z.nullable(z.string()).register(z.globalRegistry, { description: "Your own id for the code, unique in the workspace." }),
+    ...CodeRouting,
     total_scans: z.int(),
     created_at: Timestamp,
     updated_at: Timestamp,

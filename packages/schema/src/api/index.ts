@@ -5,6 +5,7 @@ export * from "./limits.ts";
 export * from "./common.ts";
 export * from "./urls.ts";
 export * from "./domains.ts";
+export * from "./routing.ts";
 export * from "./codes.ts";
 export * from "./analytics.ts";
 export * from "./workspaces.ts";

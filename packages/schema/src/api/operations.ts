@@ -3,6 +3,7 @@ import { AuditEntry, AuditQuery } from "./audit.ts";
 import { CodeScanStats, ExportQuery, ScanStatsQuery, WorkspaceScanStats } from "./analytics.ts";
 import { BulkCreateCodesBody, BulkUpdateCodesBody, BulkUpdated, Code, CodeListQuery, CreateCodeBody, QrQuery, TagSummary, UpdateCodeBody } from "./codes.ts";
 import { CreateDomainBody, Domain } from "./domains.ts";
+import { Resolution, ResolveBody } from "./routing.ts";
 import { envelope, ListQuery, page } from "./common.ts";
 import { ApiKey, CreateKeyBody, CreatedApiKey } from "./keys.ts";
 import type { Scope } from "./scopes.ts";
@@ -106,6 +107,14 @@ export const OPERATIONS = {
     description: "Its destination, status, name, tags or external_id. The printed QR code stays the same: scans go to the new destination within seconds.",
     body: { schema: UpdateCodeBody },
     success: { status: 200, description: "The code as changed.", body: envelope(Code) },
+  },
+  resolveCode: {
+    method: "POST", path: "/v1/codes/:id/resolve", tag: "Codes", scope: "codes:read",
+    summary: "Test where a scan would go",
+    description:
+      "Runs the code's redirect settings for a simulated scan, exactly as the redirector does, and says where it would be sent and why: a rule and its index, a variant and its index, the schedule (not_started, expired), the scan cap (capped), the code being disabled, or its own url (default). Nothing is recorded. A variant is drawn for a random visitor.",
+    body: { schema: ResolveBody, optional: true },
+    success: { status: 200, description: "Where the scan would go.", body: envelope(Resolution) },
   },
   deleteCode: {
     method: "DELETE", path: "/v1/codes/:id", tag: "Codes", scope: "codes:write",

@@ -286,8 +286,8 @@ export function problemsFromDetails(sent: readonly ImportRow[], details: readonl
   for (const detail of details) {
     const row = sent[detail.index];
     if (!row) continue;
-    // "short_code", "tags.3" (the tags column), or the same under "codes.<index>.".
-    const field = detail.field.replace(/^codes\.\d+\./, "").split(".")[0] ?? "";
+    // "short_code", "tags[3]" (the tags column), or the same under "codes[<index>].".
+    const field = detail.field.replace(/^codes\[\d+\]\./, "").split(/[.[]/)[0] ?? "";
     const column = FIELD_COLUMNS[field] ?? null;
     // The API may word it as "field: problem"; the column says the field already.
     const prefix = `${detail.field}: `;

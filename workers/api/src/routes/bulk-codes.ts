@@ -6,13 +6,14 @@ import {
   insertCodes,
   overTagLimit,
   releaseShortCodes,
+  storedRouting,
   takenCodeField,
   takenExternalIds,
   updateCodes,
   type Claim,
   type NewCode,
 } from "@qr3/db";
-import { API_LIMITS, bulkCodeCount, BulkUpdateCodesBody, CreateCodeBody, type ErrorDetail } from "@qr3/schema/api";
+import { API_LIMITS, bulkCodeCount, BulkUpdateCodesBody, CreateCodeBody, routingPatch, type ErrorDetail } from "@qr3/schema/api";
 import * as z from "zod/mini";
 import { auditFacts } from "../audit.ts";
 import { codeEvents, requestLinkSyncs, sendCodeEvents } from "../code-events.ts";
@@ -106,6 +107,7 @@ export async function bulkCreateCodesRoute(request: ApiRequest, env: Env): Promi
     name: item.name ?? null,
     tags: item.tags ?? [],
     external_id: item.external_id ?? null,
+    routing: routingPatch(item),
     created_at: now,
     updated_at: now,
   }));
@@ -132,7 +134,20 @@ export async function bulkCreateCodesRoute(request: ApiRequest, env: Env): Promi
 
   const audits = rows.map((row) => ({
     ...auditFacts(request, "code.created", row.id),
-    after: presentCode({ ...row, name: row.name ?? null, tags: JSON.stringify(row.tags), external_id: row.external_id ?? null, total_scans: 0, bot_scans: 0, version: 1 }, env.PUBLIC_BASE_URL),
+    after: presentCode(
+      {
+        ...row,
+        name: row.name ?? null,
+        tags: JSON.stringify(row.tags),
+        external_id: row.external_id ?? null,
+        routing: storedRouting(row.routing),
+        total_scans: 0,
+        bot_scans: 0,
+        version: 1,
+        capped_at: null,
+      },
+      env.PUBLIC_BASE_URL,
+    ),
   }));
   const events = codeEvents(request, env, "code.created", audits.map((a) => ({ code_id: a.resource_id, audit_id: a.id })));
   let created;

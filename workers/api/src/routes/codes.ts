@@ -9,6 +9,8 @@ import {
   listCodes,
   listTags,
   releaseShortCode,
+  storedRouting,
+  isScheduleRefusal,
   takenCodeField,
   updateCode,
   type CodeRow,
@@ -21,13 +23,17 @@ import type { ApiRequest } from "../context.ts";
 import { syncCodeLink } from "../links.ts";
 import { presentCode } from "../present.ts";
 import { noContent, ok, okPage } from "../respond.ts";
-import { CodeListQuery, CreateCodeBody, UpdateCodeBody } from "@qr3/schema/api";
+import { CodeListQuery, CreateCodeBody, routingPatch, SCHEDULE_PROBLEM, UpdateCodeBody } from "@qr3/schema/api";
 import { parseBody, parseWith } from "../validation.ts";
 
 const GENERATED_CODE_ATTEMPTS = 5;
 
-/** A write refused by a unique index of the code's own fields is a 409 naming the field. */
+/**
+ * A write refused by a unique index of the code's own fields is a 409 naming the field; one
+ * refused for a schedule that would end before it starts, a 400.
+ */
 function conflictOf(err: unknown): unknown {
+  if (isScheduleRefusal(err)) return badRequest(SCHEDULE_PROBLEM.field, SCHEDULE_PROBLEM.message);
   const field = takenCodeField(err);
   return field ? new ApiError("CONFLICT", `${field}: is already taken`) : err;
 }
@@ -69,8 +75,8 @@ async function removeCode(request: ApiRequest, env: Env, id: string): Promise<Co
 async function insertClaimed(request: ApiRequest, env: Env, row: Parameters<typeof insertCode>[1], domain: string | null): Promise<CodeRow | null> {
   const claim = { short_code: row.short_code, workspace_id: row.workspace_id, code_id: row.id, created_at: row.created_at, domain };
   if (!(await claimShortCode(controlDb(env), claim))) return null;
-  const stored = { name: row.name ?? null, tags: JSON.stringify(row.tags ?? []), external_id: row.external_id ?? null };
-  const created = presentCode({ ...row, ...stored, total_scans: 0, bot_scans: 0, version: 1 }, env.PUBLIC_BASE_URL);
+  const stored = { name: row.name ?? null, tags: JSON.stringify(row.tags ?? []), external_id: row.external_id ?? null, routing: storedRouting(row.routing) };
+  const created = presentCode({ ...row, ...stored, total_scans: 0, bot_scans: 0, version: 1, capped_at: null }, env.PUBLIC_BASE_URL);
   const audit = { ...auditFacts(request, "code.created", row.id), after: created };
   const events = codeEvents(request, env, "code.created", [{ code_id: row.id, audit_id: audit.id }]);
   try {
@@ -105,6 +111,7 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
     name: body.name ?? null,
     tags: body.tags ?? [],
     external_id: body.external_id ?? null,
+    routing: routingPatch(body),
     created_at: now,
     updated_at: now,
   };
@@ -156,18 +163,20 @@ export async function getCodeRoute(request: ApiRequest, env: Env): Promise<Respo
 
 export async function updateCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
   const body = await parseBody(request, UpdateCodeBody);
-  if (Object.values(body).every((v) => v === undefined)) throw badRequest("body", "must contain url, status, name, tags or external_id");
+  if (Object.values(body).every((v) => v === undefined)) throw badRequest("body", "must contain at least one field of the code");
   const id = request.params.id!;
   const audit = auditFacts(request, "code.updated", id);
   const events = codeEvents(request, env, "code.updated", [{ code_id: id, audit_id: audit.id }]);
-  const code = await updateCode(request.db, request.auth.workspaceId, id, body, new Date().toISOString(), audit, events).catch((err: unknown) => {
+  const { url, status, name, tags, external_id } = body;
+  const changes = { url, status, name, tags, external_id, routing: routingPatch(body) };
+  const code = await updateCode(request.db, request.auth.workspaceId, id, changes, new Date().toISOString(), audit, events).catch((err: unknown) => {
     throw conflictOf(err);
   });
   if (!code) throw notFound("Code");
   await sendCodeEvents(request, env, events);
   // The change is in D1 whatever KV answers: a sync left unsettled is finished by the link sweep.
   // Name, tags and external_id are not in the KV record: a change of only those leaves it be.
-  if (body.url !== undefined || body.status !== undefined) await syncCodeLink(env, code.short_code, linkRecord(code, request.auth.shard));
+  if (url !== undefined || status !== undefined || changes.routing !== undefined) await syncCodeLink(env, code.short_code, linkRecord(code, request.auth.shard));
   return ok(request, presentCode(code, env.PUBLIC_BASE_URL));
 }
 
