@@ -10,6 +10,31 @@ const { origin, demo, demos } = stack;
 const scanUrl = `${origin}/${demo.short_code}`;
 const PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1";
 
+// A second demo code that shows redirect rules: iPhones to the App Store, German speakers to the
+// German page, weekday lunchtime in Vienna to the lunch menu, everyone else split A/B, all tagged.
+const RULES_DEMO = "demo-rules";
+const rulesDemo = await fetch(`${origin}/v1/codes`, {
+  method: "POST",
+  headers: { authorization: `Bearer ${demo.api_key}`, "content-type": "application/json" },
+  body: JSON.stringify({
+    url: "https://example.com/",
+    short_code: RULES_DEMO,
+    name: "Demo: redirect rules",
+    rules: [
+      { when: { os: ["iOS"] }, url: "https://apps.apple.com/" },
+      { when: { language: ["de"] }, url: "https://example.com/de" },
+      { when: { weekday: [1, 2, 3, 4, 5], time: { from: "11:30", to: "14:00" }, tz: "Europe/Vienna" }, url: "https://example.com/lunch" },
+    ],
+    variants: [
+      { url: "https://example.com/a", weight: 50 },
+      { url: "https://example.com/b", weight: 50 },
+    ],
+    utm: { source: "qr3-demo", medium: "qr" },
+  }),
+});
+// 409: made by an earlier run on the same local state.
+if (rulesDemo.status !== 201 && rulesDemo.status !== 409) console.error(`  the redirect-rules demo code was not created: ${rulesDemo.status} ${await rulesDemo.text()}`);
+
 console.log(`
   qr3 is running on ${origin}
 
@@ -23,6 +48,11 @@ console.log(`
 
   Then see the scan (ingestion takes about a second):
     curl -s ${origin}/v1/codes/${demo.code_id}/scans -H "Authorization: Bearer ${demo.api_key}"
+
+  Redirect rules: ${origin}/${RULES_DEMO} goes to the App Store from an iPhone, to a German page
+  for German speakers, to a lunch menu at weekday lunchtime in Vienna, else to variant A or B:
+    curl -i ${origin}/${RULES_DEMO} -H "User-Agent: ${PHONE}"
+    curl -i ${origin}/${RULES_DEMO} -H "Accept-Language: de-AT"
 
   Every shard holds a demo workspace with a code (the one above is on shard 0):
 ${demos.map((d) => `    shard ${d.shard}  ${origin}/${d.short_code}  key ${d.api_key}`).join("\n")}

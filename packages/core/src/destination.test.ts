@@ -3,11 +3,16 @@ import { seededRandom as seeded } from "../../../test/random.ts";
 import { acceptedLanguages, bucketOf, chooseDestination, inTimeWindow, localWeekdayMinute, variantOf, withQuery, type DestinationRules, type ScanFacts } from "./destination.ts";
 
 type Device = ReturnType<ScanFacts["device"]>;
-const scan = ({ device_type = "mobile", os = "iOS", ...over }: Partial<Omit<ScanFacts, "device"> & Device> = {}): ScanFacts => ({
+const scan = ({
+  device_type = "mobile",
+  os = "iOS",
+  languages = ["de", "en"],
+  ...over
+}: Partial<Omit<ScanFacts, "device" | "languages"> & Device & { languages: string[] }> = {}): ScanFacts => ({
   at: Date.parse("2026-06-10T12:00:00Z"), // a Wednesday
   country: "AT",
   device: () => ({ device_type, os }),
-  languages: ["de", "en"],
+  languages: () => languages,
   query: "",
   bucket: () => 0,
   ...over,

@@ -58,8 +58,11 @@ export interface ScanFacts {
   country: string | null;
   /** The device type and OS of the visitor's user agent. Asked for only when a rule names one. */
   device: () => { device_type: "mobile" | "tablet" | "desktop" | null; os: string | null };
-  /** The visitor's languages, primary subtags lower-cased, in order of preference. */
-  languages: readonly string[];
+  /**
+   * The visitor's languages, primary subtags lower-cased, in order of preference. Asked for only
+   * when a rule names one.
+   */
+  languages: () => readonly string[];
   /** The scan URL's query string, with or without its "?". */
   query: string;
   /**
@@ -149,7 +152,7 @@ function matches(when: RuleWhen, scan: ScanFacts): boolean {
     if (when.device_type && (device_type === null || !when.device_type.includes(device_type))) return false;
     if (when.os && (os === null || !when.os.includes(os))) return false;
   }
-  if (when.language && !scan.languages.some((l) => when.language!.includes(l))) return false;
+  if (when.language && !scan.languages().some((l) => when.language!.includes(l))) return false;
   if (when.weekday || when.time) {
     const local = localWeekdayMinute(scan.at, when.tz);
     if (when.weekday && !when.weekday.includes(local.weekday)) return false;

@@ -20,11 +20,21 @@ export function idsBefore(prefix: IdPrefix, ms: number): string {
   return `${prefix}_${encodeTime(ms)}`;
 }
 
+// Random bytes are drawn from the platform's CSPRNG a few kilobytes at a time: one call per id
+// costs more than the rest of the id (a redirect makes one per scan).
+const POOL_BYTES = 4096;
+const pool = new Uint8Array(POOL_BYTES);
+let used = POOL_BYTES;
+
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   const time = encodeTime(now);
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  if (used + 16 > POOL_BYTES) {
+    crypto.getRandomValues(pool);
+    used = 0;
+  }
   let rand = "";
-  for (const b of bytes) rand += ALPHABET[b & 31];
+  for (let i = used; i < used + 16; i++) rand += ALPHABET[pool[i]! & 31];
+  used += 16;
   return `${prefix}_${time}${rand}`;
 }
 

@@ -55,16 +55,19 @@ const redirectTo = (location: string) => new Response(null, { status: 302, heade
  * the rare request that finds the day's salt not yet cached, it is read first.
  */
 function routed(request: Request, env: Env, ctx: ExecutionContext, link: ActiveLink, rules: DestinationRules, now: number): Response | Promise<Response> {
-  salts ??= new DailySalt(env.SALTS);
-  const daySalt = salts.cachedFor(now);
-  if (rules.variants && daySalt === undefined) return salts.get(now).then(() => routed(request, env, ctx, link, rules, now));
+  let daySalt: string | undefined;
+  if (rules.variants) {
+    salts ??= new DailySalt(env.SALTS);
+    daySalt = salts.cachedFor(now);
+    if (daySalt === undefined) return salts.get(now).then(() => routed(request, env, ctx, link, rules, now));
+  }
   const scan = readScan(request, link, now);
   const query = request.url.indexOf("?");
   const chosen = chooseDestination(rules, {
     at: now,
     country: scan.country,
     device: () => matchDevice(scan.userAgent),
-    languages: acceptedLanguages(scan.acceptLanguage),
+    languages: () => acceptedLanguages(scan.acceptLanguage),
     query: query < 0 ? "" : request.url.slice(query),
     bucket: () => {
       if (scan.ip === null) return Math.floor(Math.random() * 100);
@@ -74,7 +77,8 @@ function routed(request: Request, env: Env, ctx: ExecutionContext, link: ActiveL
   });
   if (chosen.url === null) return goneResponse(request, chosen.reason.kind);
   const response = redirectTo(chosen.url);
-  scan.redirectedTo = chosen.url === link.location ? link.redirected_to : fitText(chosen.url, LIMITS.url);
+  // A Location is printable ASCII: only its length may need fitting to what a message takes.
+  scan.redirectedTo = chosen.url === link.location ? link.redirected_to : chosen.url.length <= LIMITS.url ? chosen.url : fitText(chosen.url, LIMITS.url);
   if (chosen.base !== chosen.url) scan.destination = fitText(chosen.base!, LIMITS.url);
   recordScan(env, ctx, scan);
   return response;

@@ -104,7 +104,7 @@ export const OPERATIONS = {
   updateCode: {
     method: "PATCH", path: "/v1/codes/:id", tag: "Codes", scope: "codes:write",
     summary: "Change a code",
-    description: "Its destination, status, name, tags or external_id. The printed QR code stays the same: scans go to the new destination within seconds.",
+    description: "Its destination, status, name, tags, external_id or redirect settings (schedule, fallback, scan cap, rules, variants, query forwarding, UTM tags). The printed QR code stays the same: scans follow the change within seconds.",
     body: { schema: UpdateCodeBody },
     success: { status: 200, description: "The code as changed.", body: envelope(Code) },
   },

@@ -75,3 +75,17 @@ export function localMidnight(tz: string, date: string): number {
   const first = wall - offsetAt(tz, wall);
   return wall - offsetAt(tz, first);
 }
+
+/** The wall time "YYYY-MM-DDTHH:MM" (a datetime-local input's value) of an instant in `tz`. */
+export function wallTimeIn(tz: string, instant: number): string {
+  const p = partsIn(tz, instant);
+  return `${pad(p.year, 4)}-${pad(p.month)}-${pad(p.day)}T${pad((p.hour ?? 0) % 24)}:${pad(p.minute)}`;
+}
+
+/** The instant of a wall time "YYYY-MM-DDTHH:MM" in `tz`; NaN when it is no such time. */
+export function instantOfWallTime(tz: string, wallTime: string): number {
+  const wall = Date.parse(/T\d\d:\d\d$/.test(wallTime) ? `${wallTime}:00Z` : `${wallTime}Z`);
+  if (Number.isNaN(wall)) return NaN;
+  const first = wall - offsetAt(tz, wall);
+  return wall - offsetAt(tz, first);
+}

@@ -19,7 +19,7 @@ export async function resolveCodeRoute(request: ApiRequest): Promise<Response> {
     at: body.at === undefined ? Date.now() : Date.parse(body.at),
     country: body.country ?? null,
     device: () => matchDevice(body.user_agent ?? null),
-    languages: acceptedLanguages(body.accept_language),
+    languages: () => acceptedLanguages(body.accept_language),
     query: body.query ?? "",
     bucket: () => Math.floor(Math.random() * 100),
   });

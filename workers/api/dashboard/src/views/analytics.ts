@@ -27,6 +27,7 @@ const TOP_LIST_WORDS: Record<Dimension, [string, string]> = {
   referer: ["Referrers", "Direct (no referrer)"],
   language: ["Languages", "Unknown"],
   city: ["Cities", "Unknown"],
+  destination: ["Destinations", "Not recorded"],
 };
 const TOP_LISTS: Array<[TopListField, string, number, string]> = DIMENSION_NAMES.map((dim) => [
   DIMENSIONS[dim].field,

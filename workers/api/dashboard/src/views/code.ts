@@ -1,5 +1,5 @@
-// One code: its QR image, short link, name, tags and external ID, destination, status, deletion
-// and scan analytics.
+// One code: its QR image, short link, name, tags and external ID, destination, status, deletion,
+// redirect settings (routing.ts) and scan analytics.
 import { can } from "../access.ts";
 import { ApiError, enc, getJson, send } from "../api.ts";
 import { describe, showError, showNotice } from "../alerts.ts";
@@ -12,6 +12,7 @@ import { API_LIMITS } from "@qr3/schema/api/limits";
 import { codeAnalytics } from "./analytics.ts";
 import { auditLog } from "./audit.ts";
 import { confirmDialog } from "./confirm.ts";
+import { routingSection } from "./routing.ts";
 import { badge, setBadge } from "./status.ts";
 import { parseTags, tagChips } from "./tags.ts";
 
@@ -247,6 +248,10 @@ function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, sign
         statusCard,
       ),
     ),
+    ...routingSection(code, signal, (data) => {
+      code = data;
+      void history.reload();
+    }),
     ...(can("analytics:read") ? [codeAnalytics(code, signal)] : []),
     history.element,
   );
