@@ -191,7 +191,11 @@ export function variantOf(variants: ReadonlyArray<{ weight: number }>, bucket: n
  * else the first rule that matches; else a variant, when the code has them; else its url. Query
  * forwarding and UTM tags apply to whatever is chosen, the fallback included.
  */
-export function chooseDestination(code: DestinationRules, scan: ScanFacts): Destination {
+export function chooseDestination(code: DestinationRules, facts: ScanFacts): Destination {
+  // What rules may ask of the scan more than once is worked out once, when first asked.
+  let device: ReturnType<ScanFacts["device"]> | undefined;
+  let languages: readonly string[] | undefined;
+  const scan: ScanFacts = { ...facts, device: () => (device ??= facts.device()), languages: () => (languages ??= facts.languages()) };
   const finish = (url: string | null, reason: DestinationReason): Destination => {
     if (url === null) return { url, reason, base: null };
     const base = withQuery(url, { utm: code.utm }, "");

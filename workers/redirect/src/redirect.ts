@@ -77,9 +77,11 @@ function routed(request: Request, env: Env, ctx: ExecutionContext, link: ActiveL
   });
   if (chosen.url === null) return goneResponse(request, chosen.reason.kind);
   const response = redirectTo(chosen.url);
-  // A Location is printable ASCII: only its length may need fitting to what a message takes.
-  scan.redirectedTo = chosen.url === link.location ? link.redirected_to : chosen.url.length <= LIMITS.url ? chosen.url : fitText(chosen.url, LIMITS.url);
+  // Sent to the code's own url, the scan records its stored form, as a plain code's scans do
+  // (readScan's default); any other is a Location, printable ASCII, fitted to a message's limit
+  // by length alone. A destination is recorded only beside such a Location (MAX_MESSAGE_BYTES).
   if (chosen.base !== chosen.url) scan.destination = fitText(chosen.base!, LIMITS.url);
+  if (chosen.url !== link.location || scan.destination !== null) scan.redirectedTo = chosen.url.length <= LIMITS.url ? chosen.url : fitText(chosen.url, LIMITS.url);
   recordScan(env, ctx, scan);
   return response;
 }

@@ -118,5 +118,10 @@ export function messageBytes(scan: Scan): number {
   return FIXED_BYTES + [scan.redirectedTo, scan.destination, scan.userAgent, scan.referer, scan.region, scan.city, scan.purpose].reduce((n, t) => n + textBytes(t), 0);
 }
 
-/** The most any one message can take. */
-export const MAX_MESSAGE_BYTES = FIXED_BYTES + 6 * (2 * LIMITS.url + LIMITS.user_agent + LIMITS.referer + 2 * LIMITS.geo + LIMITS.purpose);
+/**
+ * The most any one message can take. A message carries a destination only beside a redirected_to
+ * that a code's settings chose: both are then Locations (printable ASCII, at most 2 bytes a
+ * character as JSON), together at most 4 × LIMITS.url bytes, less than a redirected_to of the
+ * worst text alone.
+ */
+export const MAX_MESSAGE_BYTES = FIXED_BYTES + 6 * (LIMITS.url + LIMITS.user_agent + LIMITS.referer + 2 * LIMITS.geo + LIMITS.purpose);
