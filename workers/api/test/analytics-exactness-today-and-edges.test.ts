@@ -1,0 +1,4 @@
+// Half of the exactness harness's clocks (see analytics-exactness.ts).
+import { exactnessAtClocks } from "./analytics-exactness.ts";
+
+exactnessAtClocks(0);
