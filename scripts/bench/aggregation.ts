@@ -34,7 +34,8 @@ export default {
     const dims = Object.keys(DIMS).filter((d) => d !== "referer");
     const results = await env.DB.batch([
       env.DB.prepare("SELECT substr(scanned_at, 1, 10) AS date, sum(is_bot = 0) AS count, count(DISTINCT CASE WHEN is_bot = 0 THEN ip_hash END) AS \\"unique\\", sum(is_bot) AS bots FROM scans WHERE code_id = ?1 AND scanned_at >= ?2 GROUP BY date ORDER BY date").bind(code, since),
-      ...dims.map((d) => env.DB.prepare("SELECT " + d + " AS value, count(*) AS count FROM scans WHERE code_id = ?1 AND scanned_at >= ?2 AND is_bot = 0 AND " + d + " IS NOT NULL GROUP BY value ORDER BY count DESC, value COLLATE NOCASE LIMIT " + DIMS[d]).bind(code, since)),
+      // Destinations are the URLs sent (these scans forwarded no query string).
+      ...dims.map((d) => [d, d === "destination" ? "redirected_to" : d]).map(([d, c]) => env.DB.prepare("SELECT " + c + " AS value, count(*) AS count FROM scans WHERE code_id = ?1 AND scanned_at >= ?2 AND is_bot = 0 AND " + c + " IS NOT NULL GROUP BY value ORDER BY count DESC, value COLLATE NOCASE LIMIT " + DIMS[d]).bind(code, since)),
       env.DB.prepare("SELECT referer, count(*) AS count FROM scans WHERE code_id = ?1 AND scanned_at >= ?2 AND is_bot = 0 AND referer IS NOT NULL GROUP BY referer").bind(code, since),
     ]);
     const days = results[0].results.filter((d) => d.count > 0);
@@ -129,10 +130,10 @@ for (let from = 0; from < SCANS; from += CHUNK) {
     .run();
   await db
     .prepare(
-      `INSERT INTO scan_tail (scan_id, batch, code_id, workspace_id, is_bot, ip_hash, day, quarter, country, city, device_type, os, browser, referer_host, language)
+      `INSERT INTO scan_tail (scan_id, batch, code_id, workspace_id, is_bot, ip_hash, day, quarter, country, city, device_type, os, browser, referer_host, language, destination)
        SELECT id, 0, code_id, workspace_id, is_bot, ip_hash, substr(scanned_at, 1, 10), CAST(strftime('%s', scanned_at) AS INTEGER) / 900,
               country, city, device_type, os, browser,
-              CASE referer ${REFERER_HOSTS.map(([url, host]) => `WHEN '${url}' THEN '${host}'`).join(" ")} END, language
+              CASE referer ${REFERER_HOSTS.map(([url, host]) => `WHEN '${url}' THEN '${host}'`).join(" ")} END, language, redirected_to
        FROM scans WHERE id >= printf('scn_%026d', ?1) AND id < printf('scn_%026d', ?1 + ?2)`,
     )
     .bind(from, count)
