@@ -3,8 +3,10 @@
 export const API_LIMITS = {
   /** The most rows a page of any list holds, and how many without `limit`. */
   page_size: { max: 100, default: 20 },
-  /** The longest analytics window, in days, and the default. */
-  stats_days: { max: 365, default: 30 },
+  /** The longest analytics window by `days`, the default, and the longest from/to range (both included). */
+  stats_days: { max: 365, default: 30, range_max: 366 },
+  /** How often one analytics filter may be repeated, and its longest value. */
+  stats_filter: { values_max: 20, value_max: 500 },
   /** A code's name, in characters. */
   code_name: { max: 200 },
   /** The most tags a code carries (once normalised), and the longest tag, in characters. */
@@ -23,3 +25,11 @@ export const API_LIMITS = {
 export const CODE_SORTS = ["-created_at", "created_at", "name", "-total_scans", "total_scans"] as const;
 export type CodeSort = (typeof CODE_SORTS)[number];
 export const DEFAULT_CODE_SORT = "-created_at" satisfies CodeSort;
+
+/** The dimensions an aggregation can be filtered on (each repeatable: any of its values; several: all must hold). */
+export const FILTER_DIMENSIONS = ["country", "region", "city", "device_type", "os", "browser", "language", "referer", "destination"] as const;
+export type FilterDimension = (typeof FILTER_DIMENSIONS)[number];
+
+/** The periods of an aggregation's `series`. */
+export const GRANULARITIES = ["day", "week", "month"] as const;
+export type Granularity = (typeof GRANULARITIES)[number];

@@ -1,6 +1,7 @@
 import * as z from "zod/mini";
 import { AuditEntry, AuditQuery } from "./audit.ts";
-import { CodeScanStats, ExportQuery, ScanStatsQuery, WorkspaceScanStats } from "./analytics.ts";
+import { CodeScanStats, ExportQuery, ScanStatsQuery, TagScanStats, WorkspaceScanStats } from "./analytics.ts";
+import { FILTER_DIMENSIONS } from "./limits.ts";
 import { BulkCreateCodesBody, BulkUpdateCodesBody, BulkUpdated, Code, CodeListQuery, CreateCodeBody, QrQuery, TagSummary, UpdateCodeBody } from "./codes.ts";
 import { CreateDomainBody, Domain } from "./domains.ts";
 import { Resolution, ResolveBody } from "./routing.ts";
@@ -60,6 +61,9 @@ export interface Operation {
   /** Error statuses it may answer with beyond those every operation of its kind may. */
   errors?: readonly number[];
 }
+
+const STATS_DESCRIPTION =
+  "The last `days` local dates in `tz`, today included, or the dates from `from` to `to`, with the top lists, the series at `granularity`, the scans by weekday and hour, and with `compare=previous` the window just before. Filters (repeatable: any of the values; several: all must hold) narrow every figure.";
 
 export const OPERATIONS = {
   createCode: {
@@ -124,8 +128,8 @@ export const OPERATIONS = {
   codeScans: {
     method: "GET", path: "/v1/codes/:id/scans", tag: "Analytics", scope: "analytics:read",
     summary: "A code's scan analytics",
-    description: "The last `days` local dates in `tz`, today included, with the top lists.",
-    query: ScanStatsQuery,
+    description: STATS_DESCRIPTION,
+    query: ScanStatsQuery, repeatable: FILTER_DIMENSIONS,
     success: { status: 200, description: "The aggregation.", body: envelope(CodeScanStats) },
   },
   exportScans: {
@@ -151,9 +155,16 @@ export const OPERATIONS = {
   },
   workspaceScans: {
     method: "GET", path: "/v1/workspaces/:id/scans", tag: "Analytics", scope: "analytics:read",
-    summary: "The workspace's scan analytics", description: "Every code's scans together, with the most scanned codes.",
-    query: ScanStatsQuery,
+    summary: "The workspace's scan analytics", description: `Every code's scans together, with the most scanned codes. ${STATS_DESCRIPTION}`,
+    query: ScanStatsQuery, repeatable: FILTER_DIMENSIONS,
     success: { status: 200, description: "The aggregation.", body: envelope(WorkspaceScanStats) },
+  },
+  tagScans: {
+    method: "GET", path: "/v1/tags/:tag/scans", tag: "Analytics", scope: "analytics:read",
+    summary: "A campaign's scan analytics",
+    description: `Every code now carrying the tag, together, with the most scanned of them; a tag no code carries is a 404. Unique counts are summed over the codes. ${STATS_DESCRIPTION}`,
+    query: ScanStatsQuery, repeatable: FILTER_DIMENSIONS,
+    success: { status: 200, description: "The aggregation.", body: envelope(TagScanStats) },
   },
   createDomain: {
     method: "POST", path: "/v1/domains", tag: "Domains", scope: "codes:write",
