@@ -1,4 +1,5 @@
 import { scopeScans } from "./scope-scans.ts";
+import { scopeParam, summaryScope, type StatsScope } from "./stats-scope.ts";
 import { tailDimValues } from "./tail.ts";
 
 // Reads for the aggregation API: none writes. All of them read summaries (see summaries.ts) and
@@ -47,45 +48,106 @@ export interface EdgeScanRow {
   is_bot: number;
 }
 
-/** Day rows of a scope from `fromDay` (UTC) on. */
-export function dayRows(db: D1Database, scope: string, fromDay: string): D1PreparedStatement {
-  return db
-    .prepare("SELECT day, scans, bot_scans, uniques FROM scan_days WHERE scope = ?1 AND day >= ?2 ORDER BY day")
-    .bind(scope, fromDay);
+export interface HourCellRow {
+  /** Local hour of the week: (ISO weekday - 1) * 24 + hour. */
+  how: number;
+  scans: number;
+  bot_scans: number;
+}
+
+/** Day rows of a scope in [fromDay, toDay] (UTC days), summed over a set's codes. */
+export function dayRows(db: D1Database, scope: StatsScope | string, fromDay: string, toDay = "9999-12-31"): D1PreparedStatement {
+  const s = asScope(scope);
+  const sql =
+    s.kind === "codes"
+      ? `SELECT day, sum(scans) AS scans, sum(bot_scans) AS bot_scans, sum(uniques) AS uniques FROM scan_days
+         WHERE ${summaryScope(s)} AND day >= ?2 AND day <= ?3 GROUP BY day ORDER BY day`
+      : "SELECT day, scans, bot_scans, uniques FROM scan_days WHERE scope = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day";
+  return db.prepare(sql).bind(scopeParam(s), fromDay, toDay);
 }
 
 /** Quarter rows of [fromQ, toQ), grouped by local day (at a constant offset) and UTC day. */
-export function quarterGroups(db: D1Database, scope: string, fromQ: number, toQ: number, offsetSeconds: number): D1PreparedStatement {
+export function quarterGroups(db: D1Database, scope: StatsScope, fromQ: number, toQ: number, offsetSeconds: number): D1PreparedStatement {
   return db
     .prepare(
       `SELECT date(quarter * 900 + ?4, 'unixepoch') AS local_day, date(quarter * 900, 'unixepoch') AS utc_day,
               sum(scans) AS scans, sum(bot_scans) AS bot_scans, sum(first_visits) AS firsts, sum(last_visits) AS lasts
-       FROM scan_quarters WHERE scope = ?1 AND quarter >= ?2 AND quarter < ?3
+       FROM scan_quarters WHERE ${summaryScope(scope)} AND quarter >= ?2 AND quarter < ?3
        GROUP BY local_day, utc_day`,
     )
-    .bind(scope, fromQ, toQ, offsetSeconds);
+    .bind(scopeParam(scope), fromQ, toQ, offsetSeconds);
 }
 
 /**
- * The top values of one dimension from `fromDay` on (UTC); ties by name, ignoring case. The days
- * up to the next month's start are read from day rows, the rest from month rows, and the scans
- * not yet folded from the tail, so the LIMIT ranks the merged counts.
+ * Quarter rows of [fromQ, toQ) by local hour of the week at a constant offset: every zone's
+ * hours begin on a quarter hour, so the quarters count each hour exactly. (Day 0 of the epoch
+ * was a Thursday. D1 binds a number as a real: the offset is cast, for integer division.)
  */
-export function topValues(db: D1Database, scope: string, dim: string, fromDay: string, limit: number, includeBots: boolean): D1PreparedStatement {
-  const wholeMonths = fromDay.endsWith("-01") ? fromDay.slice(0, 7) : nextMonth(fromDay);
+export function hourCells(db: D1Database, scope: StatsScope, fromQ: number, toQ: number, offsetSeconds: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT ((l / 86400 + 3) % 7) * 24 + l % 86400 / 3600 AS how, sum(scans) AS scans, sum(bot_scans) AS bot_scans
+       FROM (SELECT quarter * 900 + CAST(?4 AS INTEGER) AS l, scans, bot_scans FROM scan_quarters
+             WHERE ${summaryScope(scope)} AND quarter >= ?2 AND quarter < ?3)
+       GROUP BY how`,
+    )
+    .bind(scopeParam(scope), fromQ, toQ, offsetSeconds);
+}
+
+/**
+ * The condition selecting a scope's summary rows of dimension `dim` (every dimension when null):
+ * a set of codes ranks its codes by the workspace's rows of the code dimension (bound as
+ * `workspaceParam`), restricted to the set. Each branch is a range of the primary key.
+ */
+function dimScope(s: StatsScope, dim: string | null, workspaceParam: string): string {
+  if (s.kind !== "codes") return "scope = ?1";
+  const codes = `scope = ${workspaceParam} AND dim = 'code' AND value IN (SELECT value FROM json_each(?1))`;
+  if (dim === "code") return codes;
+  if (dim !== null) return summaryScope(s);
+  return `((${summaryScope(s)} AND dim != 'code') OR (${codes}))`;
+}
+const workspaceOf = (s: StatsScope) => (s.kind === "codes" ? s.workspaceId : null);
+
+/**
+ * The months of [fromDay, toDay] (UTC days) that month rows can answer whole: those the range
+ * covers entirely, the one holding `today` counting as whole up to today. null when none.
+ */
+export function wholeMonths(fromDay: string, toDay: string, today: string): { first: string; last: string } | null {
+  const first = fromDay.endsWith("-01") ? fromDay.slice(0, 7) : nextMonth(fromDay);
+  const last = toDay >= today || nextDay(toDay).endsWith("-01") ? toDay.slice(0, 7) : previousMonth(toDay);
+  return first <= last ? { first, last } : null;
+}
+
+/**
+ * The top values of one dimension over [fromDay, toDay] (UTC days); ties by name, ignoring case.
+ * The months the range covers whole are read from month rows, the days around them from day
+ * rows, and the scans not yet folded from the tail, so the LIMIT ranks the merged counts.
+ */
+export function topValues(
+  db: D1Database,
+  scope: StatsScope,
+  dim: string,
+  range: { fromDay: string; toDay: string; today: string },
+  limit: number,
+  includeBots: boolean,
+): D1PreparedStatement {
+  const months = wholeMonths(range.fromDay, range.toDay, range.today) ?? { first: "9999-12", last: "0000-01" };
   return db
     .prepare(
       `SELECT value, sum(c) AS count FROM (
          SELECT value, scans + ?5 * bot_scans AS c FROM scan_dims
-         WHERE scope = ?1 AND dim = ?2 AND day >= ?3 AND day < ?6 || '-01'
+         WHERE ${dimScope(scope, dim, "?7")} AND dim = ?2 AND day >= ?3 AND day <= ?6 AND NOT (substr(day, 1, 7) BETWEEN ?8 AND ?9)
          UNION ALL
-         SELECT value, scans + ?5 * bot_scans FROM scan_dim_months WHERE scope = ?1 AND dim = ?2 AND month >= ?6
+         SELECT value, scans + ?5 * bot_scans FROM scan_dim_months WHERE ${dimScope(scope, dim, "?7")} AND dim = ?2 AND month BETWEEN ?8 AND ?9
          UNION ALL
-         SELECT value, scans + ?5 * bot_scans FROM (${tailDimValues(scope, { dim: "?2", from: "?3" })}))
+         SELECT value, scans + ?5 * bot_scans FROM (${tailDimValues(scope, { dim: "?2", from: "?3", to: "?6" })}))
        GROUP BY value HAVING count > 0 ORDER BY count DESC, value COLLATE NOCASE ASC LIMIT ?4`,
     )
-    .bind(scope, dim, fromDay, limit, includeBots ? 1 : 0, wholeMonths);
+    .bind(scopeParam(scope), dim, range.fromDay, limit, includeBots ? 1 : 0, range.toDay, workspaceOf(scope), months.first, months.last);
 }
+
+const shiftDay = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
+const nextDay = (day: string) => shiftDay(day, 1);
 
 /** "2026-05" for any day of April 2026. */
 function nextMonth(day: string): string {
@@ -93,29 +155,45 @@ function nextMonth(day: string): string {
   return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;
 }
 
+/** "2026-03" for any day of April 2026. */
+function previousMonth(day: string): string {
+  const [y, m] = day.split("-").map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, "0")}`;
+}
+
 /** Every value of every dimension over [fromDay, toDay] (UTC days, both included), folded or not. */
-export function dimTotals(db: D1Database, scope: string, fromDay: string, toDay: string): D1PreparedStatement {
+export function dimTotals(db: D1Database, scope: StatsScope, fromDay: string, toDay: string): D1PreparedStatement {
   return db
     .prepare(
       `SELECT dim, value, sum(scans) AS scans, sum(bot_scans) AS bot_scans FROM (
-         SELECT dim, value, scans, bot_scans FROM scan_dims WHERE scope = ?1 AND day >= ?2 AND day <= ?3
+         SELECT dim, value, scans, bot_scans FROM scan_dims WHERE ${dimScope(scope, null, "?4")} AND day >= ?2 AND day <= ?3
          UNION ALL
          ${tailDimValues(scope, { from: "?2", to: "?3" })})
        GROUP BY dim, value`,
     )
-    .bind(scope, fromDay, toDay);
+    .bind(...[scopeParam(scope), fromDay, toDay, ...(scope.kind === "codes" ? [scope.workspaceId] : [])]);
 }
 
-/** Raw scans of a code or workspace in [from, to). */
-export function edgeScans(db: D1Database, scope: string, from: string, to: string): D1PreparedStatement {
-  const { from: source, where } = scopeScans("?1", scope.startsWith("ws_"));
+/** The FROM clause and condition selecting the raw scans of a scope as `s` (see scope-scans.ts). */
+export function statsScopeScans(scope: StatsScope): { from: string; where: string } {
+  if (scope.kind === "codes") return { from: "json_each(?1) AS k CROSS JOIN scans s ON s.code_id = k.value", where: "true" };
+  return scopeScans("?1", scope.kind === "workspace");
+}
+
+/** Raw scans of a scope in [from, to). */
+export function edgeScans(db: D1Database, scope: StatsScope, from: string, to: string): D1PreparedStatement {
+  const { from: source, where } = statsScopeScans(scope);
   return db
     .prepare(
       `SELECT s.code_id, s.country, s.device_type, s.os, s.browser, s.referer, s.language, s.city, s.redirected_to AS destination, s.is_bot FROM ${source}
        WHERE ${where} AND s.scanned_at >= ?2 AND s.scanned_at < ?3`,
     )
-    .bind(scope, from, to);
+    .bind(scopeParam(scope), from, to);
 }
+
+/** A scope given by its id alone: a workspace's ("ws_...") or a code's. */
+const asScope = (scope: StatsScope | string): StatsScope =>
+  typeof scope === "string" ? { kind: scope.startsWith("ws_") ? "workspace" : "code", id: scope } : scope;
 
 /** Lifetime scans of every code of a workspace. */
 export function workspaceTotals(db: D1Database, workspaceId: string): D1PreparedStatement {
@@ -130,4 +208,14 @@ export async function shortCodesOf(db: D1Database, workspaceId: string, ids: rea
     .bind(workspaceId, JSON.stringify(ids))
     .all<{ id: string; short_code: string }>();
   return new Map(results.map((r) => [r.id, r.short_code]));
+}
+
+/** The codes of a workspace carrying `tag` now, with their lifetime counts. */
+export function codesTagged(db: D1Database, workspaceId: string, tag: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT c.id, c.total_scans, c.bot_scans FROM code_tags t CROSS JOIN codes c ON c.id = t.code_id
+       WHERE t.workspace_id = ?1 AND t.tag = ?2 AND c.workspace_id = ?1 ORDER BY c.id`,
+    )
+    .bind(workspaceId, tag);
 }

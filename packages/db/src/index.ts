@@ -23,3 +23,5 @@ export * from "./idempotency.ts";
 export * from "./domains.ts";
 export * from "./code-events.ts";
 export * from "./bulk-codes.ts";
+export * from "./stats-scope.ts";
+export * from "./filtered-scans.ts";

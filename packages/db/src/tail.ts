@@ -1,6 +1,7 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
 import { ipHashHex } from "./scope-scans.ts";
 import { dimColumn } from "./summaries.ts";
+import { ranksCodes, scopeParam, tailScope, type StatsScope } from "./stats-scope.ts";
 
 // Reads never fold. The scans of a scope still waiting in scan_tail (fewer than FOLD_AT: the
 // consumer folds once that many wait, and the daily cron folds the rest) are read beside the summaries,
@@ -8,11 +9,11 @@ import { dimColumn } from "./summaries.ts";
 // the raw rows whether or not the fold has run. Top lists take the tail in their own query (see
 // tailDimValues), where their LIMIT applies to the merged counts.
 
-const scopeColumn = (scope: string) => (scope.startsWith("ws_") ? "workspace_id" : "code_id");
-
 export interface TailRow {
   is_bot: number;
   ip_hash: string | null;
+  /** Whose visitor the scan's is: its code's for a set of codes, "" for one code or a workspace. */
+  who?: string;
   day: string;
   quarter: number;
   /** The visitor's first and last quarter of the day in the summaries, or null for a new visitor. */
@@ -20,15 +21,20 @@ export interface TailRow {
   l: number | null;
 }
 
-/** The scope's waiting scans, each with what scan_visitors knows of its visitor on its day. */
-export function tailRows(db: D1Database, scope: string): D1PreparedStatement {
+/**
+ * The scope's waiting scans, each with what scan_visitors knows of its visitor on its day. A set
+ * of codes counts each code's visitors (its unique figures are its codes', summed).
+ */
+export function tailRows(db: D1Database, scope: StatsScope): D1PreparedStatement {
+  const visitorScope = scope.kind === "codes" ? "t.code_id" : "?1";
   return db
     .prepare(
-      `SELECT t.is_bot, ${ipHashHex("t.ip_hash")} AS ip_hash, t.day, t.quarter, sv.first_quarter AS f, sv.last_quarter AS l FROM scan_tail t
-       LEFT JOIN scan_visitors sv ON t.is_bot = 0 AND sv.scope = ?1 AND sv.day = t.day AND sv.ip_hash = t.ip_hash
-       WHERE t.${scopeColumn(scope)} = ?1`,
+      `SELECT t.is_bot, ${ipHashHex("t.ip_hash")} AS ip_hash, ${scope.kind === "codes" ? "t.code_id" : "''"} AS who, t.day, t.quarter,
+              sv.first_quarter AS f, sv.last_quarter AS l FROM scan_tail t
+       LEFT JOIN scan_visitors sv ON t.is_bot = 0 AND sv.scope = ${visitorScope} AND sv.day = t.day AND sv.ip_hash = t.ip_hash
+       WHERE ${tailScope(scope, "t")}`,
     )
-    .bind(scope);
+    .bind(scopeParam(scope));
 }
 
 export interface TailCounts {
@@ -59,7 +65,7 @@ export function tailCounts(rows: readonly TailRow[]): TailCounts {
     day(r.day).scans++;
     quarter(r.quarter).scans++;
     if (r.ip_hash === null) continue;
-    const key = `${r.day} ${r.ip_hash}`;
+    const key = `${r.who ?? ""} ${r.day} ${r.ip_hash}`;
     const v = visitors.get(key);
     if (v) {
       v.mn = Math.min(v.mn, r.quarter);
@@ -91,16 +97,16 @@ export function tailCounts(rows: readonly TailRow[]): TailCounts {
  * The waiting scans' dimension values on UTC days from `from` on (and up to `to`, both SQL
  * expressions), for a UNION with summary rows: of one dimension (the SQL expression `dim`), or of
  * every dimension when `dim` is omitted. The same column per dimension as the fold counts
- * (referers by host; at a workspace's scope, codes by id). Columns: dim, value, scans, bot_scans;
+ * (referers by host; where codes are ranked, codes by id). Columns: dim, value, scans, bot_scans;
  * the scope is ?1.
  */
-export function tailDimValues(scope: string, range: { dim?: string; from: string; to?: string }): string {
-  const dims = scope.startsWith("ws_") ? [...DIMENSION_NAMES, "code"] : DIMENSION_NAMES;
+export function tailDimValues(scope: StatsScope, range: { dim?: string; from: string; to?: string }): string {
+  const dims = ranksCodes(scope) ? [...DIMENSION_NAMES, "code"] : DIMENSION_NAMES;
   const dim = range.dim ?? "d.dim";
   const value = `CASE ${dim} ${dims.map((name) => `WHEN '${name}' THEN ${name === "code" ? "code_id" : dimColumn(name)}`).join(" ")} END`;
   const every = range.dim === undefined ? `, (SELECT value AS dim FROM json_each('${JSON.stringify(dims)}')) AS d` : "";
   return `SELECT dim, value, is_bot = 0 AS scans, is_bot AS bot_scans FROM (
       SELECT ${dim} AS dim, ${value} AS value, is_bot FROM scan_tail${every}
-      WHERE ${scopeColumn(scope)} = ?1 AND day >= ${range.from}${range.to ? ` AND day <= ${range.to}` : ""})
+      WHERE ${tailScope(scope)} AND day >= ${range.from}${range.to ? ` AND day <= ${range.to}` : ""})
     WHERE value IS NOT NULL`;
 }

@@ -16,6 +16,7 @@ import { createKeyRoute, currentKeyRoute, listKeysRoute, revokeKeyRoute } from "
 import { openApiRoute } from "./routes/openapi.ts";
 import { codeQrRoute } from "./routes/qr.ts";
 import { codeScansRoute } from "./routes/scans.ts";
+import { tagScansRoute } from "./routes/tag-scans.ts";
 import { bulkCreateCodesRoute, bulkUpdateCodesRoute } from "./routes/bulk-codes.ts";
 import { createDomainRoute, deleteDomainRoute, getDomainRoute, listDomainsRoute, verifyDomainRoute } from "./routes/domains.ts";
 import { resolveCodeRoute } from "./routes/resolve.ts";
@@ -42,6 +43,7 @@ export const HANDLERS: Record<OperationId, Handler> = {
   bulkUpdateCodes: bulkUpdateCodesRoute,
   listCodes: listCodesRoute,
   listTags: listTagsRoute,
+  tagScans: tagScansRoute,
   getCode: getCodeRoute,
   updateCode: updateCodeRoute,
   deleteCode: deleteCodeRoute,

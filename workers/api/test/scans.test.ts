@@ -42,17 +42,23 @@ describeAtClocks("GET /v1/codes/:id/scans", ({ now }) => {
     const res = await call(`/v1/codes/${code.id}/scans`, { key });
     expect(res.status).toBe(200);
     const data = res.json.data;
-    // The documented fields, then what the richer aggregation adds.
+    // The documented fields, with the window, its periods and hours beside them.
     expect(Object.keys(data)).toEqual([
       "code_id",
       "short_code",
       "total_scans",
       "period_days",
+      "from",
+      "to",
       "tz",
+      "granularity",
+      "filters",
       "period_scans",
       "period_unique_scans",
       "bot_scans",
       "scans_by_day",
+      "series",
+      "scans_by_hour",
       "top_countries",
       "top_devices",
       "top_os",

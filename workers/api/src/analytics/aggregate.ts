@@ -1,9 +1,11 @@
-import { addDays, utcDate } from "@qr3/core";
+import { addDays, DAY_MS, startOfUtcDay, utcDate } from "@qr3/core";
 import {
   dayRows,
   dimTotals,
   edgeScans,
+  hourCells,
   quarterGroups,
+  ranksCodes,
   refererHost,
   tailCounts,
   tailRows,
@@ -12,13 +14,18 @@ import {
   type DayRow,
   type DimTotalRow,
   type EdgeScanRow,
+  type HourCellRow,
   type QuarterGroupRow,
+  type StatsScope,
   type TailCounts,
   type TailRow,
 } from "@qr3/db";
 import { DIMENSIONS, DIMENSION_NAMES, QUARTER_MS, TOP_CODES_LIMIT } from "@qr3/schema";
-import { constantOffsetSegments, localMidnight, nextDate } from "./timezone.ts";
-import { endQuarter, firstQuarter, isUtcWindow, startDay, type Window } from "./window.ts";
+import { constantOffsetSegments, localMidnight, nextDate, type Segment } from "./timezone.ts";
+import { countedEnd, endQuarter, firstQuarter, isUtcWindow, type Window } from "./window.ts";
+
+// Unfiltered aggregations, from summaries (packages/db/src/summaries.ts) and the scans still
+// waiting to be folded: exact, whatever the window and time zone. Filtered ones: filtered.ts.
 
 export interface DayEntry {
   date: string;
@@ -26,24 +33,44 @@ export interface DayEntry {
   unique: number;
 }
 
+export interface HourEntry {
+  weekday: number;
+  hour: number;
+  count: number;
+}
+
 export interface Aggregation {
   period_scans: number;
   period_unique_scans: number;
   bot_scans: number;
   scans_by_day: DayEntry[];
-  /** Top lists by dimension name (plus "code" for a workspace). */
+  /** Scans by local weekday and hour over the window, for a heat map. */
+  scans_by_hour: HourEntry[];
+  /** Top lists by dimension name (plus "code" where codes are ranked). */
   top: Record<string, CountEntry[]>;
 }
 
-interface Options {
-  scope: string;
+export interface Options {
+  scope: StatsScope;
   includeBots: boolean;
+  /** Only the days (and their totals): what the previous period of a comparison needs. */
+  daysOnly?: boolean;
 }
 
-const dimsOf = (scope: string) => (scope.startsWith("ws_") ? [...DIMENSION_NAMES, "code"] : DIMENSION_NAMES);
-const limitOf = (dim: string) => (dim === "code" ? TOP_CODES_LIMIT : DIMENSIONS[dim as keyof typeof DIMENSIONS].limit);
+export type DayCounts = Map<string, { count: number; unique: number; bots: number }>;
 
-function finish(days: Map<string, { count: number; unique: number; bots: number }>, top: Record<string, CountEntry[]>, o: Options): Aggregation {
+export const dimsOf = (scope: StatsScope) => (ranksCodes(scope) ? [...DIMENSION_NAMES, "code"] : DIMENSION_NAMES);
+export const limitOf = (dim: string) => (dim === "code" ? TOP_CODES_LIMIT : DIMENSIONS[dim as keyof typeof DIMENSIONS].limit);
+
+/** Local hours of the week ((ISO weekday - 1) * 24 + hour) and their counts, as the answer lists them. */
+export function hourEntries(cells: Map<number, number>): HourEntry[] {
+  return [...cells.entries()]
+    .filter(([, count]) => count > 0)
+    .sort(([a], [b]) => a - b)
+    .map(([how, count]) => ({ weekday: Math.floor(how / 24) + 1, hour: how % 24, count }));
+}
+
+export function finish(days: DayCounts, top: Record<string, CountEntry[]>, hours: HourEntry[], includeBots: boolean): Aggregation {
   const scans_by_day = [...days.entries()]
     .filter(([, d]) => d.count > 0)
     .sort(([a], [b]) => (a < b ? -1 : 1))
@@ -53,31 +80,60 @@ function finish(days: Map<string, { count: number; unique: number; bots: number 
   return {
     period_scans: scans_by_day.reduce((s, d) => s + d.count, 0),
     period_unique_scans: scans_by_day.reduce((s, d) => s + d.unique, 0),
-    bot_scans: o.includeBots ? 0 : bots,
+    bot_scans: includeBots ? 0 : bots,
     scans_by_day,
+    scans_by_hour: hours,
     top,
   };
+}
+
+export function topOf(counts: Map<string, number>, limit: number): CountEntry[] {
+  return [...counts.entries()]
+    .filter(([, count]) => count > 0)
+    .sort(([a, x], [b, y]) => y - x || a.toLowerCase().localeCompare(b.toLowerCase()) || (a < b ? -1 : 1))
+    .slice(0, limit)
+    .map(([value, count]) => ({ value, count }));
 }
 
 /**
  * Runs the reads in one D1 batch (one snapshot) beside the scope's scans still waiting to be
  * folded, counted as the fold would count them: nothing is written, and the figures are exact.
  */
-async function readWithTail<T>(db: D1Database, scope: string, reads: D1PreparedStatement[]): Promise<{ tail: TailCounts; results: D1Result<T>[] }> {
+async function readWithTail<T>(db: D1Database, scope: StatsScope, reads: D1PreparedStatement[]): Promise<{ tail: TailCounts; results: D1Result<T>[] }> {
   const [tail, ...results] = await db.batch<T | TailRow>([tailRows(db, scope), ...reads]);
   return { tail: tailCounts(tail!.results as TailRow[]), results: results as D1Result<T>[] };
 }
 
-/** Whole UTC days: a row per day and the top lists straight from the day summaries. */
+/** The window's scans by local hour of the week: quarter rows per stretch of constant offset (`cells`), with the tail's quarters. */
+function hourGrid(segments: readonly Segment[], cells: ReadonlyArray<D1Result<unknown>>, tail: TailCounts, includeBots: boolean): HourEntry[] {
+  const grid = new Map<number, number>();
+  const add = (how: number, scans: number, bots: number) => grid.set(how, (grid.get(how) ?? 0) + scans + (includeBots ? bots : 0));
+  segments.forEach((s, i) => {
+    for (const r of cells[i]!.results as HourCellRow[]) add(r.how, r.scans, r.bot_scans);
+    for (const [quarter, q] of tail.quarters) {
+      if (quarter < s.from || quarter >= s.to) continue;
+      const local = quarter * QUARTER_MS + s.offsetSeconds * 1000;
+      const day = Math.floor(local / DAY_MS);
+      add(((day + 3) % 7) * 24 + Math.floor((local - day * DAY_MS) / 3_600_000), q.scans, q.bot_scans);
+    }
+  });
+  return hourEntries(grid);
+}
+
+/** Whole UTC days: a row per day and the top lists straight from the day and month summaries. */
 async function utcAggregation(db: D1Database, w: Window, o: Options): Promise<Aggregation> {
   const fromDay = utcDate(w.start);
-  const dims = dimsOf(o.scope);
-  const { tail, results } = await readWithTail<DayRow | CountEntry>(db, o.scope, [
-    dayRows(db, o.scope, fromDay),
-    ...dims.map((dim) => topValues(db, o.scope, dim, fromDay, limitOf(dim), o.includeBots)),
+  const toDay = w.lastDate;
+  const dims = o.daysOnly ? [] : dimsOf(o.scope);
+  const hours: Segment[] = o.daysOnly ? [] : [{ from: firstQuarter(w), to: endQuarter(w), offsetSeconds: 0 }];
+  const range = { fromDay, toDay, today: utcDate(w.now) };
+  const { tail, results } = await readWithTail<DayRow | CountEntry | HourCellRow>(db, o.scope, [
+    dayRows(db, o.scope, fromDay, toDay),
+    ...hours.map((s) => hourCells(db, o.scope, s.from, s.to, 0)),
+    ...dims.map((dim) => topValues(db, o.scope, dim, range, limitOf(dim), o.includeBots)),
   ]);
-  const [dayResult, ...tops] = results;
-  const days = new Map<string, { count: number; unique: number; bots: number }>();
+  const [dayResult, ...rest] = results;
+  const days: DayCounts = new Map();
   const addDay = (day: string, r: { scans: number; bot_scans: number; uniques: number }) => {
     const d = days.get(day) ?? { count: 0, unique: 0, bots: 0 };
     d.count += r.scans + (o.includeBots ? r.bot_scans : 0);
@@ -86,9 +142,10 @@ async function utcAggregation(db: D1Database, w: Window, o: Options): Promise<Ag
     days.set(day, d);
   };
   for (const r of dayResult!.results as DayRow[]) addDay(r.day, r);
-  for (const [day, r] of tail.days) if (day >= fromDay) addDay(day, r);
+  for (const [day, r] of tail.days) if (day >= fromDay && day <= toDay) addDay(day, r);
+  const tops = rest.slice(hours.length);
   const top = Object.fromEntries(dims.map((dim, i) => [dim, tops[i]!.results as CountEntry[]]));
-  return finish(days, top, o);
+  return finish(days, top, hourGrid(hours, rest.slice(0, hours.length), tail, o.includeBots), o.includeBots);
 }
 
 /** The tail's quarters in [from, to) as rows of quarterGroups at `offsetSeconds`, to sum with them. */
@@ -109,40 +166,68 @@ function tailQuarterGroups(tail: TailCounts, from: number, to: number, offsetSec
   return rows;
 }
 
-function topOf(counts: Map<string, number>, limit: number): CountEntry[] {
-  return [...counts.entries()]
-    .filter(([, count]) => count > 0)
-    .sort(([a, x], [b, y]) => y - x || a.toLowerCase().localeCompare(b.toLowerCase()) || (a < b ? -1 : 1))
-    .slice(0, limit)
-    .map(([value, count]) => ({ value, count }));
+/** Raw scans to add (sign 1) to or take (-1) from the whole UTC days' dimension totals. */
+interface Edge {
+  from: number;
+  to: number;
+  sign: 1 | -1;
+}
+
+/**
+ * How the dimension totals of [start, end) are read: whole UTC days from summaries, corrected at
+ * each end that falls inside a UTC day by its raw scans, from the shorter side (at most half a
+ * day each): the part inside the window added, or the day taken whole and the part outside it
+ * taken away. null days: no UTC day is read whole.
+ */
+export function dimensionPlan(start: number, end: number): { days: [string, string] | null; edges: Edge[] } {
+  const startDay = startOfUtcDay(start);
+  const endDay = startOfUtcDay(end);
+  if (startDay === endDay) return { days: null, edges: start < end ? [{ from: start, to: end, sign: 1 }] : [] };
+  const edges: Edge[] = [];
+  let first = startDay;
+  if (start !== startDay) {
+    const next = addDays(startDay, 1);
+    if (next - start <= start - startDay) {
+      edges.push({ from: start, to: next, sign: 1 });
+      first = next;
+    } else edges.push({ from: startDay, to: start, sign: -1 });
+  }
+  let last = addDays(endDay, -1); // the last UTC day read whole
+  if (end !== endDay) {
+    if (end - endDay <= addDays(endDay, 1) - end && endDay > start) edges.push({ from: endDay, to: end, sign: 1 });
+    else {
+      edges.push({ from: end, to: addDays(endDay, 1), sign: -1 });
+      last = endDay;
+    }
+  }
+  return { days: first <= last ? [utcDate(first), utcDate(last)] : null, edges };
 }
 
 /**
  * Any time zone: local days summed from quarter-hour rows, one query per stretch of constant
  * offset. Unique visitors of a local day: in the part of it that ends a UTC day, those whose last
  * scan of that UTC day falls in it; in the part that begins one, those whose first scan does.
- * Top lists: day summaries, with the UTC day holding the window's start corrected from its raw
- * scans (the shorter side of the start, at most half a day).
+ * Top lists: day summaries, with the UTC days holding the window's start and end corrected from
+ * their raw scans (see dimensionPlan).
  */
 async function zonedAggregation(db: D1Database, w: Window, o: Options): Promise<Aggregation> {
   const segments = constantOffsetSegments(w.tz, firstQuarter(w), endQuarter(w));
-  const edge = startDay(w);
-  const dayEnd = addDays(edge.dayStart, 1);
-  const addEdge = !edge.partial || dayEnd - w.start <= w.start - edge.dayStart;
-  const dimsFrom = edge.partial && addEdge ? utcDate(dayEnd) : edge.day;
-  const edgeRange = addEdge ? [w.start, dayEnd] : [edge.dayStart, w.start];
+  const plan = o.daysOnly ? { days: null, edges: [] } : dimensionPlan(w.start, countedEnd(w));
+  const dimReads = plan.days ? [dimTotals(db, o.scope, plan.days[0], plan.days[1])] : [];
+  const hourReads = o.daysOnly ? [] : segments.map((s) => hourCells(db, o.scope, s.from, s.to, s.offsetSeconds));
   const statements = [
     ...segments.map((s) => quarterGroups(db, o.scope, s.from, s.to, s.offsetSeconds)),
-    dimTotals(db, o.scope, dimsFrom, utcDate(w.now)),
-    ...(edge.partial ? [edgeScans(db, o.scope, new Date(edgeRange[0]!).toISOString(), new Date(edgeRange[1]!).toISOString())] : []),
+    ...hourReads,
+    ...dimReads,
+    ...plan.edges.map((e) => edgeScans(db, o.scope, new Date(e.from).toISOString(), new Date(e.to).toISOString())),
   ];
-  const { tail, results } = await readWithTail<QuarterGroupRow | DimTotalRow | EdgeScanRow>(db, o.scope, statements);
+  const { tail, results } = await readWithTail<QuarterGroupRow | DimTotalRow | EdgeScanRow | HourCellRow>(db, o.scope, statements);
   const quarterRows = segments.flatMap((s, i) => [
     ...(results[i]!.results as QuarterGroupRow[]),
     ...tailQuarterGroups(tail, s.from, s.to, s.offsetSeconds),
   ]);
 
-  const days = new Map<string, { count: number; unique: number; bots: number }>();
+  const days: DayCounts = new Map();
   const nowUtcDay = utcDate(w.now);
   const dayEnds = new Map<string, number>();
   for (const r of quarterRows) {
@@ -155,28 +240,30 @@ async function zonedAggregation(db: D1Database, w: Window, o: Options): Promise<
     d.bots += r.bot_scans;
     days.set(r.local_day, d);
   }
+  if (o.daysOnly) return finish(days, {}, [], o.includeBots);
 
   const dims = dimsOf(o.scope);
   const counts = new Map(dims.map((dim) => [dim, new Map<string, number>()]));
-  for (const r of results[segments.length]!.results as DimTotalRow[]) {
-    counts.get(r.dim)?.set(r.value, r.scans + (o.includeBots ? r.bot_scans : 0));
+  let at = segments.length * 2;
+  if (plan.days) {
+    for (const r of results[at++]!.results as DimTotalRow[]) counts.get(r.dim)?.set(r.value, r.scans + (o.includeBots ? r.bot_scans : 0));
   }
-  if (edge.partial) {
-    const sign = addEdge ? 1 : -1;
-    for (const r of results[segments.length + 1]!.results as EdgeScanRow[]) {
+  for (const edge of plan.edges) {
+    for (const r of results[at++]!.results as EdgeScanRow[]) {
       if (r.is_bot && !o.includeBots) continue;
       for (const dim of dims) {
         const value = dim === "code" ? r.code_id : dim === "referer" ? refererHost(r.referer) : r[dim as keyof EdgeScanRow];
         if (value === null || value === undefined) continue;
         const m = counts.get(dim)!;
-        m.set(String(value), (m.get(String(value)) ?? 0) + sign);
+        m.set(String(value), (m.get(String(value)) ?? 0) + edge.sign);
       }
     }
   }
   const top = Object.fromEntries(dims.map((dim) => [dim, topOf(counts.get(dim)!, limitOf(dim))]));
-  return finish(days, top, o);
+  return finish(days, top, hourGrid(segments, results.slice(segments.length, segments.length * 2), tail, o.includeBots), o.includeBots);
 }
 
 export function aggregate(db: D1Database, w: Window, o: Options): Promise<Aggregation> {
+  if (w.start >= w.end) return Promise.resolve(finish(new Map(), o.daysOnly ? {} : Object.fromEntries(dimsOf(o.scope).map((d) => [d, []])), [], o.includeBots));
   return isUtcWindow(w) ? utcAggregation(db, w, o) : zonedAggregation(db, w, o);
 }

@@ -1,10 +1,8 @@
-import { shortCodeOf } from "../present.ts";
 import { controlDb } from "@qr3/core";
-import { getWorkspace, monthlyScans, shortCodesOf, workspaceTotals } from "@qr3/db";
-import { aggregate } from "../analytics/aggregate.ts";
-import { presentAggregation } from "../analytics/present.ts";
-import { windowOf } from "../analytics/window.ts";
-import { parseScanQuery } from "./scan-query.ts";
+import { getWorkspace, monthlyScans, workspaceTotals } from "@qr3/db";
+import { scanStats } from "../analytics/answer.ts";
+import { parseStatsQuery } from "../analytics/query.ts";
+import { topCodes } from "../analytics/top-codes.ts";
 import { notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { ok } from "../respond.ts";
@@ -36,22 +34,16 @@ export async function getWorkspaceRoute(request: ApiRequest, env: Env): Promise<
 /** GET /v1/workspaces/:id/scans: the code aggregation over every code of the workspace, with top_codes. */
 export async function workspaceScansRoute(request: ApiRequest, env: Env): Promise<Response> {
   assertOwnWorkspace(request);
-  const query = parseScanQuery(request);
+  const query = parseStatsQuery(request);
   const workspaceId = request.auth.workspaceId;
-  const window = windowOf(query.tz, query.days, request.auth.retentionDays, Date.now());
-  const [result, totals] = await Promise.all([
-    aggregate(request.db, window, { scope: workspaceId, includeBots: query.include_bots }),
+  const [{ result, fields }, totals] = await Promise.all([
+    scanStats(request.db, { kind: "workspace", id: workspaceId }, query),
     workspaceTotals(request.db, workspaceId).first<{ total_scans: number; bot_scans: number }>(),
   ]);
-  const topCodes = result.top.code ?? [];
-  const shortCodes = await shortCodesOf(request.db, workspaceId, topCodes.map((c) => c.value));
-  const { period_days, ...rest } = presentAggregation(window, result);
   return ok(request, {
     workspace_id: workspaceId,
-    total_scans: totals!.total_scans + (query.include_bots ? totals!.bot_scans : 0),
-    period_days,
-    ...rest,
-    // A code deleted within the window still counts in the totals, but is no longer listed.
-    top_codes: topCodes.filter((c) => shortCodes.has(c.value)).map((c) => ({ value: c.value, short_code: shortCodeOf({ short_code: shortCodes.get(c.value)! }), count: c.count })),
+    total_scans: totals!.total_scans + (query.includeBots ? totals!.bot_scans : 0),
+    ...fields,
+    top_codes: await topCodes(request.db, workspaceId, result.top.code ?? []),
   });
 }
