@@ -204,7 +204,7 @@ console.log(`${compatibilityReport(mf)}\n`);
 // apart: it is no part of storing and folding a scan, and the purge's own figures follow below.
 const deleting = (sql: string) => {
   const words = sql.trim();
-  return (/^DELETE/.test(words) && !FOLD_SQL.includes(sql)) || /^(INSERT INTO scan_purge_dims|UPDATE scan_dim_months AS m|UPDATE visitor_horizon)/.test(words);
+  return (/^DELETE/.test(words) && !FOLD_SQL.includes(sql)) || /^(INSERT INTO scan_purge_(dims|quarters)|UPDATE scan_(dim|hour)_months AS m|UPDATE visitor_horizon)/.test(words);
 };
 const storing = all.filter((s) => !deleting(s.sql));
 const deletedRows = sum(all.filter((s) => deleting(s.sql)), (s) => s.rows_written);

@@ -94,6 +94,16 @@ export function hourCells(db: D1Database, scope: StatsScope, fromQ: number, toQ:
     .bind(scopeParam(scope), fromQ, toQ, offsetSeconds);
 }
 
+/** Hour-of-the-week rows of the months firstMonth to lastMonth (YYYY-MM, UTC), by UTC hour of the week. */
+export function hourMonthCells(db: D1Database, scope: StatsScope, firstMonth: string, lastMonth: string): D1PreparedStatement {
+  return db
+    .prepare(
+      `SELECT how, sum(scans) AS scans, sum(bot_scans) AS bot_scans FROM scan_hour_months
+       WHERE ${summaryScope(scope)} AND month >= ?2 AND month <= ?3 GROUP BY how`,
+    )
+    .bind(scopeParam(scope), firstMonth, lastMonth);
+}
+
 /**
  * The condition selecting a scope's summary rows of dimension `dim` (every dimension when null):
  * a set of codes ranks its codes by the workspace's rows of the code dimension (bound as

@@ -1,4 +1,5 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
+import { HOUR_MONTH_KEY, HOUR_MONTH_VALUES } from "./summaries.ts";
 import type { Retentions } from "./workspaces.ts";
 
 // Deleting scans, always in bounded chunks: D1 allows 30 s per query, and one delete of a year of a
@@ -56,9 +57,24 @@ const EXPIRED_SUMMARY_SQL = SCOPES.flatMap(({ scope, join }) => [
      SELECT d.scope, d.day FROM ${RETAINED} w ${join} CROSS JOIN scan_days d ON d.scope = ${scope} AND d.day < ${CUTOFF_DAY} LIMIT ?2)`,
   `DELETE FROM scan_visitors WHERE (scope, day, ip_hash) IN (
      SELECT v.scope, v.day, v.ip_hash FROM ${RETAINED} w ${join} CROSS JOIN scan_visitors v ON v.scope = ${scope} AND v.day < ${CUTOFF_DAY} LIMIT ?2)`,
-  `DELETE FROM scan_quarters WHERE (scope, quarter) IN (
-     SELECT q.scope, q.quarter FROM ${RETAINED} w ${join} CROSS JOIN scan_quarters q ON q.scope = ${scope} AND q.quarter < ${CUTOFF_QUARTER} LIMIT ?2)`,
 ]);
+
+// Quarter rows alike: each chunk is taken into a working table, subtracted from its months' hour
+// rows (scan_hour_months, a row left with nothing goes) and deleted, in one transaction.
+const EXPIRED_QUARTERS_CHUNK_SQL = SCOPES.map(
+  ({ scope, join }) => `INSERT INTO scan_purge_quarters (scope, quarter, scans, bot_scans)
+     SELECT q.scope, q.quarter, q.scans, q.bot_scans FROM ${RETAINED} w ${join}
+     CROSS JOIN scan_quarters q ON q.scope = ${scope} AND q.quarter < ${CUTOFF_QUARTER} LIMIT ?2`,
+);
+const DROP_PURGED_QUARTERS_SQL = [
+  `UPDATE scan_hour_months AS m SET scans = m.scans - x.scans, bot_scans = m.bot_scans - x.bot_scans
+   FROM (SELECT scope, ${HOUR_MONTH_KEY}, sum(scans) AS scans, sum(bot_scans) AS bot_scans FROM scan_purge_quarters GROUP BY scope, month, how) AS x
+   WHERE m.scope = x.scope AND m.month = x.month AND m.how = x.how`,
+  `DELETE FROM scan_hour_months WHERE scans <= 0 AND bot_scans <= 0
+     AND (scope, month, how) IN (SELECT scope, ${HOUR_MONTH_VALUES} FROM scan_purge_quarters)`,
+  "DELETE FROM scan_quarters WHERE (scope, quarter) IN (SELECT scope, quarter FROM scan_purge_quarters)",
+  "DELETE FROM scan_purge_quarters",
+];
 
 // A month row is always the sum of its month's day rows (scan_dims), so that a month the purge
 // has cut into counts only the days it kept, whatever the clock of the read that uses the row
@@ -84,14 +100,18 @@ const DROP_PURGED_DIMS_SQL = [
 export function expiredSummaryPurges(db: D1Database, retentions: Retentions, dayStartMs: number, limit: number): PurgeStep[] {
   const workspaces = JSON.stringify(retentions);
   const single = (sql: string): PurgeStep => ({ queries: 1, run: async () => (await db.prepare(sql).bind(dayStartMs, limit, workspaces).run()).meta.changes });
-  const dims = (sql: string): PurgeStep => ({
-    queries: 1 + DROP_PURGED_DIMS_SQL.length,
+  const chunk = (drop: readonly string[]) => (sql: string): PurgeStep => ({
+    queries: 1 + drop.length,
     run: async () => {
-      const [taken] = await db.batch([db.prepare(sql).bind(dayStartMs, limit, workspaces), ...DROP_PURGED_DIMS_SQL.map((s) => db.prepare(s))]);
+      const [taken] = await db.batch([db.prepare(sql).bind(dayStartMs, limit, workspaces), ...drop.map((s) => db.prepare(s))]);
       return taken!.meta.changes;
     },
   });
-  return [...EXPIRED_SUMMARY_SQL.map(single), ...EXPIRED_DIMS_CHUNK_SQL.map(dims)];
+  return [
+    ...EXPIRED_SUMMARY_SQL.map(single),
+    ...EXPIRED_QUARTERS_CHUNK_SQL.map(chunk(DROP_PURGED_QUARTERS_SQL)),
+    ...EXPIRED_DIMS_CHUNK_SQL.map(chunk(DROP_PURGED_DIMS_SQL)),
+  ];
 }
 
 const DELETED_SUMMARY_SQL = [
@@ -100,6 +120,7 @@ const DELETED_SUMMARY_SQL = [
   "DELETE FROM scan_quarters WHERE (scope, quarter) IN (SELECT q.scope, q.quarter FROM deletions x JOIN scan_quarters q ON q.scope = x.id LIMIT ?1)",
   "DELETE FROM scan_dims WHERE (scope, dim, day, value) IN (SELECT d.scope, d.dim, d.day, d.value FROM deletions x JOIN scan_dims d ON d.scope = x.id LIMIT ?1)",
   "DELETE FROM scan_dim_months WHERE (scope, dim, month, value) IN (SELECT d.scope, d.dim, d.month, d.value FROM deletions x JOIN scan_dim_months d ON d.scope = x.id LIMIT ?1)",
+  "DELETE FROM scan_hour_months WHERE (scope, month, how) IN (SELECT h.scope, h.month, h.how FROM deletions x JOIN scan_hour_months h ON h.scope = x.id LIMIT ?1)",
 ];
 
 /** Summary rows of deleted codes and workspaces. */
@@ -137,6 +158,7 @@ export async function clearFinishedDeletions(db: D1Database): Promise<number> {
          AND NOT EXISTS (SELECT 1 FROM scan_quarters WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_dims WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_dim_months WHERE scope = deletions.id)
+         AND NOT EXISTS (SELECT 1 FROM scan_hour_months WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_visitors WHERE scope = deletions.id)
          AND NOT EXISTS (SELECT 1 FROM scan_tail WHERE code_id = deletions.id OR workspace_id = deletions.id)`,
     )

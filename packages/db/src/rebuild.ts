@@ -1,6 +1,6 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
 import { scopeScans } from "./scope-scans.ts";
-import { foldStatements, refererHost } from "./summaries.ts";
+import { foldStatements, HOUR_MONTH_KEY, refererHost, SUMMARY_TABLES } from "./summaries.ts";
 
 // Rebuilds the summaries of one scope (a code, or a workspace with all its codes) from its raw
 // scans: for data stored before the summaries existed, to repair, and to check the incremental
@@ -21,7 +21,7 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
   const dims = scope.startsWith("ws_") ? [...DIMENSION_NAMES.filter((d) => d !== "referer"), "code_id"] : DIMENSION_NAMES.filter((d) => d !== "referer");
   const statements = [
     ...foldStatements(db),
-    ...["scan_days", "scan_quarters", "scan_dims", "scan_dim_months", "scan_visitors"].map((t) => db.prepare(`DELETE FROM ${t} WHERE scope = ?1`).bind(scope)),
+    ...SUMMARY_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE scope = ?1`).bind(scope)),
     db
       .prepare(
         `INSERT INTO scan_days (scope, day, scans, bot_scans, uniques)
@@ -33,6 +33,12 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
       .prepare(
         `INSERT INTO scan_quarters (scope, quarter, scans, bot_scans)
          SELECT ?1, ${QUARTER} AS q, sum(is_bot = 0), sum(is_bot) FROM ${from} WHERE ${where} GROUP BY q`,
+      )
+      .bind(scope),
+    db
+      .prepare(
+        `INSERT INTO scan_hour_months (scope, month, how, scans, bot_scans)
+         SELECT scope, ${HOUR_MONTH_KEY}, sum(scans), sum(bot_scans) FROM scan_quarters WHERE scope = ?1 GROUP BY month, how`,
       )
       .bind(scope),
     db

@@ -48,6 +48,15 @@ const FOLD_VISITORS = `${TAIL_VISITORS},
       SELECT b.*, sv.first_quarter AS f, sv.last_quarter AS l FROM b
       LEFT JOIN scan_visitors sv ON sv.scope = b.scope AND sv.day = b.day AND sv.ip_hash = b.ip_hash)`;
 
+/** The summary tables, each keyed by its scope first (a code's id or a workspace's). */
+export const SUMMARY_TABLES = ["scan_days", "scan_quarters", "scan_hour_months", "scan_dims", "scan_dim_months", "scan_visitors"] as const;
+
+/** A quarter's UTC month and UTC hour of the week, as columns month and how (scan_hour_months). */
+const HOUR_MONTH = { month: "strftime('%Y-%m', quarter * 900, 'unixepoch')", how: "((quarter / 96 + 3) % 7) * 24 + quarter % 96 / 4" };
+export const HOUR_MONTH_KEY = `${HOUR_MONTH.month} AS month, ${HOUR_MONTH.how} AS how`;
+/** The same, unnamed, for a row value. */
+export const HOUR_MONTH_VALUES = `${HOUR_MONTH.month}, ${HOUR_MONTH.how}`;
+
 /** The fold, statement by statement, in order; none binds a parameter. */
 export const FOLD_SQL = [
   // Dimension values per scope and UTC day, for the day rows and then the month rows: scans that
@@ -88,6 +97,14 @@ export const FOLD_SQL = [
     ON CONFLICT (scope, quarter) DO UPDATE SET
       scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans,
       first_visits = first_visits + excluded.first_visits, last_visits = last_visits + excluded.last_visits`,
+  // Months by hour of the week, summed from the same scans as the quarter rows (see
+  // migrations/shard/0007): HOUR_MONTH_KEY's month and hour of each quarter.
+  `INSERT INTO scan_hour_months (scope, month, how, scans, bot_scans)
+    SELECT scope, ${HOUR_MONTH_KEY}, sum(h), sum(b) FROM (
+      SELECT code_id AS scope, quarter, is_bot = 0 AS h, is_bot AS b FROM scan_tail
+      UNION ALL SELECT workspace_id, quarter, is_bot = 0, is_bot FROM scan_tail
+    ) WHERE true GROUP BY scope, month, how
+    ON CONFLICT (scope, month, how) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
   `INSERT INTO scan_visitors (scope, day, ip_hash, first_quarter, last_quarter)
     ${TAIL_VISITORS} SELECT scope, day, ip_hash, mn, mx FROM b WHERE true
     ON CONFLICT (scope, day, ip_hash) DO UPDATE SET

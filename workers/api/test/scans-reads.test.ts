@@ -1,6 +1,7 @@
 // A read of the scans writes nothing: the scans still waiting to be folded are counted beside the
 // summaries, never folded by the read, so that a read can be served by a read replica.
 import { DAY_MS } from "@qr3/core";
+import { SUMMARY_TABLES } from "@qr3/db";
 import { describe, expect, it } from "vitest";
 import { call, seedKey } from "./helpers.ts";
 import { scanRow, storeScans } from "./scan-rows.ts";
@@ -23,7 +24,7 @@ describe("reading the scans", () => {
     const tail = () => db.prepare("SELECT count(*) AS n FROM scan_tail").first<number>("n");
     const summaries = async () => {
       const out: unknown[] = [];
-      for (const table of ["scan_days", "scan_quarters", "scan_dims", "scan_dim_months", "scan_visitors"]) {
+      for (const table of SUMMARY_TABLES) {
         out.push((await db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2, 3, 4`).all()).results);
       }
       return out;

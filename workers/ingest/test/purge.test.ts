@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { newId, retentionStart, shardDb } from "@qr3/core";
-import { deleteWorkspace, deleteWorkspaceRecord, shardRetentions } from "@qr3/db";
+import { deleteWorkspace, deleteWorkspaceRecord, shardRetentions, SUMMARY_TABLES } from "@qr3/db";
 import type { Plan, ScanRow } from "@qr3/schema";
 import { expect, it } from "vitest";
 import { purgeOldScans, PURGE_CHUNK } from "../src/purge.ts";
@@ -160,6 +160,11 @@ describeAtClocks("purgeOldScans", ({ now: NOW }) => {
       const cutMonth = kept[0]!.slice(0, 7);
       const countries = months.filter((m) => m.dim === "country" && m.month === cutMonth);
       expect(countries.reduce((n, m) => n + m.scans, 0)).toBe(kept.filter((t) => t.startsWith(cutMonth)).length);
+      // Hours of the week alike: each month's row the sum of the quarter rows kept.
+      const hours = await hourRowsAgainstQuarters(ws.db, scope);
+      expect(new Set(hours.map((h) => h.month))).toEqual(new Set(kept.map((t) => t.slice(0, 7))));
+      for (const h of hours) expect(h, scope).toMatchObject({ scans: h.quarter_scans, bot_scans: h.quarter_bots });
+      expect(hours.filter((h) => h.month === cutMonth).reduce((n, h) => n + h.scans + h.bot_scans, 0)).toBe(kept.filter((t) => t.startsWith(cutMonth)).length);
     }
   });
 });
@@ -172,6 +177,20 @@ interface MonthAgainstDays {
   bot_scans: number;
   day_scans: number | null;
   day_bots: number | null;
+}
+
+/** Each hour-of-the-week month row of a scope beside the sums of its month's quarter rows. */
+async function hourRowsAgainstQuarters(db: D1Database, scope: string) {
+  const { results } = await db
+    .prepare(
+      `SELECT h.month, h.how, h.scans, h.bot_scans, sum(q.scans) AS quarter_scans, sum(q.bot_scans) AS quarter_bots
+       FROM scan_hour_months h LEFT JOIN scan_quarters q ON q.scope = h.scope AND strftime('%Y-%m', q.quarter * 900, 'unixepoch') = h.month
+         AND ((q.quarter / 96 + 3) % 7) * 24 + q.quarter % 96 / 4 = h.how
+       WHERE h.scope = ?1 GROUP BY h.month, h.how`,
+    )
+    .bind(scope)
+    .all<{ month: string; how: number; scans: number; bot_scans: number; quarter_scans: number | null; quarter_bots: number | null }>();
+  return results;
 }
 
 /** Each month row of a scope beside the sums of its month's day rows. */
@@ -239,7 +258,7 @@ describeAtClocks("the crons", ({ now: NOW }) => {
     await cron(FREQUENT, NOW);
     expect(await waiting()).toBe(0);
     expect(await scansOf(code)).toEqual([]);
-    for (const table of ["scan_days", "scan_quarters", "scan_dims", "scan_dim_months", "scan_visitors"]) {
+    for (const table of SUMMARY_TABLES) {
       expect(await db.prepare(`SELECT count(*) AS n FROM ${table} WHERE scope = ?1`).bind(code.id).first("n"), table).toBe(0);
     }
     expect(await db.prepare("SELECT count(*) AS n FROM deletions WHERE id = ?1").bind(code.id).first("n")).toBe(0);

@@ -4,6 +4,7 @@ import {
   dimTotals,
   edgeScans,
   hourCells,
+  hourMonthCells,
   quarterGroups,
   ranksCodes,
   refererHost,
@@ -23,6 +24,8 @@ import {
 import { DIMENSIONS, DIMENSION_NAMES, QUARTER_MS, TOP_CODES_LIMIT } from "@qr3/schema";
 import { constantOffsetSegments, localMidnight, nextDate, type Segment } from "./timezone.ts";
 import { countedEnd, endQuarter, firstQuarter, isUtcWindow, type Window } from "./window.ts";
+
+const nowQuarter = (w: Window) => Math.floor(w.now / QUARTER_MS);
 
 // Unfiltered aggregations, from summaries (packages/db/src/summaries.ts) and the scans still
 // waiting to be folded: exact, whatever the window and time zone. Filtered ones: filtered.ts.
@@ -104,19 +107,69 @@ async function readWithTail<T>(db: D1Database, scope: StatsScope, reads: D1Prepa
   return { tail: tailCounts(tail!.results as TailRow[]), results: results as D1Result<T>[] };
 }
 
-/** The window's scans by local hour of the week: quarter rows per stretch of constant offset (`cells`), with the tail's quarters. */
-function hourGrid(segments: readonly Segment[], cells: ReadonlyArray<D1Result<unknown>>, tail: TailCounts, includeBots: boolean): HourEntry[] {
+/** A read of hour-of-the-week rows: quarter rows at a segment's offset, or whole months' rows shifted by it. */
+interface HourRead {
+  statement: D1PreparedStatement;
+  /** Hours to add to a row's: 0 for quarter rows (already local), the offset's for month rows. */
+  shift: number;
+}
+
+const monthStartQuarter = (month: string) => Date.parse(`${month}-01T00:00:00.000Z`) / QUARTER_MS;
+const monthAfter = (month: string) => {
+  const [y, m] = month.split("-").map(Number) as [number, number];
+  return m === 12 ? `${y + 1}-01` : `${y}-${String(m + 1).padStart(2, "0")}`;
+};
+const monthOfQuarter = (q: number) => new Date(q * QUARTER_MS).toISOString().slice(0, 7);
+
+/**
+ * The reads of the window's hours of the week, per stretch of constant offset: at an offset of
+ * whole hours, the UTC months the stretch holds whole from their month rows (scan_hour_months;
+ * the month holding now counts as whole up to now), and the rest from quarter rows; at any other
+ * offset, quarter rows only.
+ */
+function hourReads(db: D1Database, scope: StatsScope, segments: readonly Segment[], nowQuarter: number): HourRead[] {
+  const reads: HourRead[] = [];
+  const quarters = (from: number, to: number, s: Segment) => {
+    if (from < to) reads.push({ statement: hourCells(db, scope, from, to, s.offsetSeconds), shift: 0 });
+  };
+  for (const s of segments) {
+    if (s.offsetSeconds % 3600 !== 0) {
+      quarters(s.from, s.to, s);
+      continue;
+    }
+    let first = monthOfQuarter(s.from);
+    if (monthStartQuarter(first) < s.from) first = monthAfter(first);
+    const reachesNow = s.to > nowQuarter;
+    let last = monthOfQuarter(s.to - 1);
+    if (!reachesNow && monthStartQuarter(monthAfter(last)) > s.to) last = monthOfQuarter(monthStartQuarter(last) - 1);
+    if (first > last) {
+      quarters(s.from, s.to, s);
+      continue;
+    }
+    const wholeFrom = monthStartQuarter(first);
+    const wholeTo = Math.min(monthStartQuarter(monthAfter(last)), s.to);
+    quarters(s.from, wholeFrom, s);
+    reads.push({ statement: hourMonthCells(db, scope, first, last), shift: s.offsetSeconds / 3600 });
+    quarters(wholeTo, s.to, s);
+  }
+  return reads;
+}
+
+/** The window's scans by local hour of the week: the reads' rows, with the tail's quarters of each stretch. */
+function hourGrid(segments: readonly Segment[], reads: readonly HourRead[], results: ReadonlyArray<D1Result<unknown>>, tail: TailCounts, includeBots: boolean): HourEntry[] {
   const grid = new Map<number, number>();
   const add = (how: number, scans: number, bots: number) => grid.set(how, (grid.get(how) ?? 0) + scans + (includeBots ? bots : 0));
-  segments.forEach((s, i) => {
-    for (const r of cells[i]!.results as HourCellRow[]) add(r.how, r.scans, r.bot_scans);
+  reads.forEach((read, i) => {
+    for (const r of results[i]!.results as HourCellRow[]) add((((r.how + read.shift) % 168) + 168) % 168, r.scans, r.bot_scans);
+  });
+  for (const s of segments) {
     for (const [quarter, q] of tail.quarters) {
       if (quarter < s.from || quarter >= s.to) continue;
       const local = quarter * QUARTER_MS + s.offsetSeconds * 1000;
       const day = Math.floor(local / DAY_MS);
       add(((day + 3) % 7) * 24 + Math.floor((local - day * DAY_MS) / 3_600_000), q.scans, q.bot_scans);
     }
-  });
+  }
   return hourEntries(grid);
 }
 
@@ -126,10 +179,11 @@ async function utcAggregation(db: D1Database, w: Window, o: Options): Promise<Ag
   const toDay = w.lastDate;
   const dims = o.daysOnly ? [] : dimsOf(o.scope);
   const hours: Segment[] = o.daysOnly ? [] : [{ from: firstQuarter(w), to: endQuarter(w), offsetSeconds: 0 }];
+  const hourStatements = hourReads(db, o.scope, hours, nowQuarter(w));
   const range = { fromDay, toDay, today: utcDate(w.now) };
   const { tail, results } = await readWithTail<DayRow | CountEntry | HourCellRow>(db, o.scope, [
     dayRows(db, o.scope, fromDay, toDay),
-    ...hours.map((s) => hourCells(db, o.scope, s.from, s.to, 0)),
+    ...hourStatements.map((r) => r.statement),
     ...dims.map((dim) => topValues(db, o.scope, dim, range, limitOf(dim), o.includeBots)),
   ]);
   const [dayResult, ...rest] = results;
@@ -143,9 +197,9 @@ async function utcAggregation(db: D1Database, w: Window, o: Options): Promise<Ag
   };
   for (const r of dayResult!.results as DayRow[]) addDay(r.day, r);
   for (const [day, r] of tail.days) if (day >= fromDay && day <= toDay) addDay(day, r);
-  const tops = rest.slice(hours.length);
+  const tops = rest.slice(hourStatements.length);
   const top = Object.fromEntries(dims.map((dim, i) => [dim, tops[i]!.results as CountEntry[]]));
-  return finish(days, top, hourGrid(hours, rest.slice(0, hours.length), tail, o.includeBots), o.includeBots);
+  return finish(days, top, hourGrid(hours, hourStatements, rest, tail, o.includeBots), o.includeBots);
 }
 
 /** The tail's quarters in [from, to) as rows of quarterGroups at `offsetSeconds`, to sum with them. */
@@ -214,10 +268,10 @@ async function zonedAggregation(db: D1Database, w: Window, o: Options): Promise<
   const segments = constantOffsetSegments(w.tz, firstQuarter(w), endQuarter(w));
   const plan = o.daysOnly ? { days: null, edges: [] } : dimensionPlan(w.start, countedEnd(w));
   const dimReads = plan.days ? [dimTotals(db, o.scope, plan.days[0], plan.days[1])] : [];
-  const hourReads = o.daysOnly ? [] : segments.map((s) => hourCells(db, o.scope, s.from, s.to, s.offsetSeconds));
+  const hourStatements = o.daysOnly ? [] : hourReads(db, o.scope, segments, nowQuarter(w));
   const statements = [
     ...segments.map((s) => quarterGroups(db, o.scope, s.from, s.to, s.offsetSeconds)),
-    ...hourReads,
+    ...hourStatements.map((r) => r.statement),
     ...dimReads,
     ...plan.edges.map((e) => edgeScans(db, o.scope, new Date(e.from).toISOString(), new Date(e.to).toISOString())),
   ];
@@ -244,7 +298,7 @@ async function zonedAggregation(db: D1Database, w: Window, o: Options): Promise<
 
   const dims = dimsOf(o.scope);
   const counts = new Map(dims.map((dim) => [dim, new Map<string, number>()]));
-  let at = segments.length * 2;
+  let at = segments.length + hourStatements.length;
   if (plan.days) {
     for (const r of results[at++]!.results as DimTotalRow[]) counts.get(r.dim)?.set(r.value, r.scans + (o.includeBots ? r.bot_scans : 0));
   }
@@ -260,7 +314,7 @@ async function zonedAggregation(db: D1Database, w: Window, o: Options): Promise<
     }
   }
   const top = Object.fromEntries(dims.map((dim) => [dim, topOf(counts.get(dim)!, limitOf(dim))]));
-  return finish(days, top, hourGrid(segments, results.slice(segments.length, segments.length * 2), tail, o.includeBots), o.includeBots);
+  return finish(days, top, hourGrid(segments, hourStatements, results.slice(segments.length), tail, o.includeBots), o.includeBots);
 }
 
 export function aggregate(db: D1Database, w: Window, o: Options): Promise<Aggregation> {
