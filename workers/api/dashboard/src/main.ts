@@ -12,6 +12,7 @@ import { codesView } from "./views/codes.ts";
 import { domainsView } from "./views/domains.ts";
 import { keysView } from "./views/keys.ts";
 import { signInView } from "./views/signin.ts";
+import { campaignView } from "./views/campaign.ts";
 import { tagsView } from "./views/tags.ts";
 import { webhookView, webhooksView } from "./views/webhooks.ts";
 import { workspaceView } from "./views/workspace.ts";
@@ -57,7 +58,7 @@ document.querySelector("#app")!.replaceChildren(
 let current: AbortController | null = null;
 
 function section(route: Route): Section {
-  return route.name === "code" ? "codes" : route.name === "webhook" ? "webhooks" : route.name;
+  return route.name === "code" ? "codes" : route.name === "webhook" ? "webhooks" : route.name === "tag" ? "tags" : route.name;
 }
 
 /** A page the signed-in key has no scope for. */
@@ -119,6 +120,7 @@ function render(options: { focus?: boolean } = {}): void {
     if (needed !== undefined && !can(needed)) notAllowed(needed);
     else if (route.name === "codes") codesView(main, signal, route.tag ?? null);
     else if (route.name === "tags") tagsView(main, signal);
+    else if (route.name === "tag") campaignView(main, signal, route.tag);
     else if (route.name === "domains") domainsView(main, signal);
     else if (route.name === "code") codeView(main, signal, route.id);
     else if (route.name === "webhooks") webhooksView(main, signal);

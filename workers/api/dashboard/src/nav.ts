@@ -1,10 +1,14 @@
 // Hash routes: #/codes (#/codes?tag=<tag> for the codes carrying a tag), #/codes/<id>, #/tags,
-// #/domains, #/webhooks, #/webhooks/<id>, #/workspace, #/keys.
+// #/tags/<tag> (a campaign's analytics), #/domains, #/webhooks, #/webhooks/<id>, #/workspace,
+// #/keys. The pages with analytics (a code, a tag, the workspace) keep what their analytics show
+// in the query (analytics-query.ts).
+import { ANALYTICS_QUERY_KEYS } from "./analytics-query.ts";
 
 export type Route =
   | { name: "codes"; tag?: string }
   | { name: "code"; id: string }
   | { name: "tags" }
+  | { name: "tag"; tag: string }
   | { name: "domains" }
   | { name: "webhooks" }
   | { name: "webhook"; id: string }
@@ -17,6 +21,8 @@ export const href = {
   /** The codes list, filtered to the codes carrying `tag`. */
   codesTagged: (tag: string) => `#/codes?${new URLSearchParams({ tag })}`,
   tags: "#/tags",
+  /** A tag's analytics: its codes together, as one campaign. */
+  tag: (tag: string) => `#/tags/${encodeURIComponent(tag)}`,
   domains: "#/domains",
   webhooks: "#/webhooks",
   webhook: (id: string) => `#/webhooks/${encodeURIComponent(id)}`,
@@ -35,15 +41,17 @@ export function parseRoute(hash: string): Route | null {
   }
   const [section, id, ...rest] = parts;
   if (rest.length) return null;
-  // Only the codes list takes a query: the tag it is filtered by.
+  // The codes list takes the tag it is filtered by; the pages with analytics, what they show.
   const params = new URLSearchParams(query ?? "");
-  if (query !== undefined && (section !== "codes" || id || [...params.keys()].some((k) => k !== "tag"))) return null;
+  const analytics = (section === "codes" && id) || (section === "tags" && id) || (section === "workspace" && !id);
+  const allowedKeys: readonly string[] = analytics ? ANALYTICS_QUERY_KEYS : section === "codes" ? ["tag"] : [];
+  if (query !== undefined && [...params.keys()].some((k) => !allowedKeys.includes(k))) return null;
   if (section === "codes") {
     if (id) return { name: "code", id };
     const tag = params.get("tag");
     return tag ? { name: "codes", tag } : { name: "codes" };
   }
-  if (section === "tags" && !id) return { name: "tags" };
+  if (section === "tags") return id ? { name: "tag", tag: id } : { name: "tags" };
   if (section === "domains" && !id) return { name: "domains" };
   if (section === "webhooks") return id ? { name: "webhook", id } : { name: "webhooks" };
   if (section === "workspace" && !id) return { name: "workspace" };

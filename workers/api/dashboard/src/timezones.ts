@@ -89,3 +89,23 @@ export function instantOfWallTime(tz: string, wallTime: string): number {
   const first = wall - offsetAt(tz, wall);
   return wall - offsetAt(tz, first);
 }
+
+/** The date `n` days after `date` (before, for a negative n). */
+export const addDays = (date: string, n: number) => isoDate(Date.parse(`${date}T00:00:00Z`) + n * DAY_MS);
+
+/** Days from `a` to `b`: 0 for the same date. */
+export const daysBetween = (a: string, b: string) => Math.round((Date.parse(`${b}T00:00:00Z`) - Date.parse(`${a}T00:00:00Z`)) / DAY_MS);
+
+/**
+ * The first date of each period from `from` to `to`: every date for days; `from` and each Monday
+ * after it for weeks; `from` and each first of a month after it for months. These are the starts
+ * the API's series uses, so periods without scans, which it leaves out, can be drawn as zeros.
+ */
+export function periodStarts(from: string, to: string, granularity: "day" | "week" | "month"): string[] {
+  const starts: string[] = [];
+  for (let d = from, i = 0; d <= to; d = addDays(d, 1), i++) {
+    const day = new Date(`${d}T00:00:00Z`);
+    if (i === 0 || granularity === "day" || (granularity === "week" ? day.getUTCDay() === 1 : day.getUTCDate() === 1)) starts.push(d);
+  }
+  return starts;
+}

@@ -1,5 +1,7 @@
-// Scans per day as a uPlot chart: scans as bars, unique scans as a line. Colours come from the
-// stylesheet's custom properties, so the chart follows the light/dark colour scheme.
+// Scans per period (day, week or month) as a uPlot chart: scans as bars, unique scans as a line,
+// and, when compared, the previous period's scans as a dashed line laid over the same days.
+// Colours come from the stylesheet's custom properties, so the chart follows the light/dark
+// colour scheme.
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { formatNumber } from "../dom.ts";
@@ -11,15 +13,27 @@ const COUNT_INCRS = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1_000, 2_000, 
 const shortDate = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", timeZone: "UTC" });
 const longDate = new Intl.DateTimeFormat(undefined, { weekday: "short", year: "numeric", month: "short", day: "numeric", timeZone: "UTC" });
 
+export interface ChartData {
+  /** Local dates (YYYY-MM-DD), each the start of one period of the window. */
+  starts: string[];
+  counts: number[];
+  uniques: number[];
+  /** The previous period's scans, period by period; null when not compared. */
+  previous: number[] | null;
+  /** The periods' usual length in days: 1, 7 or about 30. */
+  stepDays: number;
+}
+
 export interface DayChart {
-  /** `dates` are local dates (YYYY-MM-DD), one per day of the window. */
-  update(dates: string[], counts: number[], uniques: number[]): void;
+  update(data: ChartData): void;
   destroy(): void;
 }
 
 export function dayChart(container: HTMLElement): DayChart {
   let plot: uPlot | null = null;
-  let data: uPlot.AlignedData = [[], [], []];
+  let data: uPlot.AlignedData = [[], [], [], []];
+  let step = DAY_S;
+  let comparing = false;
   const color = (name: string) => getComputedStyle(container).getPropertyValue(name).trim() || "#888";
   const size = () => {
     const width = Math.floor(container.clientWidth);
@@ -35,7 +49,7 @@ export function dayChart(container: HTMLElement): DayChart {
       // x values are UTC midnights standing for local dates: read them back in UTC.
       tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "UTC"),
       scales: {
-        x: { time: true, range: (_u, min, max) => [min - DAY_S / 2, max + DAY_S / 2] },
+        x: { time: true, range: (_u, min, max) => [min - step / 2, max + step / 2] },
         y: { range: (_u, _min, max) => [0, Math.max(4, Math.ceil(max * 1.1))] },
       },
       series: [
@@ -54,6 +68,15 @@ export function dayChart(container: HTMLElement): DayChart {
           stroke: () => color("--chart-unique"),
           width: 2,
           points: { show: true, size: 5, fill: () => color("--chart-unique") },
+          value: (_u, v) => (v == null ? "–" : formatNumber(v)),
+        },
+        {
+          label: "Previous period",
+          show: comparing,
+          stroke: () => color("--muted"),
+          width: 2,
+          dash: [6, 4],
+          points: { show: false },
           value: (_u, v) => (v == null ? "–" : formatNumber(v)),
         },
       ],
@@ -96,10 +119,14 @@ export function dayChart(container: HTMLElement): DayChart {
   scheme.addEventListener("change", onScheme);
 
   return {
-    update(dates, counts, uniques) {
-      data = [dates.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), counts, uniques];
-      if (plot) plot.setData(data);
-      else create();
+    update(next) {
+      step = next.stepDays * DAY_S;
+      comparing = next.previous !== null;
+      data = [next.starts.map((d) => Date.parse(`${d}T00:00:00Z`) / 1000), next.counts, next.uniques, next.previous ?? next.starts.map(() => null)];
+      if (plot) {
+        if (plot.series[3]!.show !== comparing) plot.setSeries(3, { show: comparing });
+        plot.setData(data);
+      } else create();
     },
     destroy() {
       resize.disconnect();

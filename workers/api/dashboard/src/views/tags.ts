@@ -1,5 +1,6 @@
 // Tags: a code's tags on the page, as chips and as the comma-separated text of a field, and the
-// tags page, every tag of the workspace with its codes and scans.
+// tags page, every tag of the workspace with its codes and scans (leading to the campaign page,
+// the tag's analytics).
 import { getJson } from "../api.ts";
 import { showError } from "../alerts.ts";
 import { formatNumber, h, setTitle } from "../dom.ts";
@@ -19,7 +20,7 @@ export const parseTags = (text: string): string[] =>
     .map((t) => t.trim())
     .filter((t) => t !== "");
 
-/** Every tag of the workspace, most scanned first, each leading to the codes carrying it. */
+/** Every tag of the workspace, most scanned first, each leading to the codes carrying it and its scans to its analytics. */
 export function tagsView(main: HTMLElement, signal: AbortSignal): void {
   setTitle("Tags");
   const tbody = h("tbody");
@@ -35,7 +36,7 @@ export function tagsView(main: HTMLElement, signal: AbortSignal): void {
 
   main.replaceChildren(
     h("h1", { tabindex: -1 }, "Tags"),
-    h("p", null, "Tags group codes: a campaign, a place, a kind of print. Give codes tags when you create or import them, or on their pages."),
+    h("p", null, "Tags group codes: a campaign, a place, a kind of print. Give codes tags when you create or import them, or on their pages. A tag's scans lead to its analytics, all its codes together."),
     h("section", { class: "card", "aria-labelledby": "tags-heading" }, h("h2", { id: "tags-heading" }, "Tags by scans"), status, h("div", { class: "table-wrap" }, table)),
   );
 
@@ -48,7 +49,11 @@ export function tagsView(main: HTMLElement, signal: AbortSignal): void {
             null,
             h("td", { "data-label": "Tag" }, h("a", { href: href.codesTagged(t.tag), class: "chip tag-link" }, t.tag)),
             h("td", { "data-label": "Codes", class: "num" }, formatNumber(t.codes)),
-            h("td", { "data-label": "Total scans", class: "num" }, formatNumber(t.total_scans)),
+            h(
+              "td",
+              { "data-label": "Total scans", class: "num" },
+              h("a", { href: href.tag(t.tag), "aria-label": `Analytics of ${t.tag}: ${formatNumber(t.total_scans)} scans` }, formatNumber(t.total_scans)),
+            ),
           ),
         ),
       );
