@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { watchPageAnswers } from "./contract.ts";
 
 const run = promisify(execFile);
 
@@ -86,4 +87,26 @@ async function unpacked(): Promise<string> {
     rmSync(partial, { recursive: true, force: true });
   }
   return dir;
+}
+
+/**
+ * What a dashboard page must not do, collected for a test to expect empty: script errors and CSP
+ * violations (failed API calls log "Failed to load resource" by design, and are not counted), and
+ * API answers that do not match the contract (see contract.ts).
+ */
+export function watchPage(page: Page, origin: string): { pageErrors: string[]; contractProblems: string[] } {
+  const pageErrors: string[] = [];
+  page.on("pageerror", (err) => pageErrors.push(String(err)));
+  page.on("console", (message) => {
+    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
+  });
+  return { pageErrors, contractProblems: watchPageAnswers(page, origin) };
+}
+
+/** Opens the dashboard and signs in with `key`. */
+export async function signIn(page: Page, origin: string, key: string): Promise<void> {
+  await page.goto(origin);
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
 }

@@ -10,8 +10,7 @@ import { promisify } from "node:util";
 import type { Browser, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
-import { launchChromium } from "./browser.ts";
-import { watchPageAnswers } from "./contract.ts";
+import { launchChromium, signIn, watchPage } from "./browser.ts";
 import { apiClient, clearOfMidnight, startTestStack, waitFor } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -30,7 +29,7 @@ let api: ReturnType<typeof apiClient>;
 let codeId: string;
 let today: string;
 const requested: string[] = [];
-const pageErrors: string[] = [];
+let pageErrors: string[];
 let contractProblems: string[] = [];
 
 /** A scan from a phone or a desktop somewhere; resolves once the redirect answered. */
@@ -70,15 +69,8 @@ beforeAll(async () => {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true, timezoneId: "UTC" });
   page = await context.newPage();
   page.on("request", (request) => requested.push(request.url()));
-  contractProblems = watchPageAnswers(page, stack.origin);
-  page.on("pageerror", (err) => pageErrors.push(String(err)));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
-  });
-  await page.goto(stack.origin);
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  ({ pageErrors, contractProblems } = watchPage(page, stack.origin));
+  await signIn(page, stack.origin, key);
 });
 
 afterAll(async () => {

@@ -9,8 +9,7 @@ import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
-import { launchChromium } from "./browser.ts";
-import { watchPageAnswers } from "./contract.ts";
+import { launchChromium, signIn, watchPage } from "./browser.ts";
 import { apiClient, startTestStack, waitFor } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -27,7 +26,7 @@ let browser: Browser;
 let context: BrowserContext;
 let page: Page;
 let api: ReturnType<typeof apiClient>;
-const pageErrors: string[] = [];
+let pageErrors: string[];
 let contractProblems: string[] = [];
 
 interface ApiCode {
@@ -71,15 +70,8 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.origin });
   page = await context.newPage();
-  contractProblems = watchPageAnswers(page, stack.origin);
-  page.on("pageerror", (err) => pageErrors.push(String(err)));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
-  });
-  await page.goto(stack.origin);
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
+  ({ pageErrors, contractProblems } = watchPage(page, stack.origin));
+  await signIn(page, stack.origin, key);
 });
 
 afterAll(async () => {

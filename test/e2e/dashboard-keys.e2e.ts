@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
-import { launchChromium } from "./browser.ts";
+import { launchChromium, signIn as signInTo, watchPage } from "./browser.ts";
 import { apiClient, startTestStack } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -24,7 +24,8 @@ let page: Page;
 let adminKey: string;
 let newKey: string;
 let codeId: string;
-const pageErrors: string[] = [];
+let pageErrors: string[];
+let contractProblems: string[];
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -36,10 +37,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.origin });
   page = await context.newPage();
-  page.on("pageerror", (err) => pageErrors.push(String(err)));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
-  });
+  ({ pageErrors, contractProblems } = watchPage(page, stack.origin));
 });
 
 afterAll(async () => {
@@ -47,12 +45,7 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-async function signIn(key: string): Promise<void> {
-  await page.goto(stack.origin);
-  await page.getByLabel("API key").fill(key);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.getByRole("button", { name: "Sign out" }).waitFor();
-}
+const signIn = (key: string) => signInTo(page, stack.origin, key);
 
 async function signOut(): Promise<void> {
   await page.getByRole("button", { name: "Sign out" }).click();
@@ -144,5 +137,6 @@ describe("API keys in the dashboard", () => {
 
   it("ran without script errors or content security policy violations", () => {
     expect(pageErrors).toEqual([]);
+    expect(contractProblems).toEqual([]);
   });
 });

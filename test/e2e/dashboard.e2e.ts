@@ -11,9 +11,9 @@ import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
-import { launchChromium } from "./browser.ts";
+import { launchChromium, watchPage } from "./browser.ts";
 import { Receiver } from "./receiver.ts";
-import { checkedApi, watchPageAnswers } from "./contract.ts";
+import { checkedApi } from "./contract.ts";
 import { clearOfMidnight, startTestStack } from "./helpers.ts";
 
 const run = promisify(execFile);
@@ -32,7 +32,7 @@ let key: string;
 const receiver = new Receiver();
 // Every request the page makes, to prove that nothing comes from another host.
 const requested: string[] = [];
-const pageErrors: string[] = [];
+let pageErrors: string[];
 // Every answer of the API the page received that the OpenAPI document does not describe.
 let contractProblems: string[] = [];
 
@@ -47,12 +47,7 @@ beforeAll(async () => {
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on("request", (request) => requested.push(request.url()));
-  contractProblems = watchPageAnswers(page, stack.origin);
-  // Script errors and CSP violations; failed API calls log "Failed to load resource" by design.
-  page.on("pageerror", (err) => pageErrors.push(String(err)));
-  page.on("console", (message) => {
-    if (message.type() === "error" && !message.text().startsWith("Failed to load resource")) pageErrors.push(message.text());
-  });
+  ({ pageErrors, contractProblems } = watchPage(page, stack.origin));
 });
 
 afterAll(async () => {
