@@ -12,7 +12,18 @@ if (process.argv.length > 2) {
   process.exit(2);
 }
 
+// A benchmark that fails (an answer that differs, a refusal) does not keep the others from
+// printing their figures: the run fails at the end, naming it.
+const failed: string[] = [];
 for (const bench of BENCHMARKS) {
   console.log(`\n=== ${bench}`);
-  execFileSync(process.execPath, [join(ROOT, "scripts/bench", bench)], { stdio: "inherit" });
+  try {
+    execFileSync(process.execPath, [join(ROOT, "scripts/bench", bench)], { stdio: "inherit" });
+  } catch {
+    failed.push(bench);
+  }
+}
+if (failed.length) {
+  console.error(`\nFailed: ${failed.join(", ")}`);
+  process.exit(1);
 }
