@@ -1,5 +1,5 @@
 import { scopeScans } from "./scope-scans.ts";
-import { scopeParam, summaryScope, type StatsScope } from "./stats-scope.ts";
+import { scansParam, summaryParam, type StatsScope } from "./stats-scope.ts";
 import { tailDimValues } from "./tail.ts";
 
 // Reads for the aggregation API: none writes. All of them read summaries (see summaries.ts) and
@@ -55,15 +55,11 @@ export interface HourCellRow {
   bot_scans: number;
 }
 
-/** Day rows of a scope in [fromDay, toDay] (UTC days), summed over a set's codes. */
+/** Day rows of a scope in [fromDay, toDay] (UTC days). */
 export function dayRows(db: D1Database, scope: StatsScope | string, fromDay: string, toDay = "9999-12-31"): D1PreparedStatement {
-  const s = asScope(scope);
-  const sql =
-    s.kind === "codes"
-      ? `SELECT day, sum(scans) AS scans, sum(bot_scans) AS bot_scans, sum(uniques) AS uniques FROM scan_days
-         WHERE ${summaryScope(s)} AND day >= ?2 AND day <= ?3 GROUP BY day ORDER BY day`
-      : "SELECT day, scans, bot_scans, uniques FROM scan_days WHERE scope = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day";
-  return db.prepare(sql).bind(scopeParam(s), fromDay, toDay);
+  return db
+    .prepare("SELECT day, scans, bot_scans, uniques FROM scan_days WHERE scope = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day")
+    .bind(summaryParam(asScope(scope)), fromDay, toDay);
 }
 
 /** Quarter rows of [fromQ, toQ), grouped by local day (at a constant offset) and UTC day. */
@@ -72,10 +68,10 @@ export function quarterGroups(db: D1Database, scope: StatsScope, fromQ: number, 
     .prepare(
       `SELECT date(quarter * 900 + ?4, 'unixepoch') AS local_day, date(quarter * 900, 'unixepoch') AS utc_day,
               sum(scans) AS scans, sum(bot_scans) AS bot_scans, sum(first_visits) AS firsts, sum(last_visits) AS lasts
-       FROM scan_quarters WHERE ${summaryScope(scope)} AND quarter >= ?2 AND quarter < ?3
+       FROM scan_quarters WHERE scope = ?1 AND quarter >= ?2 AND quarter < ?3
        GROUP BY local_day, utc_day`,
     )
-    .bind(scopeParam(scope), fromQ, toQ, offsetSeconds);
+    .bind(summaryParam(scope), fromQ, toQ, offsetSeconds);
 }
 
 /**
@@ -88,10 +84,10 @@ export function hourCells(db: D1Database, scope: StatsScope, fromQ: number, toQ:
     .prepare(
       `SELECT ((l / 86400 + 3) % 7) * 24 + l % 86400 / 3600 AS how, sum(scans) AS scans, sum(bot_scans) AS bot_scans
        FROM (SELECT quarter * 900 + CAST(?4 AS INTEGER) AS l, scans, bot_scans FROM scan_quarters
-             WHERE ${summaryScope(scope)} AND quarter >= ?2 AND quarter < ?3)
+             WHERE scope = ?1 AND quarter >= ?2 AND quarter < ?3)
        GROUP BY how`,
     )
-    .bind(scopeParam(scope), fromQ, toQ, offsetSeconds);
+    .bind(summaryParam(scope), fromQ, toQ, offsetSeconds);
 }
 
 /** Hour-of-the-week rows of the months firstMonth to lastMonth (YYYY-MM, UTC), by UTC hour of the week. */
@@ -99,24 +95,10 @@ export function hourMonthCells(db: D1Database, scope: StatsScope, firstMonth: st
   return db
     .prepare(
       `SELECT how, sum(scans) AS scans, sum(bot_scans) AS bot_scans FROM scan_hour_months
-       WHERE ${summaryScope(scope)} AND month >= ?2 AND month <= ?3 GROUP BY how`,
+       WHERE scope = ?1 AND month >= ?2 AND month <= ?3 GROUP BY how`,
     )
-    .bind(scopeParam(scope), firstMonth, lastMonth);
+    .bind(summaryParam(scope), firstMonth, lastMonth);
 }
-
-/**
- * The condition selecting a scope's summary rows of dimension `dim` (every dimension when null):
- * a set of codes ranks its codes by the workspace's rows of the code dimension (bound as
- * `workspaceParam`), restricted to the set. Each branch is a range of the primary key.
- */
-function dimScope(s: StatsScope, dim: string | null, workspaceParam: string): string {
-  if (s.kind !== "codes") return "scope = ?1";
-  const codes = `scope = ${workspaceParam} AND dim = 'code' AND value IN (SELECT value FROM json_each(?1))`;
-  if (dim === "code") return codes;
-  if (dim !== null) return summaryScope(s);
-  return `((${summaryScope(s)} AND dim != 'code') OR (${codes}))`;
-}
-const workspaceOf = (s: StatsScope) => (s.kind === "codes" ? s.workspaceId : null);
 
 /**
  * The months of [fromDay, toDay] (UTC days) that month rows can answer whole: those the range
@@ -130,6 +112,7 @@ export function wholeMonths(fromDay: string, toDay: string, today: string): { fi
 
 /**
  * The top values of one dimension over [fromDay, toDay] (UTC days); ties by name, ignoring case.
+ * (?7 selects the waiting scans.)
  * The months the range covers whole are read from month rows, the days around them from day
  * rows, and the scans not yet folded from the tail, so the LIMIT ranks the merged counts.
  */
@@ -146,14 +129,14 @@ export function topValues(
     .prepare(
       `SELECT value, sum(c) AS count FROM (
          SELECT value, scans + ?5 * bot_scans AS c FROM scan_dims
-         WHERE ${dimScope(scope, dim, "?7")} AND dim = ?2 AND day >= ?3 AND day <= ?6 AND NOT (substr(day, 1, 7) BETWEEN ?8 AND ?9)
+         WHERE scope = ?1 AND dim = ?2 AND day >= ?3 AND day <= ?6 AND NOT (substr(day, 1, 7) BETWEEN ?8 AND ?9)
          UNION ALL
-         SELECT value, scans + ?5 * bot_scans FROM scan_dim_months WHERE ${dimScope(scope, dim, "?7")} AND dim = ?2 AND month BETWEEN ?8 AND ?9
+         SELECT value, scans + ?5 * bot_scans FROM scan_dim_months WHERE scope = ?1 AND dim = ?2 AND month BETWEEN ?8 AND ?9
          UNION ALL
-         SELECT value, scans + ?5 * bot_scans FROM (${tailDimValues(scope, { dim: "?2", from: "?3", to: "?6" })}))
+         SELECT value, scans + ?5 * bot_scans FROM (${tailDimValues(scope, { dim: "?2", from: "?3", to: "?6", param: "?7" })}))
        GROUP BY value HAVING count > 0 ORDER BY count DESC, value COLLATE NOCASE ASC LIMIT ?4`,
     )
-    .bind(scopeParam(scope), dim, range.fromDay, limit, includeBots ? 1 : 0, range.toDay, workspaceOf(scope), months.first, months.last);
+    .bind(summaryParam(scope), dim, range.fromDay, limit, includeBots ? 1 : 0, range.toDay, scansParam(scope), months.first, months.last);
 }
 
 const shiftDay = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
@@ -176,17 +159,17 @@ export function dimTotals(db: D1Database, scope: StatsScope, fromDay: string, to
   return db
     .prepare(
       `SELECT dim, value, sum(scans) AS scans, sum(bot_scans) AS bot_scans FROM (
-         SELECT dim, value, scans, bot_scans FROM scan_dims WHERE ${dimScope(scope, null, "?4")} AND day >= ?2 AND day <= ?3
+         SELECT dim, value, scans, bot_scans FROM scan_dims WHERE scope = ?1 AND day >= ?2 AND day <= ?3
          UNION ALL
-         ${tailDimValues(scope, { from: "?2", to: "?3" })})
+         ${tailDimValues(scope, { from: "?2", to: "?3", param: "?4" })})
        GROUP BY dim, value`,
     )
-    .bind(...[scopeParam(scope), fromDay, toDay, ...(scope.kind === "codes" ? [scope.workspaceId] : [])]);
+    .bind(summaryParam(scope), fromDay, toDay, scansParam(scope));
 }
 
 /** The FROM clause and condition selecting the raw scans of a scope as `s` (see scope-scans.ts). */
 export function statsScopeScans(scope: StatsScope): { from: string; where: string } {
-  if (scope.kind === "codes") return { from: "json_each(?1) AS k CROSS JOIN scans s ON s.code_id = k.value", where: "true" };
+  if (scope.kind === "tag") return { from: "json_each(?1) AS k CROSS JOIN scans s ON s.code_id = k.value", where: "true" };
   return scopeScans("?1", scope.kind === "workspace");
 }
 
@@ -198,7 +181,7 @@ export function edgeScans(db: D1Database, scope: StatsScope, from: string, to: s
       `SELECT s.code_id, s.country, s.device_type, s.os, s.browser, s.referer, s.language, s.city, s.redirected_to AS destination, s.is_bot FROM ${source}
        WHERE ${where} AND s.scanned_at >= ?2 AND s.scanned_at < ?3`,
     )
-    .bind(scopeParam(scope), from, to);
+    .bind(scansParam(scope), from, to);
 }
 
 /** A scope given by its id alone: a workspace's ("ws_...") or a code's. */

@@ -1,6 +1,6 @@
 import { FILTER_DIMENSIONS, type FilterDimension } from "@qr3/schema/api/limits";
 import { statsScopeScans } from "./analytics.ts";
-import { scopeParam, type StatsScope } from "./stats-scope.ts";
+import { scansParam, type StatsScope } from "./stats-scope.ts";
 
 // Filtered aggregations read the raw scans: a filter may combine any dimensions with any values,
 // and the unique visitors of the scans that match can only be counted from the scans themselves.
@@ -42,7 +42,11 @@ function localTime(t: string, stretches: readonly OffsetStretch[]): string {
 }
 
 export interface FilteredRow {
-  /** 0: scans of a local day (a) by is_bot (c); 1: unique visitors of a local day (a); 2: scans of a local hour of the week (a) by is_bot (c); 3: scans of a combination of values. */
+  /**
+   * 0: scans of a local hour (a: hours since the epoch, local; its day and hour of the week follow)
+   * by is_bot (c); 1: unique visitors of a local day (a: days since the epoch, local); 3: scans of a
+   * combination of values by is_bot (c).
+   */
   k: number;
   a: number | null;
   c: number | null;
@@ -59,11 +63,10 @@ export interface FilteredRow {
 }
 
 /**
- * The matching scans of [from, to) (ISO times) grouped for every figure of an answer: local days
- * (days since the epoch, local) with their scans and unique visitors (a visitor is an ip_hash on
- * a UTC day, the salt's day; per code for a set of codes), local hours of the week ((ISO weekday
- * - 1) * 24 + hour), and, unless `daysOnly`, the combinations of dimension values. Filters bind
- * from ?4 on.
+ * The matching scans of [from, to) (ISO times) grouped for every figure of an answer: local hours
+ * with their scans (the days and the hours of the week are summed from them), local days with
+ * their unique visitors (a visitor is an ip_hash on a UTC day, the salt's day; per code for a set
+ * of codes), and, unless `daysOnly`, the combinations of dimension values. Filters bind from ?4 on.
  */
 export function filteredScans(
   db: D1Database,
@@ -75,12 +78,10 @@ export function filteredScans(
   const { from, where } = statsScopeScans(scope);
   const given = FILTER_DIMENSIONS.filter((d) => filters[d] !== undefined);
   const conditions = given.map((d, i) => `${FILTER_COLUMNS[d]} IN (SELECT value FROM json_each(?${i + 4}))`);
-  const who = scope.kind === "codes" ? "code_id" : "NULL";
+  const who = scope.kind === "tag" ? "code_id" : "NULL";
   const combos = daysOnly
     ? ""
-    : `UNION ALL SELECT 2, lt / 3600 % 168, is_bot, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM
-         (SELECT ((lt / 86400 + 3) % 7) * 86400 + lt % 86400 AS lt, is_bot FROM m) GROUP BY 2, 3
-       UNION ALL SELECT 3, NULL, is_bot, count(*), ${scope.kind === "code" ? "NULL" : "code_id"}, country, city, device_type, os, browser, referer, language, destination FROM m
+    : `UNION ALL SELECT 3, NULL, is_bot, count(*), ${scope.kind === "code" ? "NULL" : "code_id"}, country, city, device_type, os, browser, referer, language, destination FROM m
          GROUP BY is_bot, code_id, country, city, device_type, os, browser, referer, language, destination`;
   return db
     .prepare(
@@ -89,13 +90,13 @@ export function filteredScans(
            SELECT CAST(strftime('%s', s.scanned_at) AS INTEGER) AS t, s.ip_hash, s.is_bot, s.code_id, s.country, s.city, s.device_type, s.os, s.browser,
                   s.referer, s.language, s.redirected_to AS destination
            FROM ${from} WHERE ${where} AND s.scanned_at >= ?2 AND s.scanned_at < ?3${conditions.map((c) => ` AND ${c}`).join("")}))
-       SELECT 0 AS k, lt / 86400 AS a, is_bot AS c, count(*) AS n, NULL AS code_id, NULL AS country, NULL AS city, NULL AS device_type, NULL AS os,
+       SELECT 0 AS k, lt / 3600 AS a, is_bot AS c, count(*) AS n, NULL AS code_id, NULL AS country, NULL AS city, NULL AS device_type, NULL AS os,
               NULL AS browser, NULL AS referer, NULL AS language, NULL AS destination FROM m GROUP BY 2, 3
        UNION ALL SELECT 1, ld, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM
          (SELECT DISTINCT lt / 86400 AS ld, t / 86400, ${who}, ip_hash FROM m WHERE is_bot = 0 AND ip_hash IS NOT NULL) GROUP BY ld
        ${combos}`,
     )
-    .bind(scopeParam(scope), range.from, range.to, ...given.map((d) => JSON.stringify(filters[d])));
+    .bind(scansParam(scope), range.from, range.to, ...given.map((d) => JSON.stringify(filters[d])));
 }
 
 /** The distinct referers stored in [from, to): a referer filter names hosts, which SQL cannot take from a URL. */
@@ -103,5 +104,5 @@ export function referersIn(db: D1Database, scope: StatsScope, from: string, to: 
   const { from: source, where } = statsScopeScans(scope);
   return db
     .prepare(`SELECT DISTINCT s.referer AS referer FROM ${source} WHERE ${where} AND s.scanned_at >= ?2 AND s.scanned_at < ?3 AND s.referer IS NOT NULL`)
-    .bind(scopeParam(scope), from, to);
+    .bind(scansParam(scope), from, to);
 }

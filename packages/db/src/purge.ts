@@ -1,4 +1,5 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
+import { tagScopeSql } from "./stats-scope.ts";
 import { HOUR_MONTH_KEY, HOUR_MONTH_VALUES } from "./summaries.ts";
 import type { Retentions } from "./workspaces.ts";
 
@@ -43,13 +44,15 @@ export interface PurgeStep {
   run: () => Promise<number>;
 }
 
-// Summary rows past each workspace's retention, for both scopes: the workspace's codes (c.id)
-// and the workspace itself (w.id). Each statement walks primary-key ranges from the oldest: its
+// Summary rows past each workspace's retention, for every scope: the workspace's codes (c.id),
+// the workspace itself (w.id) and its tags (t). Each statement walks primary-key ranges from the oldest: its
 // joins are CROSS JOINs, which SQLite keeps in the order written (left to itself, it may read a
 // summary table whole and look each row's scope up instead).
 const SCOPES = [
   { scope: "c.id", join: "CROSS JOIN codes c ON c.workspace_id = w.id" },
   { scope: "w.id", join: "" },
+  // Its tags (migrations/shard/0008), those its codes carry now: a tag that none carries has no rows.
+  { scope: tagScopeSql("t.workspace_id", "t.tag"), join: "CROSS JOIN (SELECT DISTINCT workspace_id, tag FROM code_tags) t ON t.workspace_id = w.id" },
 ] as const;
 
 const EXPIRED_SUMMARY_SQL = SCOPES.flatMap(({ scope, join }) => [

@@ -19,8 +19,12 @@ const QUARTER = "CAST(strftime('%s', scanned_at) AS INTEGER) / 900";
 export async function rebuildSummaries(db: D1Database, scope: string): Promise<void> {
   const { from, where } = scopeScans("?1", scope.startsWith("ws_"));
   const dims = scope.startsWith("ws_") ? [...DIMENSION_NAMES.filter((d) => d !== "referer"), "code_id"] : DIMENSION_NAMES.filter((d) => d !== "referer");
+  // A code's tags hold its rows: the code leaves them (its rows are taken away from theirs) and
+  // comes back when its rows are rebuilt (migrations/shard/0008's triggers).
+  const leaveTags = scope.startsWith("ws_") ? [] : [db.prepare("DELETE FROM code_tags WHERE code_id = ?1").bind(scope)];
   const statements = [
     ...foldStatements(db),
+    ...leaveTags,
     ...SUMMARY_TABLES.map((t) => db.prepare(`DELETE FROM ${t} WHERE scope = ?1`).bind(scope)),
     db
       .prepare(
@@ -116,4 +120,10 @@ export async function rebuildSummaries(db: D1Database, scope: string): Promise<v
     )
     .bind(scope)
     .run();
+  if (leaveTags.length > 0) {
+    await db
+      .prepare("INSERT INTO code_tags (workspace_id, tag, code_id) SELECT c.workspace_id, t.value, c.id FROM codes c, json_each(c.tags) AS t WHERE c.id = ?1")
+      .bind(scope)
+      .run();
+  }
 }

@@ -1,25 +1,31 @@
-// What an aggregation counts: one code, one workspace, or a set of codes (the codes of a tag).
-// Summaries are kept per code and per workspace; a set of codes is answered from its codes' rows,
-// summed, and its codes' ranking from the workspace's rows of the `code` dimension, restricted to
-// the set. Every statement binds the scope as ?1 (an id, or the JSON array of the set's ids).
+// What an aggregation counts: one code, one workspace, or one tag of a workspace (a campaign:
+// every code carrying it now). Each has summary rows of its own, under its scope: a code's id, a
+// workspace's id, or a tag's scope (tagScope; migrations/shard/0008 keeps a tag's rows the sums of
+// its codes'). The scans still waiting to be folded and the raw scans are read by code (and for a
+// workspace by workspace).
 
 export type StatsScope =
   | { kind: "code"; id: string }
   | { kind: "workspace"; id: string }
-  | { kind: "codes"; workspaceId: string; ids: readonly string[] };
+  | { kind: "tag"; workspaceId: string; tag: string; codeIds: readonly string[] };
 
-/** The value bound as ?1. */
-export const scopeParam = (s: StatsScope) => (s.kind === "codes" ? JSON.stringify(s.ids) : s.id);
+/** A tag's scope in the summaries, as SQL from the expressions of its workspace id and tag. */
+export const tagScopeSql = (workspaceId: string, tag: string) => `'tag:' || ${workspaceId} || ':' || ${tag}`;
+/** A tag's scope in the summaries (what tagScopeSql computes). */
+export const tagScope = (workspaceId: string, tag: string) => `tag:${workspaceId}:${tag}`;
 
-/** Whether ranking codes is part of the answer (a workspace's, a set's). */
+/** The scope of the summary rows, bound as ?1 by every read of summaries. */
+export const summaryParam = (s: StatsScope) => (s.kind === "tag" ? tagScope(s.workspaceId, s.tag) : s.id);
+
+/** What reads of waiting or raw scans bind to select them: an id, or the JSON array of a tag's codes. */
+export const scansParam = (s: StatsScope) => (s.kind === "tag" ? JSON.stringify(s.codeIds) : s.id);
+
+/** Whether ranking codes is part of the answer (a workspace's, a tag's). */
 export const ranksCodes = (s: StatsScope) => s.kind !== "code";
 
-/** The condition on a summary table's `column` (its scope) that selects the scope's rows. */
-export const summaryScope = (s: StatsScope, column = "scope") =>
-  s.kind === "codes" ? `${column} IN (SELECT value FROM json_each(?1))` : `${column} = ?1`;
-
-/** The condition on scan_tail (aliased `t` when given) that selects the scope's waiting scans. */
-export const tailScope = (s: StatsScope, alias = "") => {
+/** The condition on scan_tail (aliased `alias` when given) selecting the scope's waiting scans, whose scansParam is bound as `param`. */
+export const tailScope = (s: StatsScope, alias = "", param = "?1") => {
   const p = alias ? `${alias}.` : "";
-  return s.kind === "codes" ? `${p}code_id IN (SELECT value FROM json_each(?1))` : `${p}${s.kind === "workspace" ? "workspace_id" : "code_id"} = ?1`;
+  if (s.kind === "tag") return `${p}code_id IN (SELECT value FROM json_each(${param}))`;
+  return `${p}${s.kind === "workspace" ? "workspace_id" : "code_id"} = ${param}`;
 };

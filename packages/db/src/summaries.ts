@@ -1,9 +1,10 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
+import { tagScopeSql } from "./stats-scope.ts";
 
 // Folding: every scan waiting in scan_tail (see migrations/shard) counted into the
-// summaries, and the tail emptied, in one transaction. Scans count at two scopes, their code and
-// their workspace: the workspace's counts are summed from its codes' grouped rows rather than
-// from the scans again. D1 bills every row written, and a working table costs two per row (its
+// summaries, and the tail emptied, in one transaction. Scans count at their code, their workspace
+// and each tag their code carries: the workspace's and the tags' counts are summed from their
+// codes' grouped rows rather than from the scans again (a tag's visitors are its codes'). D1 bills every row written, and a working table costs two per row (its
 // insert and its delete), so what several statements need is a common table expression that
 // each of them recomputes from the tail: reading the tail again costs less. (`WHERE true` keeps
 // SQLite from reading an upsert's ON CONFLICT as a join constraint of the FROM clause.)
@@ -18,12 +19,24 @@ const DIM_COLUMNS = DIMENSION_NAMES.map(dimColumn).join(", ");
 const DIM_VALUE = `CASE d.dim ${DIMENSION_NAMES.map((dim) => `WHEN '${dim}' THEN ${dimColumn(dim)}`).join(" ")} END`;
 
 /**
- * The tail's dimension values per scope, dimension, UTC day and value (f: scope, dim, day, value,
- * scans, bot_scans), for the codes and their workspaces (where codes are a dimension too). A
- * common table expression, computed by each statement that takes it rather than stored in a
- * working table: reading the tail again costs less than writing and deleting a row per value.
+ * The tags of the codes being folded, as `tg` (code_id, scope): each tag is a scope of its own
+ * (migrations/shard/0008), counted as its codes are, visitors included; and `x` (code_id, scope),
+ * every scope of a code being folded but its own: its workspace and its tags, whose scans and
+ * dimension values are summed from the code's.
  */
-const FOLD_DIMS = `WITH c AS MATERIALIZED (
+const GROUPS = `tg AS MATERIALIZED (
+      SELECT code_id, ${tagScopeSql("workspace_id", "tag")} AS scope FROM code_tags WHERE code_id IN (SELECT code_id FROM scan_tail)),
+    x AS MATERIALIZED (
+      SELECT DISTINCT code_id, workspace_id AS scope FROM scan_tail
+      UNION ALL SELECT code_id, scope FROM tg)`;
+
+/**
+ * The tail's dimension values per scope, dimension, UTC day and value (f: scope, dim, day, value,
+ * scans, bot_scans), for the codes, their workspaces and their tags (where codes are a dimension
+ * too). A common table expression, computed by each statement that takes it rather than stored
+ * in a working table: reading the tail again costs less than writing and deleting a row per value.
+ */
+const FOLD_DIMS = `WITH ${GROUPS}, c AS MATERIALIZED (
       SELECT code_id, workspace_id, day, ${DIM_COLUMNS}, sum(is_bot = 0) AS h, sum(is_bot) AS b
       FROM scan_tail GROUP BY code_id, day, ${DIM_COLUMNS}),
     g AS MATERIALIZED (
@@ -31,11 +44,11 @@ const FOLD_DIMS = `WITH c AS MATERIALIZED (
       FROM c, ${DIMS} AS d WHERE value IS NOT NULL GROUP BY code_id, d.dim, day, value),
     f AS (
       SELECT code_id AS scope, dim, day, value, h AS scans, b AS bot_scans FROM g
-      UNION ALL SELECT workspace_id, dim, day, value, sum(h), sum(b) FROM g GROUP BY workspace_id, dim, day, value
-      UNION ALL SELECT workspace_id, 'code', day, code_id, sum(h), sum(b) FROM c GROUP BY workspace_id, day, code_id)`;
+      UNION ALL SELECT x.scope, g.dim, g.day, g.value, sum(g.h), sum(g.b) FROM g JOIN x ON x.code_id = g.code_id GROUP BY x.scope, g.dim, g.day, g.value
+      UNION ALL SELECT x.scope, 'code', c.day, c.code_id, sum(c.h), sum(c.b) FROM c JOIN x ON x.code_id = c.code_id GROUP BY x.scope, c.day, c.code_id)`;
 
 /** Each human visitor's first and last quarter in the tail (mn, mx), per scope and UTC day, as `b`. */
-const TAIL_VISITORS = `WITH c AS MATERIALIZED (
+const TAIL_VISITORS = `WITH ${GROUPS}, c AS MATERIALIZED (
       SELECT code_id, workspace_id, day, ip_hash, min(quarter) AS mn, max(quarter) AS mx FROM scan_tail
       WHERE is_bot = 0 AND ip_hash IS NOT NULL GROUP BY code_id, day, ip_hash),
     b AS (
@@ -57,6 +70,17 @@ export const HOUR_MONTH_KEY = `${HOUR_MONTH.month} AS month, ${HOUR_MONTH.how} A
 /** The same, unnamed, for a row value. */
 export const HOUR_MONTH_VALUES = `${HOUR_MONTH.month}, ${HOUR_MONTH.how}`;
 
+/**
+ * A visitor's moves of its first and last quarter (see scan_quarters below), for a row of `v`
+ * joined with k, the move: its quarter, scans (none), and the change of first_visits and
+ * last_visits; VISITOR_MOVED says which moves a visitor makes.
+ */
+const VISITOR_MOVES = `CASE k.value WHEN 0 THEN v.mn WHEN 1 THEN v.mx WHEN 2 THEN v.l WHEN 3 THEN v.mx WHEN 4 THEN v.f ELSE v.mn END,
+          0, 0,
+          CASE k.value WHEN 0 THEN 1 WHEN 4 THEN -1 WHEN 5 THEN 1 ELSE 0 END,
+          CASE k.value WHEN 1 THEN 1 WHEN 2 THEN -1 WHEN 3 THEN 1 ELSE 0 END`;
+const VISITOR_MOVED = `CASE WHEN k.value < 2 THEN v.f IS NULL WHEN k.value < 4 THEN v.f IS NOT NULL AND v.mx > v.l ELSE v.f IS NOT NULL AND v.mn < v.f END`;
+
 /** The fold, statement by statement, in order; none binds a parameter. */
 export const FOLD_SQL = [
   // Dimension values per scope and UTC day, for the day rows and then the month rows: scans that
@@ -77,22 +101,18 @@ export const FOLD_SQL = [
   `INSERT INTO scan_days (scope, day, scans, bot_scans, uniques)
     ${FOLD_VISITORS} SELECT scope, day, sum(h), sum(b), sum(u) FROM (
       SELECT code_id AS scope, day, is_bot = 0 AS h, is_bot AS b, 0 AS u FROM scan_tail
-      UNION ALL SELECT workspace_id, day, is_bot = 0, is_bot, 0 FROM scan_tail
+      UNION ALL SELECT x.scope, t.day, t.is_bot = 0, t.is_bot, 0 FROM scan_tail t JOIN x ON x.code_id = t.code_id
       UNION ALL SELECT scope, day, 0, 0, 1 FROM v WHERE f IS NULL
+      UNION ALL SELECT tg.scope, v.day, 0, 0, 1 FROM v JOIN tg ON tg.code_id = v.scope WHERE v.f IS NULL
     ) WHERE true GROUP BY scope, day
     ON CONFLICT (scope, day) DO UPDATE SET
       scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans, uniques = uniques + excluded.uniques`,
   `INSERT INTO scan_quarters (scope, quarter, scans, bot_scans, first_visits, last_visits)
     ${FOLD_VISITORS} SELECT scope, quarter, sum(h), sum(b), sum(df), sum(dl) FROM (
       SELECT code_id AS scope, quarter, is_bot = 0 AS h, is_bot AS b, 0 AS df, 0 AS dl FROM scan_tail
-      UNION ALL SELECT workspace_id, quarter, is_bot = 0, is_bot, 0, 0 FROM scan_tail
-      UNION ALL SELECT scope,
-          CASE k.value WHEN 0 THEN mn WHEN 1 THEN mx WHEN 2 THEN l WHEN 3 THEN mx WHEN 4 THEN f ELSE mn END,
-          0, 0,
-          CASE k.value WHEN 0 THEN 1 WHEN 4 THEN -1 WHEN 5 THEN 1 ELSE 0 END,
-          CASE k.value WHEN 1 THEN 1 WHEN 2 THEN -1 WHEN 3 THEN 1 ELSE 0 END
-        FROM v, json_each('[0,1,2,3,4,5]') AS k
-        WHERE CASE WHEN k.value < 2 THEN f IS NULL WHEN k.value < 4 THEN f IS NOT NULL AND mx > l ELSE f IS NOT NULL AND mn < f END
+      UNION ALL SELECT x.scope, t.quarter, t.is_bot = 0, t.is_bot, 0, 0 FROM scan_tail t JOIN x ON x.code_id = t.code_id
+      UNION ALL SELECT v.scope, ${VISITOR_MOVES} FROM v, json_each('[0,1,2,3,4,5]') AS k WHERE ${VISITOR_MOVED}
+      UNION ALL SELECT tg.scope, ${VISITOR_MOVES} FROM v JOIN tg ON tg.code_id = v.scope, json_each('[0,1,2,3,4,5]') AS k WHERE ${VISITOR_MOVED}
     ) WHERE true GROUP BY scope, quarter
     ON CONFLICT (scope, quarter) DO UPDATE SET
       scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans,
@@ -100,9 +120,9 @@ export const FOLD_SQL = [
   // Months by hour of the week, summed from the same scans as the quarter rows (see
   // migrations/shard/0007): HOUR_MONTH_KEY's month and hour of each quarter.
   `INSERT INTO scan_hour_months (scope, month, how, scans, bot_scans)
-    SELECT scope, ${HOUR_MONTH_KEY}, sum(h), sum(b) FROM (
+    WITH ${GROUPS} SELECT scope, ${HOUR_MONTH_KEY}, sum(h), sum(b) FROM (
       SELECT code_id AS scope, quarter, is_bot = 0 AS h, is_bot AS b FROM scan_tail
-      UNION ALL SELECT workspace_id, quarter, is_bot = 0, is_bot FROM scan_tail
+      UNION ALL SELECT x.scope, t.quarter, t.is_bot = 0, t.is_bot FROM scan_tail t JOIN x ON x.code_id = t.code_id
     ) WHERE true GROUP BY scope, month, how
     ON CONFLICT (scope, month, how) DO UPDATE SET scans = scans + excluded.scans, bot_scans = bot_scans + excluded.bot_scans`,
   `INSERT INTO scan_visitors (scope, day, ip_hash, first_quarter, last_quarter)

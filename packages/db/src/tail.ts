@@ -1,7 +1,7 @@
 import { DIMENSION_NAMES } from "@qr3/schema";
 import { ipHashHex } from "./scope-scans.ts";
 import { dimColumn } from "./summaries.ts";
-import { ranksCodes, scopeParam, tailScope, type StatsScope } from "./stats-scope.ts";
+import { ranksCodes, scansParam, tailScope, type StatsScope } from "./stats-scope.ts";
 
 // Reads never fold. The scans of a scope still waiting in scan_tail (fewer than FOLD_AT: the
 // consumer folds once that many wait, and the daily cron folds the rest) are read beside the summaries,
@@ -22,19 +22,19 @@ export interface TailRow {
 }
 
 /**
- * The scope's waiting scans, each with what scan_visitors knows of its visitor on its day. A set
- * of codes counts each code's visitors (its unique figures are its codes', summed).
+ * The scope's waiting scans, each with what scan_visitors knows of its visitor on its day. A tag
+ * counts each code's visitors (its unique figures are its codes', summed).
  */
 export function tailRows(db: D1Database, scope: StatsScope): D1PreparedStatement {
-  const visitorScope = scope.kind === "codes" ? "t.code_id" : "?1";
+  const visitorScope = scope.kind === "tag" ? "t.code_id" : "?1";
   return db
     .prepare(
-      `SELECT t.is_bot, ${ipHashHex("t.ip_hash")} AS ip_hash, ${scope.kind === "codes" ? "t.code_id" : "''"} AS who, t.day, t.quarter,
+      `SELECT t.is_bot, ${ipHashHex("t.ip_hash")} AS ip_hash, ${scope.kind === "tag" ? "t.code_id" : "''"} AS who, t.day, t.quarter,
               sv.first_quarter AS f, sv.last_quarter AS l FROM scan_tail t
        LEFT JOIN scan_visitors sv ON t.is_bot = 0 AND sv.scope = ${visitorScope} AND sv.day = t.day AND sv.ip_hash = t.ip_hash
        WHERE ${tailScope(scope, "t")}`,
     )
-    .bind(scopeParam(scope));
+    .bind(scansParam(scope));
 }
 
 export interface TailCounts {
@@ -98,15 +98,15 @@ export function tailCounts(rows: readonly TailRow[]): TailCounts {
  * expressions), for a UNION with summary rows: of one dimension (the SQL expression `dim`), or of
  * every dimension when `dim` is omitted. The same column per dimension as the fold counts
  * (referers by host; where codes are ranked, codes by id). Columns: dim, value, scans, bot_scans;
- * the scope is ?1.
+ * the scope's scansParam is bound as `param` (?1 unless given).
  */
-export function tailDimValues(scope: StatsScope, range: { dim?: string; from: string; to?: string }): string {
+export function tailDimValues(scope: StatsScope, range: { dim?: string; from: string; to?: string; param?: string }): string {
   const dims = ranksCodes(scope) ? [...DIMENSION_NAMES, "code"] : DIMENSION_NAMES;
   const dim = range.dim ?? "d.dim";
   const value = `CASE ${dim} ${dims.map((name) => `WHEN '${name}' THEN ${name === "code" ? "code_id" : dimColumn(name)}`).join(" ")} END`;
   const every = range.dim === undefined ? `, (SELECT value AS dim FROM json_each('${JSON.stringify(dims)}')) AS d` : "";
   return `SELECT dim, value, is_bot = 0 AS scans, is_bot AS bot_scans FROM (
       SELECT ${dim} AS dim, ${value} AS value, is_bot FROM scan_tail${every}
-      WHERE ${tailScope(scope)} AND day >= ${range.from}${range.to ? ` AND day <= ${range.to}` : ""})
+      WHERE ${tailScope(scope, "", range.param)} AND day >= ${range.from}${range.to ? ` AND day <= ${range.to}` : ""})
     WHERE value IS NOT NULL`;
 }

@@ -98,13 +98,10 @@ export function topOf(counts: Map<string, number>, limit: number): CountEntry[] 
     .map(([value, count]) => ({ value, count }));
 }
 
-/**
- * Runs the reads in one D1 batch (one snapshot) beside the scope's scans still waiting to be
- * folded, counted as the fold would count them: nothing is written, and the figures are exact.
- */
-async function readWithTail<T>(db: D1Database, scope: StatsScope, reads: D1PreparedStatement[]): Promise<{ tail: TailCounts; results: D1Result<T>[] }> {
-  const [tail, ...results] = await db.batch<T | TailRow>([tailRows(db, scope), ...reads]);
-  return { tail: tailCounts(tail!.results as TailRow[]), results: results as D1Result<T>[] };
+/** The reads answering one window, and how their results (and the scope's waiting scans) make its answer. */
+interface Plan {
+  statements: D1PreparedStatement[];
+  finish(tail: TailCounts, results: ReadonlyArray<D1Result<unknown>>): Aggregation;
 }
 
 /** A read of hour-of-the-week rows: quarter rows at a segment's offset, or whole months' rows shifted by it. */
@@ -174,18 +171,29 @@ function hourGrid(segments: readonly Segment[], reads: readonly HourRead[], resu
 }
 
 /** Whole UTC days: a row per day and the top lists straight from the day and month summaries. */
-async function utcAggregation(db: D1Database, w: Window, o: Options): Promise<Aggregation> {
+function utcPlan(db: D1Database, w: Window, o: Options): Plan {
   const fromDay = utcDate(w.start);
   const toDay = w.lastDate;
   const dims = o.daysOnly ? [] : dimsOf(o.scope);
   const hours: Segment[] = o.daysOnly ? [] : [{ from: firstQuarter(w), to: endQuarter(w), offsetSeconds: 0 }];
   const hourStatements = hourReads(db, o.scope, hours, nowQuarter(w));
   const range = { fromDay, toDay, today: utcDate(w.now) };
-  const { tail, results } = await readWithTail<DayRow | CountEntry | HourCellRow>(db, o.scope, [
+  const statements = [
     dayRows(db, o.scope, fromDay, toDay),
     ...hourStatements.map((r) => r.statement),
     ...dims.map((dim) => topValues(db, o.scope, dim, range, limitOf(dim), o.includeBots)),
-  ]);
+  ];
+  return { statements, finish: (tail, results) => finishUtc(w, o, { fromDay, toDay, dims, hours, hourStatements }, tail, results) };
+}
+
+function finishUtc(
+  w: Window,
+  o: Options,
+  p: { fromDay: string; toDay: string; dims: readonly string[]; hours: Segment[]; hourStatements: HourRead[] },
+  tail: TailCounts,
+  results: ReadonlyArray<D1Result<unknown>>,
+): Aggregation {
+  const { fromDay, toDay, dims, hours, hourStatements } = p;
   const [dayResult, ...rest] = results;
   const days: DayCounts = new Map();
   const addDay = (day: string, r: { scans: number; bot_scans: number; uniques: number }) => {
@@ -264,7 +272,7 @@ export function dimensionPlan(start: number, end: number): { days: [string, stri
  * Top lists: day summaries, with the UTC days holding the window's start and end corrected from
  * their raw scans (see dimensionPlan).
  */
-async function zonedAggregation(db: D1Database, w: Window, o: Options): Promise<Aggregation> {
+function zonedPlan(db: D1Database, w: Window, o: Options): Plan {
   const segments = constantOffsetSegments(w.tz, firstQuarter(w), endQuarter(w));
   const plan = o.daysOnly ? { days: null, edges: [] } : dimensionPlan(w.start, countedEnd(w));
   const dimReads = plan.days ? [dimTotals(db, o.scope, plan.days[0], plan.days[1])] : [];
@@ -275,7 +283,17 @@ async function zonedAggregation(db: D1Database, w: Window, o: Options): Promise<
     ...dimReads,
     ...plan.edges.map((e) => edgeScans(db, o.scope, new Date(e.from).toISOString(), new Date(e.to).toISOString())),
   ];
-  const { tail, results } = await readWithTail<QuarterGroupRow | DimTotalRow | EdgeScanRow | HourCellRow>(db, o.scope, statements);
+  return { statements, finish: (tail, results) => finishZoned(w, o, { segments, plan, hourStatements }, tail, results) };
+}
+
+function finishZoned(
+  w: Window,
+  o: Options,
+  p: { segments: Segment[]; plan: ReturnType<typeof dimensionPlan>; hourStatements: HourRead[] },
+  tail: TailCounts,
+  results: ReadonlyArray<D1Result<unknown>>,
+): Aggregation {
+  const { segments, plan, hourStatements } = p;
   const quarterRows = segments.flatMap((s, i) => [
     ...(results[i]!.results as QuarterGroupRow[]),
     ...tailQuarterGroups(tail, s.from, s.to, s.offsetSeconds),
@@ -317,7 +335,24 @@ async function zonedAggregation(db: D1Database, w: Window, o: Options): Promise<
   return finish(days, top, hourGrid(segments, hourStatements, results.slice(segments.length), tail, o.includeBots), o.includeBots);
 }
 
-export function aggregate(db: D1Database, w: Window, o: Options): Promise<Aggregation> {
-  if (w.start >= w.end) return Promise.resolve(finish(new Map(), o.daysOnly ? {} : Object.fromEntries(dimsOf(o.scope).map((d) => [d, []])), [], o.includeBots));
-  return isUtcWindow(w) ? utcAggregation(db, w, o) : zonedAggregation(db, w, o);
+const emptyPlan = (o: Options): Plan => ({
+  statements: [],
+  finish: () => finish(new Map(), o.daysOnly ? {} : Object.fromEntries(dimsOf(o.scope).map((d) => [d, []])), [], o.includeBots),
+});
+
+/**
+ * The answers for windows of one scope (a window and the one before it, to compare), read in one
+ * D1 batch (one snapshot, one round trip) beside the scope's scans still waiting to be folded,
+ * counted as the fold would count them: nothing is written, and the figures are exact.
+ */
+export async function aggregate(db: D1Database, asked: ReadonlyArray<{ window: Window; options: Options }>): Promise<Aggregation[]> {
+  const scope = asked[0]!.options.scope;
+  const plans = asked.map(({ window: w, options: o }) => (w.start >= w.end ? emptyPlan(o) : isUtcWindow(w) ? utcPlan(db, w, o) : zonedPlan(db, w, o)));
+  const [tailResult, ...results] = await db.batch([tailRows(db, scope), ...plans.flatMap((p) => p.statements)]);
+  const tail = tailCounts(tailResult!.results as TailRow[]);
+  let at = 0;
+  return plans.map((p) => {
+    const own = results.slice(at, (at += p.statements.length));
+    return p.finish(tail, own);
+  });
 }

@@ -24,7 +24,9 @@ export async function scanStats(db: D1Database, scope: StatsScope, q: StatsQuery
     current = filteredAggregation(q.window, o, results[0]!.results);
     if (q.previous) previous = filteredAggregation(q.previous, previousOptions, results[1]!.results);
   } else {
-    [current, previous] = await Promise.all([aggregate(db, q.window, o), q.previous ? aggregate(db, q.previous, previousOptions) : null]);
+    const answers = await aggregate(db, [{ window: q.window, options: o }, ...(q.previous ? [{ window: q.previous, options: previousOptions }] : [])]);
+    current = answers[0]!;
+    previous = answers[1] ?? null;
   }
   return { result: current, fields: presentAggregation(q, current, previous) };
 }

@@ -51,13 +51,15 @@ export function filteredAggregation(w: Window, o: Options, rows: readonly Filter
   const counts = new Map(dims.map((dim) => [dim, new Map<string, number>()]));
   for (const r of rows) {
     if (r.k === 0) {
-      const d = day(r.a!);
+      const localDay = Math.floor(r.a! / 24);
+      const d = day(localDay);
       if (r.c) d.bots += r.n;
-      if (!r.c || o.includeBots) d.count += r.n;
+      if (r.c && !o.includeBots) continue;
+      d.count += r.n;
+      const how = ((localDay + 3) % 7) * 24 + (r.a! % 24); // day 0 of the epoch was a Thursday
+      hours.set(how, (hours.get(how) ?? 0) + r.n);
     } else if (r.k === 1) {
       day(r.a!).unique += r.n;
-    } else if (r.k === 2) {
-      if (!r.c || o.includeBots) hours.set(r.a!, (hours.get(r.a!) ?? 0) + r.n);
     } else if (!r.c || o.includeBots) {
       for (const dim of dims) {
         const value = dim === "code" ? r.code_id : dim === "referer" ? refererHost(r.referer) : r[dim as keyof FilteredRow];

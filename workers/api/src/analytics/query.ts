@@ -33,7 +33,7 @@ export function parseStatsQuery(request: ApiRequest, now = Date.now()): StatsQue
     const today = localDate(query.tz, now);
     const to = query.to ?? today;
     if (to > today) throw badRequest("to", `must not be after today (${today} in ${query.tz})`);
-    if (query.from > to) throw badRequest("from", "must not be after to");
+    if (query.from > to) throw badRequest("from", query.to === undefined ? `must not be after today (${today} in ${query.tz})` : "must not be after to");
     const { range_max } = API_LIMITS.stats_days;
     if (datesBetween(query.from, to) > range_max) throw badRequest("to", `must be at most ${range_max} days after from, both included`);
     const earliest = earliestDate(query.tz, retention, now);

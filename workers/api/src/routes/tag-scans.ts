@@ -8,9 +8,10 @@ import { notFound } from "../errors.ts";
 import { ok } from "../respond.ts";
 
 /**
- * GET /v1/tags/:tag/scans: a campaign, every code now carrying the tag together. Its unique
- * counts are its codes' summed (a visitor who scans two of them on one day counts for each):
- * each code's are exact and kept, a visitor across codes is not.
+ * GET /v1/tags/:tag/scans: a campaign, every code now carrying the tag together, from the tag's
+ * own summaries (migrations/shard/0008). Its unique counts are its codes' summed (a visitor who
+ * scans two of them on one day counts for each): each code's are exact and kept, a visitor across
+ * codes is not.
  */
 export async function tagScansRoute(request: ApiRequest): Promise<Response> {
   const tag = normalizeTag(request.params.tag ?? "");
@@ -18,7 +19,7 @@ export async function tagScansRoute(request: ApiRequest): Promise<Response> {
   const { results: codes } = await codesTagged(request.db, workspaceId, tag).all<{ id: string; total_scans: number; bot_scans: number }>();
   if (codes.length === 0) throw notFound("Tag");
   const query = parseStatsQuery(request);
-  const { result, fields } = await scanStats(request.db, { kind: "codes", workspaceId, ids: codes.map((c) => c.id) }, query);
+  const { result, fields } = await scanStats(request.db, { kind: "tag", workspaceId, tag, codeIds: codes.map((c) => c.id) }, query);
   return ok(request, {
     tag,
     code_count: codes.length,
