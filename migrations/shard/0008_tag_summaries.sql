@@ -40,20 +40,20 @@ END;
 
 CREATE TRIGGER code_tags_summaries_out AFTER DELETE ON code_tags
 BEGIN
-  UPDATE scan_days AS t SET scans = t.scans - c.scans, bot_scans = t.bot_scans - c.bot_scans, uniques = t.uniques - c.uniques
-    FROM scan_days c WHERE c.scope = OLD.code_id AND t.scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND t.day = c.day;
+  UPDATE scan_days SET scans = scan_days.scans - c.scans, bot_scans = scan_days.bot_scans - c.bot_scans, uniques = scan_days.uniques - c.uniques
+    FROM scan_days c WHERE c.scope = OLD.code_id AND scan_days.scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND scan_days.day = c.day;
   DELETE FROM scan_days WHERE scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND scans = 0 AND bot_scans = 0 AND uniques = 0;
-  UPDATE scan_quarters AS t SET scans = t.scans - c.scans, bot_scans = t.bot_scans - c.bot_scans,
-      first_visits = t.first_visits - c.first_visits, last_visits = t.last_visits - c.last_visits
-    FROM scan_quarters c WHERE c.scope = OLD.code_id AND t.scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND t.quarter = c.quarter;
+  UPDATE scan_quarters SET scans = scan_quarters.scans - c.scans, bot_scans = scan_quarters.bot_scans - c.bot_scans,
+      first_visits = scan_quarters.first_visits - c.first_visits, last_visits = scan_quarters.last_visits - c.last_visits
+    FROM scan_quarters c WHERE c.scope = OLD.code_id AND scan_quarters.scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND scan_quarters.quarter = c.quarter;
   DELETE FROM scan_quarters WHERE scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND scans = 0 AND bot_scans = 0 AND first_visits = 0 AND last_visits = 0;
-  UPDATE scan_hour_months AS t SET scans = t.scans - c.scans, bot_scans = t.bot_scans - c.bot_scans
-    FROM scan_hour_months c WHERE c.scope = OLD.code_id AND t.scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND t.month = c.month AND t.how = c.how;
+  UPDATE scan_hour_months SET scans = scan_hour_months.scans - c.scans, bot_scans = scan_hour_months.bot_scans - c.bot_scans
+    FROM scan_hour_months c WHERE c.scope = OLD.code_id AND scan_hour_months.scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND scan_hour_months.month = c.month AND scan_hour_months.how = c.how;
   DELETE FROM scan_hour_months WHERE scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND scans = 0 AND bot_scans = 0;
-  UPDATE scan_dims AS t SET scans = t.scans - c.scans, bot_scans = t.bot_scans - c.bot_scans
-    FROM scan_dims c WHERE c.scope = OLD.code_id AND t.scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND t.dim = c.dim AND t.day = c.day AND t.value = c.value;
-  UPDATE scan_dim_months AS t SET scans = t.scans - c.scans, bot_scans = t.bot_scans - c.bot_scans
-    FROM scan_dim_months c WHERE c.scope = OLD.code_id AND t.scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND t.dim = c.dim AND t.month = c.month AND t.value = c.value;
+  UPDATE scan_dims SET scans = scan_dims.scans - c.scans, bot_scans = scan_dims.bot_scans - c.bot_scans
+    FROM scan_dims c WHERE c.scope = OLD.code_id AND scan_dims.scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND scan_dims.dim = c.dim AND scan_dims.day = c.day AND scan_dims.value = c.value;
+  UPDATE scan_dim_months SET scans = scan_dim_months.scans - c.scans, bot_scans = scan_dim_months.bot_scans - c.bot_scans
+    FROM scan_dim_months c WHERE c.scope = OLD.code_id AND scan_dim_months.scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND scan_dim_months.dim = c.dim AND scan_dim_months.month = c.month AND scan_dim_months.value = c.value;
   DELETE FROM scan_dims WHERE scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND ((scans = 0 AND bot_scans = 0) OR (dim = 'code' AND value = OLD.code_id));
   DELETE FROM scan_dim_months WHERE scope = 'tag:' || OLD.workspace_id || ':' || OLD.tag AND ((scans = 0 AND bot_scans = 0) OR (dim = 'code' AND value = OLD.code_id));
 END;

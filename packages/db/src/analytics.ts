@@ -124,19 +124,36 @@ export function topValues(
   limit: number,
   includeBots: boolean,
 ): D1PreparedStatement {
-  const months = wholeMonths(range.fromDay, range.toDay, range.today) ?? { first: "9999-12", last: "0000-01" };
+  const months = wholeMonths(range.fromDay, range.toDay, range.today);
+  // The days around the whole months: before the first (?3 to ?8) and after the last (?9 to ?6),
+  // each one range of the primary key.
+  const headTo = months ? shiftDay(`${months.first}-01`, -1) : range.toDay;
+  const tailFrom = months ? `${nextMonth(`${months.last}-01`)}-01` : "9999-12-31";
   return db
     .prepare(
       `SELECT value, sum(c) AS count FROM (
-         SELECT value, scans + ?5 * bot_scans AS c FROM scan_dims
-         WHERE scope = ?1 AND dim = ?2 AND day >= ?3 AND day <= ?6 AND NOT (substr(day, 1, 7) BETWEEN ?8 AND ?9)
+         SELECT value, scans + ?5 * bot_scans AS c FROM scan_dims WHERE scope = ?1 AND dim = ?2 AND day >= ?3 AND day <= ?8
          UNION ALL
-         SELECT value, scans + ?5 * bot_scans FROM scan_dim_months WHERE scope = ?1 AND dim = ?2 AND month BETWEEN ?8 AND ?9
+         SELECT value, scans + ?5 * bot_scans FROM scan_dims WHERE scope = ?1 AND dim = ?2 AND day >= ?9 AND day <= ?6
+         UNION ALL
+         SELECT value, scans + ?5 * bot_scans FROM scan_dim_months WHERE scope = ?1 AND dim = ?2 AND month >= ?10 AND month <= ?11
          UNION ALL
          SELECT value, scans + ?5 * bot_scans FROM (${tailDimValues(scope, { dim: "?2", from: "?3", to: "?6", param: "?7" })}))
        GROUP BY value HAVING count > 0 ORDER BY count DESC, value COLLATE NOCASE ASC LIMIT ?4`,
     )
-    .bind(summaryParam(scope), dim, range.fromDay, limit, includeBots ? 1 : 0, range.toDay, scansParam(scope), months.first, months.last);
+    .bind(
+      summaryParam(scope),
+      dim,
+      range.fromDay,
+      limit,
+      includeBots ? 1 : 0,
+      range.toDay,
+      scansParam(scope),
+      headTo,
+      tailFrom,
+      months?.first ?? "9999-12",
+      months?.last ?? "0000-01",
+    );
 }
 
 const shiftDay = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00.000Z`) + days * 86_400_000).toISOString().slice(0, 10);
