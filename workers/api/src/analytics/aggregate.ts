@@ -109,6 +109,8 @@ interface HourRead {
   statement: D1PreparedStatement;
   /** Hours to add to a row's: 0 for quarter rows (already local), the offset's for month rows. */
   shift: number;
+  /** -1 for the part of a month outside the window, taken away from the month's rows. */
+  sign: 1 | -1;
 }
 
 const monthStartQuarter = (month: string) => Date.parse(`${month}-01T00:00:00.000Z`) / QUARTER_MS;
@@ -126,28 +128,46 @@ const monthOfQuarter = (q: number) => new Date(q * QUARTER_MS).toISOString().sli
  */
 function hourReads(db: D1Database, scope: StatsScope, segments: readonly Segment[], nowQuarter: number): HourRead[] {
   const reads: HourRead[] = [];
-  const quarters = (from: number, to: number, s: Segment) => {
-    if (from < to) reads.push({ statement: hourCells(db, scope, from, to, s.offsetSeconds), shift: 0 });
+  const quarters = (from: number, to: number, s: Segment, sign: 1 | -1 = 1) => {
+    if (from < to) reads.push({ statement: hourCells(db, scope, from, to, s.offsetSeconds), shift: 0, sign });
   };
   for (const s of segments) {
     if (s.offsetSeconds % 3600 !== 0) {
       quarters(s.from, s.to, s);
       continue;
     }
+    const reachesNow = s.to > nowQuarter;
+    // The months the stretch holds whole, the month holding now counting as whole up to now.
     let first = monthOfQuarter(s.from);
     if (monthStartQuarter(first) < s.from) first = monthAfter(first);
-    const reachesNow = s.to > nowQuarter;
     let last = monthOfQuarter(s.to - 1);
     if (!reachesNow && monthStartQuarter(monthAfter(last)) > s.to) last = monthOfQuarter(monthStartQuarter(last) - 1);
     if (first > last) {
       quarters(s.from, s.to, s);
       continue;
     }
-    const wholeFrom = monthStartQuarter(first);
-    const wholeTo = Math.min(monthStartQuarter(monthAfter(last)), s.to);
-    quarters(s.from, wholeFrom, s);
-    reads.push({ statement: hourMonthCells(db, scope, first, last), shift: s.offsetSeconds / 3600 });
-    quarters(wholeTo, s.to, s);
+    // A month the stretch holds only part of, next to them, from the shorter side: its part
+    // inside as quarter rows, or its month rows with the part outside taken away.
+    let headFrom = monthStartQuarter(first);
+    const before = monthOfQuarter(s.from);
+    if (headFrom > s.from && headFrom - s.from > s.from - monthStartQuarter(before)) {
+      quarters(monthStartQuarter(before), s.from, s, -1);
+      first = before;
+      headFrom = s.from;
+    }
+    let tailTo = Math.min(monthStartQuarter(monthAfter(last)), s.to);
+    if (tailTo < s.to) {
+      const after = monthAfter(last);
+      const afterEnd = monthStartQuarter(monthAfter(after));
+      if (s.to - tailTo > afterEnd - s.to) {
+        quarters(s.to, afterEnd, s, -1);
+        last = after;
+        tailTo = s.to;
+      }
+    }
+    quarters(s.from, headFrom, s);
+    reads.push({ statement: hourMonthCells(db, scope, first, last), shift: s.offsetSeconds / 3600, sign: 1 });
+    quarters(tailTo, s.to, s);
   }
   return reads;
 }
@@ -157,7 +177,7 @@ function hourGrid(segments: readonly Segment[], reads: readonly HourRead[], resu
   const grid = new Map<number, number>();
   const add = (how: number, scans: number, bots: number) => grid.set(how, (grid.get(how) ?? 0) + scans + (includeBots ? bots : 0));
   reads.forEach((read, i) => {
-    for (const r of results[i]!.results as HourCellRow[]) add((((r.how + read.shift) % 168) + 168) % 168, r.scans, r.bot_scans);
+    for (const r of results[i]!.results as HourCellRow[]) add((((r.how + read.shift) % 168) + 168) % 168, read.sign * r.scans, read.sign * r.bot_scans);
   });
   for (const s of segments) {
     for (const [quarter, q] of tail.quarters) {
