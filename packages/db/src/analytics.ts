@@ -110,42 +110,51 @@ export function wholeMonths(fromDay: string, toDay: string, today: string): { fi
   return first <= last ? { first, last } : null;
 }
 
+export interface RankedEntry {
+  dim: string;
+  value: string;
+  count: number;
+}
+
 /**
- * The top values of one dimension over [fromDay, toDay] (UTC days); ties by name, ignoring case.
- * (?7 selects the waiting scans.)
- * The months the range covers whole are read from month rows, the days around them from day
- * rows, and the scans not yet folded from the tail, so the LIMIT ranks the merged counts.
+ * The top values of each dimension of `limits` (its list's length) over [fromDay, toDay] (UTC
+ * days), in one statement; ties by name, ignoring case (then as stored). The months the range
+ * covers whole are read from month rows, the days around them from day rows (before the first, ?3
+ * to ?8, and after the last, ?9 to ?6: each one range of the primary key per dimension), and the
+ * scans not yet folded from the tail (?7), so each list ranks the merged counts.
  */
 export function topValues(
   db: D1Database,
   scope: StatsScope,
-  dim: string,
+  limits: Readonly<Record<string, number>>,
   range: { fromDay: string; toDay: string; today: string },
-  limit: number,
   includeBots: boolean,
 ): D1PreparedStatement {
   const months = wholeMonths(range.fromDay, range.toDay, range.today);
-  // The days around the whole months: before the first (?3 to ?8) and after the last (?9 to ?6),
-  // each one range of the primary key.
   const headTo = months ? shiftDay(`${months.first}-01`, -1) : range.toDay;
   const tailFrom = months ? `${nextMonth(`${months.last}-01`)}-01` : "9999-12-31";
+  const dims = "dim IN (SELECT value FROM json_each(?2))";
+  const limit = `CASE dim ${Object.entries(limits).map(([dim, n]) => `WHEN '${dim}' THEN ${Math.trunc(n)}`).join(" ")} END`;
   return db
     .prepare(
-      `SELECT value, sum(c) AS count FROM (
-         SELECT value, scans + ?5 * bot_scans AS c FROM scan_dims WHERE scope = ?1 AND dim = ?2 AND day >= ?3 AND day <= ?8
-         UNION ALL
-         SELECT value, scans + ?5 * bot_scans FROM scan_dims WHERE scope = ?1 AND dim = ?2 AND day >= ?9 AND day <= ?6
-         UNION ALL
-         SELECT value, scans + ?5 * bot_scans FROM scan_dim_months WHERE scope = ?1 AND dim = ?2 AND month >= ?10 AND month <= ?11
-         UNION ALL
-         SELECT value, scans + ?5 * bot_scans FROM (${tailDimValues(scope, { dim: "?2", from: "?3", to: "?6", param: "?7" })}))
-       GROUP BY value HAVING count > 0 ORDER BY count DESC, value COLLATE NOCASE ASC LIMIT ?4`,
+      `SELECT dim, value, count FROM (
+         SELECT dim, value, count, row_number() OVER (PARTITION BY dim ORDER BY count DESC, value COLLATE NOCASE ASC, value ASC) AS place FROM (
+           SELECT dim, value, sum(c) AS count FROM (
+             SELECT dim, value, scans + ?5 * bot_scans AS c FROM scan_dims WHERE scope = ?1 AND ${dims} AND day >= ?3 AND day <= ?8
+             UNION ALL
+             SELECT dim, value, scans + ?5 * bot_scans FROM scan_dims WHERE scope = ?1 AND ${dims} AND day >= ?9 AND day <= ?6
+             UNION ALL
+             SELECT dim, value, scans + ?5 * bot_scans FROM scan_dim_months WHERE scope = ?1 AND ${dims} AND month >= ?10 AND month <= ?11
+             UNION ALL
+             SELECT dim, value, scans + ?5 * bot_scans FROM (${tailDimValues(scope, { from: "?3", to: "?6", param: "?7" })}))
+           GROUP BY dim, value HAVING count > 0))
+       WHERE place <= ${limit} ORDER BY dim, place`,
     )
     .bind(
       summaryParam(scope),
-      dim,
+      JSON.stringify(Object.keys(limits)),
       range.fromDay,
-      limit,
+      null,
       includeBots ? 1 : 0,
       range.toDay,
       scansParam(scope),

@@ -17,6 +17,7 @@ import {
   type EdgeScanRow,
   type HourCellRow,
   type QuarterGroupRow,
+  type RankedEntry,
   type StatsScope,
   type TailCounts,
   type TailRow,
@@ -201,7 +202,7 @@ function utcPlan(db: D1Database, w: Window, o: Options): Plan {
   const statements = [
     dayRows(db, o.scope, fromDay, toDay),
     ...hourStatements.map((r) => r.statement),
-    ...dims.map((dim) => topValues(db, o.scope, dim, range, limitOf(dim), o.includeBots)),
+    ...(dims.length > 0 ? [topValues(db, o.scope, Object.fromEntries(dims.map((d) => [d, limitOf(d)])), range, o.includeBots)] : []),
   ];
   return { statements, finish: (tail, results) => finishUtc(w, o, { fromDay, toDay, dims, hours, hourStatements }, tail, results) };
 }
@@ -225,8 +226,8 @@ function finishUtc(
   };
   for (const r of dayResult!.results as DayRow[]) addDay(r.day, r);
   for (const [day, r] of tail.days) if (day >= fromDay && day <= toDay) addDay(day, r);
-  const tops = rest.slice(hourStatements.length);
-  const top = Object.fromEntries(dims.map((dim, i) => [dim, tops[i]!.results as CountEntry[]]));
+  const top: Record<string, CountEntry[]> = Object.fromEntries(dims.map((dim) => [dim, []]));
+  if (dims.length > 0) for (const r of rest[hourStatements.length]!.results as RankedEntry[]) top[r.dim]!.push({ value: r.value, count: r.count });
   return finish(days, top, hourGrid(hours, hourStatements, rest, tail, o.includeBots), o.includeBots);
 }
 
