@@ -99,11 +99,18 @@ describe("the scan pipeline over the local stack", () => {
         short_code: code.short_code,
         total_scans: 7,
         period_days: 7,
+        from: new Date(Date.parse(`${today}T00:00:00Z`) - 6 * 86_400_000).toISOString().slice(0, 10),
+        to: today,
         tz: "UTC",
+        granularity: "day",
+        filters: {},
         period_scans: 7,
         period_unique_scans: 7,
         bot_scans: 0,
         scans_by_day: [{ date: today, count: 7, unique: 7 }],
+        series: [{ start: today, count: 7, unique: 7 }],
+        // The scans' hours of the week: checked below (they may straddle an hour).
+        scans_by_hour: expect.any(Array),
         top_countries: [
           { value: "AT", count: 3 },
           { value: "CH", count: 2 },
@@ -139,6 +146,10 @@ describe("the scan pipeline over the local stack", () => {
       },
       meta: { request_id: expect.stringMatching(/^req_/) },
     });
+    // Every scan in a cell of today's weekday (1 is Monday), at an hour it was made in.
+    const cells = stats.json.data.scans_by_hour as Array<{ weekday: number; hour: number; count: number }>;
+    expect(cells.reduce((n, c) => n + c.count, 0)).toBe(7);
+    for (const c of cells) expect(c.weekday).toBe(((new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7) + 1);
 
     // A link preview is redirected too, but counted apart.
     expect((await scan(code.short_code, { "user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)" })).status).toBe(302);

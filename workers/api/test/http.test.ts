@@ -11,7 +11,7 @@ beforeEach(async () => {
   const seeded = await seedKey();
   key = seeded.key;
   shard = seeded.workspace.shard;
-  const code = (await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com/" } })).json.data;
+  const code = (await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com/", tags: ["spring"] } })).json.data;
   const webhook = (await call("/v1/webhooks", { method: "POST", key, body: { url: "https://example.com/h", events: ["qr.scanned"] } })).json.data;
   const delivery = (await call(`/v1/webhooks/${webhook.id}/test`, { method: "POST", key })).json.data;
   const domain = (await call("/v1/domains", { method: "POST", key, body: { hostname: `go-${crypto.randomUUID().slice(0, 8)}.example.com` } })).json.data;
@@ -20,7 +20,10 @@ beforeEach(async () => {
 
 /** A route's path with real ids of this test's workspace in it. */
 const concrete = (path: string) =>
-  path.replace(/\/(\w+)\/:id/, (_, collection: string) => `/${collection}/${ids[collection]}`).replace(":delivery_id", ids.delivery_id!);
+  path
+    .replace(/\/(\w+)\/:id/, (_, collection: string) => `/${collection}/${ids[collection]}`)
+    .replace(":delivery_id", ids.delivery_id!)
+    .replace(":tag", "spring");
 
 const raw = (path: string, method: string, k: string | null = key) =>
   apiFetch(`https://api.qr3.test${path}`, { method, headers: k ? { authorization: `Bearer ${k}` } : {} });
