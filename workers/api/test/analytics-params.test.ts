@@ -159,4 +159,17 @@ describe("GET /v1/tags/:tag/scans", () => {
     expect((await call("/v1/tags/autumn/scans", { key })).status).toBe(404);
     expect((await call("/v1/tags/menu/scans", { key })).status).toBe(200);
   });
+
+  it("takes a tag as the path gives it, percent-encoded, and refuses one that is not", async () => {
+    await workspaceWithTaggedCode("pro", ["summer sale", "café"]);
+    const { key } = await workspaceWithTaggedCode("pro", ["Summer Sale", "café"]);
+    for (const tag of ["summer sale", "Summer Sale", "café"]) {
+      const res = await call(`/v1/tags/${encodeURIComponent(tag)}/scans`, { key });
+      expect(res.status, tag).toBe(200);
+      expect(res.json.data.tag).toBe(tag.toLowerCase());
+    }
+    const res = await call("/v1/tags/%E0%A4%A/scans", { key });
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toMatch(/^tag: /);
+  });
 });

@@ -22,7 +22,7 @@ import {
   type TailCounts,
   type TailRow,
 } from "@qr3/db";
-import { DIMENSIONS, DIMENSION_NAMES, QUARTER_MS, TOP_CODES_LIMIT } from "@qr3/schema";
+import { DIMENSIONS, DIMENSION_NAMES, QUARTER_MS, TOP_CODES_LIMIT, type Dimension } from "@qr3/schema";
 import { constantOffsetSegments, localMidnight, nextDate, type Segment } from "./timezone.ts";
 import { countedEnd, endQuarter, firstQuarter, isUtcWindow, type Window } from "./window.ts";
 
@@ -89,6 +89,18 @@ export function finish(days: DayCounts, top: Record<string, CountEntry[]>, hours
     scans_by_hour: hours,
     top,
   };
+}
+
+/** A raw scan's (or a group of them) dimension values, as the summaries count them. */
+export type ValueRow = { code_id: string | null } & Record<Dimension, string | null>;
+
+/** Adds `n` to each dimension of `counts` under `row`'s value (referers by host, codes by id; unknown values not at all). */
+export function countValues(counts: Map<string, Map<string, number>>, row: ValueRow, n: number): void {
+  for (const [dim, m] of counts) {
+    const value = dim === "code" ? row.code_id : dim === "referer" ? refererHost(row.referer) : row[dim as Dimension];
+    if (value === null || value === undefined) continue;
+    m.set(String(value), (m.get(String(value)) ?? 0) + n);
+  }
 }
 
 export function topOf(counts: Map<string, number>, limit: number): CountEntry[] {
@@ -344,12 +356,7 @@ function finishZoned(
   for (const edge of plan.edges) {
     for (const r of results[at++]!.results as EdgeScanRow[]) {
       if (r.is_bot && !o.includeBots) continue;
-      for (const dim of dims) {
-        const value = dim === "code" ? r.code_id : dim === "referer" ? refererHost(r.referer) : r[dim as keyof EdgeScanRow];
-        if (value === null || value === undefined) continue;
-        const m = counts.get(dim)!;
-        m.set(String(value), (m.get(String(value)) ?? 0) + edge.sign);
-      }
+      countValues(counts, r, edge.sign);
     }
   }
   const top = Object.fromEntries(dims.map((dim) => [dim, topOf(counts.get(dim)!, limitOf(dim))]));

@@ -1,7 +1,7 @@
 import { filteredScans, referersIn, refererHost, type FilteredRow, type OffsetStretch, type ScanFilters } from "@qr3/db";
 import { DAY_MS } from "@qr3/core";
 import { QUARTER_MS } from "@qr3/schema";
-import { dimsOf, finish, hourEntries, limitOf, topOf, type Aggregation, type DayCounts, type Options } from "./aggregate.ts";
+import { countValues, dimsOf, finish, hourEntries, limitOf, topOf, type Aggregation, type DayCounts, type Options } from "./aggregate.ts";
 import { constantOffsetSegments } from "./timezone.ts";
 import { countedEnd, endQuarter, firstQuarter, type Window } from "./window.ts";
 
@@ -61,12 +61,7 @@ export function filteredAggregation(w: Window, o: Options, rows: readonly Filter
     } else if (r.k === 1) {
       day(r.a!).unique += r.n;
     } else if (!r.c || o.includeBots) {
-      for (const dim of dims) {
-        const value = dim === "code" ? r.code_id : dim === "referer" ? refererHost(r.referer) : r[dim as keyof FilteredRow];
-        if (value === null || value === undefined) continue;
-        const m = counts.get(dim)!;
-        m.set(String(value), (m.get(String(value)) ?? 0) + r.n);
-      }
+      countValues(counts, r, r.n);
     }
   }
   // A day whose only scans are bots has no count: it is left out, as from summaries.

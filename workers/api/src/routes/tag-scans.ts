@@ -4,8 +4,17 @@ import { scanStats } from "../analytics/answer.ts";
 import { parseStatsQuery } from "../analytics/query.ts";
 import { topCodes } from "../analytics/top-codes.ts";
 import type { ApiRequest } from "../context.ts";
-import { notFound } from "../errors.ts";
+import { badRequest, notFound } from "../errors.ts";
 import { ok } from "../respond.ts";
+
+/** A path parameter as it was percent-encoded in the path (the router leaves it encoded). */
+function pathSegment(raw: string, field: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw badRequest(field, "is not percent-encoded UTF-8");
+  }
+}
 
 /**
  * GET /v1/tags/:tag/scans: a campaign, every code now carrying the tag together, from the tag's
@@ -14,7 +23,7 @@ import { ok } from "../respond.ts";
  * codes is not.
  */
 export async function tagScansRoute(request: ApiRequest): Promise<Response> {
-  const tag = normalizeTag(request.params.tag ?? "");
+  const tag = normalizeTag(pathSegment(request.params.tag ?? "", "tag"));
   const workspaceId = request.auth.workspaceId;
   const { results: codes } = await codesTagged(request.db, workspaceId, tag).all<{ id: string; total_scans: number; bot_scans: number }>();
   if (codes.length === 0) throw notFound("Tag");
