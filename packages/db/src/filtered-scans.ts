@@ -43,9 +43,9 @@ function localTime(t: string, stretches: readonly OffsetStretch[]): string {
 
 export interface FilteredRow {
   /**
-   * 0: scans of a local hour (a: hours since the epoch, local; its day and hour of the week follow)
-   * by is_bot (c); 1: unique visitors of a local day (a: days since the epoch, local); 3: scans of a
-   * combination of values by is_bot (c).
+   * 0: scans of a local day (a: days since the epoch, local) by is_bot (c); 1: unique visitors of
+   * a local day (a, as for 0); 2: scans of a local hour of the week (a: (ISO weekday - 1) * 24 +
+   * hour) by is_bot (c); 3: scans of a combination of values by is_bot (c).
    */
   k: number;
   a: number | null;
@@ -62,11 +62,40 @@ export interface FilteredRow {
   destination: string | null;
 }
 
+/** D1 binds at most 100 parameters to a statement: the scope and the range take three. */
+const BOUND_PARAMETERS = 97;
+
 /**
- * The matching scans of [from, to) (ISO times) grouped for every figure of an answer: local hours
- * with their scans (the days and the hours of the week are summed from them), local days with
- * their unique visitors (a visitor is an ip_hash on a UTC day, the salt's day; per code for a set
- * of codes), and, unless `daysOnly`, the combinations of dimension values. Filters bind from ?4 on.
+ * Each filter as a condition and its parameters (from ?4 on): a dimension's values bound one by
+ * one while they fit (an IN list of parameters is cheaper per scan than a JSON array's), the
+ * rest as one JSON array each.
+ */
+function filterConditions(filters: ScanFilters): { conditions: string[]; params: string[] } {
+  const conditions: string[] = [];
+  const params: string[] = [];
+  const given = FILTER_DIMENSIONS.filter((d) => filters[d] !== undefined);
+  given.forEach((d, i) => {
+    const values = filters[d]!;
+    // Whatever the later dimensions take, one parameter each is kept for them.
+    const room = BOUND_PARAMETERS - params.length - (given.length - i - 1);
+    if (values.length > 0 && values.length <= room) {
+      conditions.push(`${FILTER_COLUMNS[d]} IN (${values.map((_, j) => `?${params.length + j + 4}`).join(", ")})`);
+      params.push(...values);
+    } else {
+      conditions.push(`${FILTER_COLUMNS[d]} IN (SELECT value FROM json_each(?${params.length + 4}))`);
+      params.push(JSON.stringify(values));
+    }
+  });
+  return { conditions, params };
+}
+
+/**
+ * The matching scans of [from, to) (ISO times) grouped for every figure of an answer: local days
+ * and local hours of the week with their scans, local days with their unique visitors (a visitor
+ * is an ip_hash on a UTC day, the salt's day; per code for a set of codes), and, unless
+ * `daysOnly`, the combinations of dimension values (ordered for the sort: the values that differ
+ * most between scans first). The local hours are grouped once, and the days and the hours of the
+ * week summed from them, so that a year's answer is hundreds of rows, not thousands.
  */
 export function filteredScans(
   db: D1Database,
@@ -76,27 +105,33 @@ export function filteredScans(
   daysOnly: boolean,
 ): D1PreparedStatement {
   const { from, where } = statsScopeScans(scope);
-  const given = FILTER_DIMENSIONS.filter((d) => filters[d] !== undefined);
-  const conditions = given.map((d, i) => `${FILTER_COLUMNS[d]} IN (SELECT value FROM json_each(?${i + 4}))`);
-  const who = scope.kind === "tag" ? "code_id" : "NULL";
+  const { conditions, params } = filterConditions(filters);
+  // The code of each scan, for the top codes of a set of codes; a tag's visitors are counted per code.
+  const code = scope.kind === "code" ? "NULL" : "code_id";
+  const visitorCode = scope.kind === "tag" ? "code_id" : "NULL";
+  const weekHours = daysOnly
+    ? ""
+    : `UNION ALL SELECT 2, ((lh / 24 + 3) % 7) * 24 + lh % 24, is_bot, sum(n), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM h GROUP BY 2, 3`;
   const combos = daysOnly
     ? ""
-    : `UNION ALL SELECT 3, NULL, is_bot, count(*), ${scope.kind === "code" ? "NULL" : "code_id"}, country, city, device_type, os, browser, referer, language, destination FROM m
-         GROUP BY is_bot, code_id, country, city, device_type, os, browser, referer, language, destination`;
+    : `UNION ALL SELECT 3, NULL, is_bot, count(*), ${code}, country, city, device_type, os, browser, referer, language, destination FROM m
+         GROUP BY ${scope.kind === "code" ? "" : "code_id, "}city, os, device_type, browser, referer, language, country, destination, is_bot`;
   return db
     .prepare(
       `WITH m AS MATERIALIZED (
-         SELECT ${localTime("t", range.stretches)} AS lt, t, ip_hash, is_bot, code_id, country, city, device_type, os, browser, referer, language, destination FROM (
-           SELECT CAST(strftime('%s', s.scanned_at) AS INTEGER) AS t, s.ip_hash, s.is_bot, s.code_id, s.country, s.city, s.device_type, s.os, s.browser,
+         SELECT ${localTime("t", range.stretches)} AS lt, t, ip_hash, is_bot, ${code} AS code_id, country, city, device_type, os, browser, referer, language, destination FROM (
+           SELECT unixepoch(s.scanned_at) AS t, s.ip_hash, s.is_bot, s.code_id, s.country, s.city, s.device_type, s.os, s.browser,
                   s.referer, s.language, s.redirected_to AS destination
-           FROM ${from} WHERE ${where} AND s.scanned_at >= ?2 AND s.scanned_at < ?3${conditions.map((c) => ` AND ${c}`).join("")}))
-       SELECT 0 AS k, lt / 3600 AS a, is_bot AS c, count(*) AS n, NULL AS code_id, NULL AS country, NULL AS city, NULL AS device_type, NULL AS os,
-              NULL AS browser, NULL AS referer, NULL AS language, NULL AS destination FROM m GROUP BY 2, 3
+           FROM ${from} WHERE ${where} AND s.scanned_at >= ?2 AND s.scanned_at < ?3${conditions.map((c) => ` AND ${c}`).join("")})),
+       h AS (SELECT lt / 3600 AS lh, is_bot, count(*) AS n FROM m GROUP BY 1, 2)
+       SELECT 0 AS k, lh / 24 AS a, is_bot AS c, sum(n) AS n, NULL AS code_id, NULL AS country, NULL AS city, NULL AS device_type, NULL AS os,
+              NULL AS browser, NULL AS referer, NULL AS language, NULL AS destination FROM h GROUP BY 2, 3
+       ${weekHours}
        UNION ALL SELECT 1, ld, NULL, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL FROM
-         (SELECT DISTINCT lt / 86400 AS ld, t / 86400, ${who}, ip_hash FROM m WHERE is_bot = 0 AND ip_hash IS NOT NULL) GROUP BY ld
+         (SELECT DISTINCT lt / 86400 AS ld, t / 86400, ${visitorCode}, ip_hash FROM m WHERE is_bot = 0 AND ip_hash IS NOT NULL) GROUP BY ld
        ${combos}`,
     )
-    .bind(scansParam(scope), range.from, range.to, ...given.map((d) => JSON.stringify(filters[d])));
+    .bind(scansParam(scope), range.from, range.to, ...params);
 }
 
 /** The distinct referers stored in [from, to): a referer filter names hosts, which SQL cannot take from a URL. */

@@ -22,7 +22,7 @@ import { env } from "cloudflare:workers";
 import { newId, retentionStart, shardDb, shardNumbers, startOfUtcDay } from "@qr3/core";
 import { deletedSummaryPurges, expiredSummaryPurges, foldScans, purgeExpiredScans, rebuildSummaries, SCAN_ROW_SQL, shardRetentions, visitorHorizon, visitorPrune } from "@qr3/db";
 import { DIMENSIONS, DIMENSION_NAMES, TOP_CODES_LIMIT, type ScanRow } from "@qr3/schema";
-import type { FilterDimension, Granularity } from "@qr3/schema/api";
+import { API_LIMITS, type FilterDimension, type Granularity } from "@qr3/schema/api";
 import { beforeAll, expect, it, vi } from "vitest";
 import { CLOCKS, describeAtClocks } from "../../../test/clocks.ts";
 import { seededRandom } from "../../../test/random.ts";
@@ -289,6 +289,7 @@ const VALUES = {
 } satisfies Record<FilterDimension, string[]>;
 
 /** What a filter may ask for: the seeded values, the referers by host. */
+const { values_max } = API_LIMITS.stats_filter;
 const FILTER_VALUES: Record<FilterDimension, string[]> = {
   ...VALUES,
   device_type: [...new Set(VALUES.device_type)],
@@ -570,6 +571,16 @@ export function exactnessAtClocks(part: number, parts: number): void {
         ["device, OS and language", () => ({ device_type: some("device_type", 1), os: some("os", 2), language: some("language", 1) })],
         ["cities and a browser", () => ({ city: some("city", 2), browser: some("browser", 1) })],
         ["a value no scan has", () => ({ country: ["JP"] })],
+        [
+          "six dimensions, each given as often as allowed: more values than one statement binds",
+          () => {
+            const all = (dim: FilterDimension) => {
+              const values = some(dim, values_max);
+              return [...values, ...Array.from({ length: values_max - values.length }, (_, i) => `none-${i}`)];
+            };
+            return { country: all("country"), city: all("city"), device_type: all("device_type"), os: all("os"), browser: all("browser"), language: all("language") };
+          },
+        ],
       ];
 
       /**

@@ -51,17 +51,14 @@ export function filteredAggregation(w: Window, o: Options, rows: readonly Filter
   const counts = new Map(dims.map((dim) => [dim, new Map<string, number>()]));
   for (const r of rows) {
     if (r.k === 0) {
-      const localDay = Math.floor(r.a! / 24);
-      const d = day(localDay);
+      const d = day(r.a!);
       if (r.c) d.bots += r.n;
-      if (r.c && !o.includeBots) continue;
-      d.count += r.n;
-      const how = ((localDay + 3) % 7) * 24 + (r.a! % 24); // day 0 of the epoch was a Thursday
-      hours.set(how, (hours.get(how) ?? 0) + r.n);
+      if (!r.c || o.includeBots) d.count += r.n;
     } else if (r.k === 1) {
       day(r.a!).unique += r.n;
     } else if (!r.c || o.includeBots) {
-      countValues(counts, r, r.n);
+      if (r.k === 2) hours.set(r.a!, (hours.get(r.a!) ?? 0) + r.n);
+      else countValues(counts, r, r.n);
     }
   }
   // A day whose only scans are bots has no count: it is left out, as from summaries.
