@@ -120,11 +120,13 @@ export async function insertCode(db: D1Database, row: NewCode, audit?: AuditFact
   return (await insert.first<CodeRow>())!;
 }
 
+/** The read of a code in its workspace (no row for any other's), to run alone or in a batch. */
+export function codeRead(db: D1Database, workspaceId: string, id: string): D1PreparedStatement {
+  return db.prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE id = ?1 AND workspace_id = ?2`).bind(id, workspaceId);
+}
+
 export function getCode(db: D1Database, workspaceId: string, id: string): Promise<CodeRow | null> {
-  return db
-    .prepare(`SELECT ${CODE_COLUMNS} FROM codes WHERE id = ?1 AND workspace_id = ?2`)
-    .bind(id, workspaceId)
-    .first<CodeRow>();
+  return codeRead(db, workspaceId, id).first<CodeRow>();
 }
 
 export async function updateCode(

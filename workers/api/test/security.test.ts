@@ -99,6 +99,8 @@ describe("workspace isolation: nothing is done for another workspace's code", ()
     for (const path of [
       `/v1/codes/${code.id}/scans`,
       `/v1/codes/${code.id}/scans?tz=Asia/Kathmandu`,
+      `/v1/codes/${code.id}/scans?compare=previous&country=AT`,
+      `/v1/codes/${code.id}/scans?referer=example.com`,
       "/v1/codes/qr_00000000000000000000000000/scans",
       `/v1/workspaces/${theirs.workspace.id}/scans`,
     ]) {

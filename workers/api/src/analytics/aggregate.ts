@@ -371,16 +371,23 @@ const emptyPlan = (o: Options): Plan => ({
 /**
  * The answers for windows of one scope (a window and the one before it, to compare), read in one
  * D1 batch (one snapshot, one round trip) beside the scope's scans still waiting to be folded,
- * counted as the fold would count them: nothing is written, and the figures are exact.
+ * counted as the fold would count them: nothing is written, and the figures are exact. `along`:
+ * statements the caller reads in the same round trip, their results returned as they are.
  */
-export async function aggregate(db: D1Database, asked: ReadonlyArray<{ window: Window; options: Options }>): Promise<Aggregation[]> {
+export async function aggregate(
+  db: D1Database,
+  asked: ReadonlyArray<{ window: Window; options: Options }>,
+  along: readonly D1PreparedStatement[] = [],
+): Promise<{ answers: Aggregation[]; along: D1Result<unknown>[] }> {
   const scope = asked[0]!.options.scope;
   const plans = asked.map(({ window: w, options: o }) => (w.start >= w.end ? emptyPlan(o) : isUtcWindow(w) ? utcPlan(db, w, o) : zonedPlan(db, w, o)));
-  const [tailResult, ...results] = await db.batch([tailRows(db, scope), ...plans.flatMap((p) => p.statements)]);
+  const all = await db.batch([...along, tailRows(db, scope), ...plans.flatMap((p) => p.statements)]);
+  const [tailResult, ...results] = all.slice(along.length);
   const tail = tailCounts(tailResult!.results as TailRow[]);
   let at = 0;
-  return plans.map((p) => {
+  const answers = plans.map((p) => {
     const own = results.slice(at, (at += p.statements.length));
     return p.finish(tail, own);
   });
+  return { answers, along: all.slice(0, along.length) };
 }

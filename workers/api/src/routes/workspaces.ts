@@ -36,13 +36,11 @@ export async function workspaceScansRoute(request: ApiRequest, env: Env): Promis
   assertOwnWorkspace(request);
   const query = parseStatsQuery(request);
   const workspaceId = request.auth.workspaceId;
-  const [{ result, fields }, totals] = await Promise.all([
-    scanStats(request.db, { kind: "workspace", id: workspaceId }, query),
-    workspaceTotals(request.db, workspaceId).first<{ total_scans: number; bot_scans: number }>(),
-  ]);
+  const { result, fields, along } = await scanStats(request.db, { kind: "workspace", id: workspaceId }, query, [workspaceTotals(request.db, workspaceId)]);
+  const totals = along[0]!.results[0] as { total_scans: number; bot_scans: number };
   return ok(request, {
     workspace_id: workspaceId,
-    total_scans: totals!.total_scans + (query.includeBots ? totals!.bot_scans : 0),
+    total_scans: totals.total_scans + (query.includeBots ? totals.bot_scans : 0),
     ...fields,
     top_codes: await topCodes(request.db, workspaceId, result.top.code ?? []),
   });
