@@ -1,12 +1,10 @@
-import { renderSVG } from "uqr";
+import { DEFAULT_QR_STYLE } from "@qr3/schema/qr-style";
+import { renderQrSvg } from "../qr/svg.ts";
 import type { ApiRequest } from "../context.ts";
 import { shortUrl, shortCodeOf } from "../present.ts";
 import { QrQuery } from "@qr3/schema/api";
 import { parseWith } from "../validation.ts";
 import { findCode } from "./codes.ts";
-
-// The quiet zone the QR specification asks for around the symbol, in modules.
-const QUIET_ZONE = 4;
 
 /**
  * GET /v1/codes/:id/qr.svg: the code's QR image, encoding its public short link. The link never
@@ -16,7 +14,7 @@ const QUIET_ZONE = 4;
 export async function codeQrRoute(request: ApiRequest, env: Env): Promise<Response> {
   const code = await findCode(request);
   const { ecc } = parseWith(QrQuery, request.query);
-  const svg = renderSVG(shortUrl(code, env.PUBLIC_BASE_URL), { ecc, border: QUIET_ZONE });
+  const svg = renderQrSvg(shortUrl(code, env.PUBLIC_BASE_URL), { ...DEFAULT_QR_STYLE, ecc });
   return new Response(svg, {
     headers: {
       "content-type": "image/svg+xml; charset=utf-8",

@@ -1,0 +1,88 @@
+// What a code's QR design may be, and the rule that keeps it scannable: declared once, zod-free,
+// for the API's schema, its renderer and the dashboard's designer.
+
+export const QR_ECC_LEVELS = ["L", "M", "Q", "H"] as const;
+export const QR_MODULE_SHAPES = ["square", "dots", "rounded"] as const;
+export const QR_EYE_SHAPES = ["square", "rounded", "circle"] as const;
+export const QR_FRAMES = ["none", "box", "banner"] as const;
+
+export type QrEcc = (typeof QR_ECC_LEVELS)[number];
+export type QrModuleShape = (typeof QR_MODULE_SHAPES)[number];
+export type QrEyeShape = (typeof QR_EYE_SHAPES)[number];
+export type QrFrame = (typeof QR_FRAMES)[number];
+
+export const QR_STYLE_LIMITS = {
+  /** The quiet zone around the symbol, in modules: the specification asks for 4, scanners manage with 2. */
+  margin: { min: 2, max: 16, default: 4 },
+  /** A frame's call to action, in characters. */
+  cta: { min: 1, max: 30 },
+  /** The least contrast between foreground and background (WCAG's ratio, 1 to 21). */
+  contrast_min: 3,
+} as const;
+
+export interface QrStyle {
+  foreground: string;
+  /** A colour, or "transparent": the print's own background shows through. */
+  background: string;
+  ecc: QrEcc;
+  margin: number;
+  modules: QrModuleShape;
+  eyes: QrEyeShape;
+  frame: QrFrame;
+  cta: string | null;
+  /** A light foreground on a dark background, on purpose (not every scanner reads one). */
+  inverted: boolean;
+}
+
+export const DEFAULT_QR_STYLE: QrStyle = {
+  foreground: "#000000",
+  background: "#ffffff",
+  ecc: "M",
+  margin: QR_STYLE_LIMITS.margin.default,
+  modules: "square",
+  eyes: "square",
+  frame: "none",
+  cta: null,
+  inverted: false,
+};
+
+/** #rgb or #rrggbb, any case. */
+export const HEX_COLOUR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
+
+/** A colour as #rrggbb in lower case. */
+export function normalColour(hex: string): string {
+  const h = hex.toLowerCase();
+  return h.length === 4 ? `#${h[1]}${h[1]}${h[2]}${h[2]}${h[3]}${h[3]}` : h;
+}
+
+/** WCAG 2 relative luminance of a #rrggbb colour, 0 (black) to 1 (white). */
+export function luminance(hex: string): number {
+  const c = normalColour(hex);
+  const channel = (i: number) => {
+    const v = parseInt(c.slice(i, i + 2), 16) / 255;
+    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+}
+
+/** WCAG 2 contrast ratio of two colours, 1 to 21. */
+export function contrastRatio(a: string, b: string): number {
+  const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x) as [number, number];
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+/**
+ * Why a design's colours would not scan, as the field to name and the reason; null when they
+ * will. A transparent background is judged as white, the paper most codes are printed on.
+ */
+export function colourProblem(style: Pick<QrStyle, "foreground" | "background" | "inverted">): { field: "foreground" | "background" | "inverted"; message: string } | null {
+  const background = style.background === "transparent" ? "#ffffff" : style.background;
+  const ratio = contrastRatio(style.foreground, background);
+  if (ratio < QR_STYLE_LIMITS.contrast_min) {
+    return { field: "foreground", message: `contrast with the background is ${ratio.toFixed(2)}:1, below the ${QR_STYLE_LIMITS.contrast_min}:1 a scanner needs` };
+  }
+  const lightOnDark = luminance(style.foreground) > luminance(background);
+  if (lightOnDark && !style.inverted) return { field: "inverted", message: "a light foreground on a darker background must be set as inverted: true (not every scanner reads one)" };
+  if (!lightOnDark && style.inverted) return { field: "inverted", message: "is true, but the foreground is darker than the background" };
+  return null;
+}

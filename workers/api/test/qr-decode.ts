@@ -1,0 +1,39 @@
+import { initWasm, Resvg } from "@resvg/resvg-wasm";
+import resvgWasm from "@resvg/resvg-wasm/index_bg.wasm";
+import jsQR from "jsqr";
+import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
+import zxingWasm from "zxing-wasm/reader/zxing_reader.wasm";
+
+// Reading a QR image back as a phone would: the SVG rasterised by resvg on white (the paper most
+// codes are printed on), then decoded by two independent decoders, jsQR (JavaScript) and ZXing
+// (C++ compiled to WebAssembly). Both must read the same text for an image to count as scannable.
+
+let ready: Promise<void> | null = null;
+/** Loads both WebAssembly modules, once per test file's isolate. */
+function prepare(): Promise<void> {
+  ready ??= (async () => {
+    await initWasm(resvgWasm);
+    await prepareZXingModule({
+      overrides: {
+        instantiateWasm: (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
+          void WebAssembly.instantiate(zxingWasm, imports).then((instance) => done(instance, zxingWasm));
+          return {};
+        },
+      },
+      fireImmediately: true,
+    });
+  })();
+  return ready;
+}
+
+/** What each decoder reads from the SVG rasterised `width` px wide (null: nothing). */
+export async function decodeSvg(svg: string, width = 400): Promise<{ jsqr: string | null; zxing: string | null }> {
+  await prepare();
+  const image = new Resvg(svg, { fitTo: { mode: "width", value: width }, background: "#ffffff" }).render();
+  const pixels = new Uint8ClampedArray(image.pixels);
+  const jsqr = jsQR(pixels, image.width, image.height, { inversionAttempts: "attemptBoth" })?.data ?? null;
+  // Workers have no ImageData class; ZXing reads the three fields of one.
+  const imageData = { data: pixels, width: image.width, height: image.height, colorSpace: "srgb" } as unknown as Parameters<typeof readBarcodes>[0];
+  const [found] = await readBarcodes(imageData, { formats: ["QRCode"], tryInvert: true });
+  return { jsqr, zxing: found?.isValid ? found.text : null };
+}
