@@ -1,21 +1,18 @@
 // What a code's QR design may be, and the rule that keeps it scannable: declared once, zod-free,
-// for the API's schema, its renderer and the dashboard's designer.
+// for the API's schema, its renderer and the dashboard's designer. (Frames and their call to
+// action join it when the renderer draws them.)
 
 export const QR_ECC_LEVELS = ["L", "M", "Q", "H"] as const;
 export const QR_MODULE_SHAPES = ["square", "dots", "rounded"] as const;
 export const QR_EYE_SHAPES = ["square", "rounded", "circle"] as const;
-export const QR_FRAMES = ["none", "box", "banner"] as const;
 
 export type QrEcc = (typeof QR_ECC_LEVELS)[number];
 export type QrModuleShape = (typeof QR_MODULE_SHAPES)[number];
 export type QrEyeShape = (typeof QR_EYE_SHAPES)[number];
-export type QrFrame = (typeof QR_FRAMES)[number];
 
 export const QR_STYLE_LIMITS = {
   /** The quiet zone around the symbol, in modules: the specification asks for 4, scanners manage with 2. */
   margin: { min: 2, max: 16, default: 4 },
-  /** A frame's call to action, in characters. */
-  cta: { min: 1, max: 30 },
   /** The least contrast between foreground and background (WCAG's ratio, 1 to 21). */
   contrast_min: 3,
 } as const;
@@ -28,8 +25,6 @@ export interface QrStyle {
   margin: number;
   modules: QrModuleShape;
   eyes: QrEyeShape;
-  frame: QrFrame;
-  cta: string | null;
   /** A light foreground on a dark background, on purpose (not every scanner reads one). */
   inverted: boolean;
 }
@@ -41,8 +36,6 @@ export const DEFAULT_QR_STYLE: QrStyle = {
   margin: QR_STYLE_LIMITS.margin.default,
   modules: "square",
   eyes: "square",
-  frame: "none",
-  cta: null,
   inverted: false,
 };
 

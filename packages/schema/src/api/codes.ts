@@ -5,6 +5,7 @@ import { API_LIMITS, CODE_SORTS, DEFAULT_CODE_SORT } from "./limits.ts";
 import { hostname } from "./domains.ts";
 import { CodeRouting, routingFields, scheduleInOrder } from "./routing.ts";
 import { destinationUrl } from "./urls.ts";
+import { DEFAULT_QR_STYLE, QR_ECC_LEVELS } from "../qr-style.ts";
 
 const shortCode = z.string().check(z.regex(SHORT_CODE_PATTERN, 'must be 3 to 64 letters, digits, "-" or "_"'));
 export const CODE_STATUSES = ["active", "disabled"] as const;
@@ -147,5 +148,5 @@ export const TagSummary = z
 export type TagSummary = z.output<typeof TagSummary>;
 
 export const QrQuery = z.strictObject({
-  ecc: z._default(z.enum(["L", "M", "Q", "H"]), "M"),
+  ecc: z._default(z.enum(QR_ECC_LEVELS), DEFAULT_QR_STYLE.ecc),
 });

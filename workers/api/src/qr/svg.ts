@@ -36,22 +36,9 @@ function eyePath(shape: QrStyle["eyes"], x: number, y: number): string {
   }
 }
 
-export interface QrSymbol {
-  /** Modules a side, quiet zone excluded. */
-  size: number;
-  data: boolean[][];
-  types: QrCodeDataType[][];
-}
-
-/** The symbol encoding `text` at the design's error correction. */
-export function qrSymbol(text: string, ecc: QrStyle["ecc"]): QrSymbol {
-  const { size, data, types } = encode(text, { ecc, border: 0 });
-  return { size, data, types };
-}
-
 /** The SVG of `text` in `style`, `size` modules a side plus the quiet zone on every side. */
 export function renderQrSvg(text: string, style: QrStyle): string {
-  const { size, data, types } = qrSymbol(text, style.ecc);
+  const { size, data, types } = encode(text, { ecc: style.ecc, border: 0 });
   const m = style.margin;
   const side = size + 2 * m;
   const modules: string[] = [];

@@ -22,12 +22,14 @@ export async function codeScansRoute(request: ApiRequest): Promise<Response> {
     if (!(await code.first())) throw notFound("Code");
     throw err;
   }
-  // The code is read in the figures' batch (one round trip): only its workspace's codes have a
-  // row, and for any other the figures, read by the id asked, are dropped unseen. The raw scans a
-  // filter reads are read only once the code is known to be the caller's.
-  if (Object.keys(query.filters).length > 0 && !(await code.first())) throw notFound("Code");
-  const { fields, along } = await scanStats(request.db, { kind: "code", id: request.params.id! }, query, [code]);
-  const row = along[0]!.results[0] as CodeRow | undefined;
+  // Unfiltered, the code is read in the figures' batch (one round trip): only its workspace's
+  // codes have a row, and for any other the figures, read by the id asked, are dropped unseen.
+  // The raw scans a filter reads are read only once the code is known to be the caller's.
+  const filtered = Object.keys(query.filters).length > 0;
+  const known = filtered ? await code.first<CodeRow>() : null;
+  if (filtered && !known) throw notFound("Code");
+  const { fields, along } = await scanStats(request.db, { kind: "code", id: request.params.id! }, query, filtered ? [] : [code]);
+  const row = known ?? (along[0]?.results[0] as CodeRow | undefined);
   if (!row) throw notFound("Code");
   return ok(request, {
     code_id: row.id,
