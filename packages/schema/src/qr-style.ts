@@ -1,20 +1,48 @@
 // What a code's QR design may be, and the rule that keeps it scannable: declared once, zod-free,
-// for the API's schema, its renderer and the dashboard's designer. (Frames and their call to
-// action join it when the renderer draws them.)
+// for the API's schema, its renderer and the dashboard's designer; with the limits of a logo and
+// of each image format.
 
 export const QR_ECC_LEVELS = ["L", "M", "Q", "H"] as const;
 export const QR_MODULE_SHAPES = ["square", "dots", "rounded"] as const;
 export const QR_EYE_SHAPES = ["square", "rounded", "circle"] as const;
+/** `box`: a border around the symbol with the call to action beneath it; `banner`: a band beneath the symbol with the call to action cut out of it. */
+export const QR_FRAMES = ["none", "box", "banner"] as const;
 
 export type QrEcc = (typeof QR_ECC_LEVELS)[number];
 export type QrModuleShape = (typeof QR_MODULE_SHAPES)[number];
 export type QrEyeShape = (typeof QR_EYE_SHAPES)[number];
+export type QrFrame = (typeof QR_FRAMES)[number];
 
 export const QR_STYLE_LIMITS = {
   /** The quiet zone around the symbol, in modules: the specification asks for 4, scanners manage with 2. */
   margin: { min: 2, max: 16, default: 4 },
   /** The least contrast between foreground and background (WCAG's ratio, 1 to 21). */
   contrast_min: 3,
+  /** The call to action's length in characters. */
+  cta: { min: 1, max: 30 },
+} as const;
+
+/** The call to action a frame shows when none is given. */
+export const DEFAULT_CTA = "Scan me";
+
+/** A logo at the symbol's centre: what it may be, and how much of the symbol it may cover. */
+export const QR_LOGO_LIMITS = {
+  bytes_max: 256 * 1024,
+  types: ["image/png", "image/jpeg", "image/svg+xml"],
+  /** The share of the symbol's area (quiet zone excluded) the cleared area around the logo may take; H recovers 30%. */
+  cover_max: 0.2,
+} as const;
+export type QrLogoType = (typeof QR_LOGO_LIMITS.types)[number];
+
+export const QR_IMAGE_FORMATS = ["svg", "png", "pdf"] as const;
+export type QrImageFormat = (typeof QR_IMAGE_FORMATS)[number];
+
+/** The sizes each format is drawn at: PNG in pixels (or millimetres at a resolution), PDF in millimetres with an optional bleed. */
+export const QR_IMAGE_LIMITS = {
+  size: { min: 64, max: 4096, default: 1024 },
+  size_mm: { min: 10, max: 500, default: 50 },
+  dpi: { min: 72, max: 1200 },
+  bleed_mm: { min: 0, max: 10, default: 0 },
 } as const;
 
 export interface QrStyle {
@@ -27,6 +55,9 @@ export interface QrStyle {
   eyes: QrEyeShape;
   /** A light foreground on a dark background, on purpose (not every scanner reads one). */
   inverted: boolean;
+  frame: QrFrame;
+  /** The call to action a frame shows; null without a frame. */
+  cta: string | null;
 }
 
 export const DEFAULT_QR_STYLE: QrStyle = {
@@ -37,6 +68,8 @@ export const DEFAULT_QR_STYLE: QrStyle = {
   modules: "square",
   eyes: "square",
   inverted: false,
+  frame: "none",
+  cta: null,
 };
 
 /** #rgb or #rrggbb, any case. */
