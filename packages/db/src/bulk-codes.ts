@@ -29,13 +29,14 @@ export async function insertCodes(
     tags: JSON.stringify(r.tags ?? []),
     external_id: r.external_id ?? null,
     routing: storedRouting(r.routing),
+    qr_style: r.qr_style ?? null,
   }));
   const insert = db
     .prepare(
-      `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at, routing)
+      `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at, routing, qr_style)
        SELECT j.value ->> 'id', j.value ->> 'workspace_id', j.value ->> 'short_code', j.value ->> 'url', j.value ->> 'status',
               j.value ->> 'name', j.value ->> 'tags', j.value ->> 'external_id', 0, j.value ->> 'created_at', j.value ->> 'updated_at',
-              j.value ->> 'routing'
+              j.value ->> 'routing', j.value ->> 'qr_style'
        FROM json_each(?1) AS j ORDER BY j.key
        RETURNING ${CODE_COLUMNS}`,
     )

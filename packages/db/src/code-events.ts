@@ -1,5 +1,5 @@
 import type { CodeEventType } from "@qr3/schema/webhook-facts";
-import { routingDefaultsSql } from "./codes.ts";
+import { qrStyleSql, routingDefaultsSql } from "./codes.ts";
 
 // The code.created, code.updated and code.deleted events: one pending delivery per event and
 // enabled subscription that lists it, staged in the change's own batch (one transaction), so an
@@ -19,7 +19,7 @@ export function codeJsonSql(c: string, base: string): string {
     'short_url', CASE WHEN ${slash(c)} > 0 THEN 'https://' || ${c}.short_code ELSE ${base} || '/' || ${c}.short_code END,
     'domain', CASE WHEN ${slash(c)} > 0 THEN substr(${c}.short_code, 1, ${slash(c)} - 1) END,
     'url', ${c}.url, 'status', ${c}.status, 'name', ${c}.name, 'tags', json(${c}.tags), 'external_id', ${c}.external_id,
-    ${routingDefaultsSql()}, 'scan_cap_reached_at', ${c}.capped_at,
+    ${routingDefaultsSql()}, 'qr_style', ${qrStyleSql(c)}, 'logo', json(${c}.logo), 'scan_cap_reached_at', ${c}.capped_at,
     'total_scans', ${c}.total_scans, 'created_at', ${c}.created_at, 'updated_at', ${c}.updated_at), coalesce(${c}.routing, '{}'))`;
 }
 

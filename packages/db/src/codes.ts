@@ -3,6 +3,7 @@ import { auditChanges, auditSnapshot, type AuditFacts, type AuditSource, type Au
 import { insertCodes } from "./bulk-codes.ts";
 import type { CodeEvents } from "./code-events.ts";
 import { ROUTING_DEFAULTS } from "@qr3/schema/rule-facts";
+import { DEFAULT_QR_STYLE } from "@qr3/schema/qr-style";
 
 // Codes live in their workspace's shard; their short codes are also in the control database's
 // directory (short-codes.ts), which keeps them unique across shards.
@@ -34,13 +35,20 @@ export interface CodeRow {
   routing: string | null;
   /** When the code counted its routing.max_scans; null while under it (or without a cap). */
   capped_at: string | null;
+  /** The QR design as JSON, whole; null for the default. */
+  qr_style: string | null;
+  /** The logo's facts as JSON (its image is in R2); null without one. */
+  logo: string | null;
   created_at: string;
   updated_at: string;
 }
 
 /** A code row's columns, as CodeRow names them. */
 export const CODE_COLUMNS =
-  "id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, bot_scans, version, routing, capped_at, created_at, updated_at";
+  "id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, bot_scans, version, routing, capped_at, qr_style, logo, created_at, updated_at";
+
+/** SQL: the design of the code row `c` as presented, the default filled in. */
+export const qrStyleSql = (c: string) => `json(coalesce(${c}.qr_style, '${JSON.stringify(DEFAULT_QR_STYLE)}'))`;
 
 /**
  * The redirect settings' presented defaults as json_object arguments, for SQL that shows a code
@@ -57,11 +65,11 @@ export function routingDefaultsSql(): string {
 // stored fields; short_url is derived from the deployment's base URL, not stored).
 export const CODE_AUDIT_CHANGES: AuditSource = {
   table: "codes",
-  json: `json_patch(json_object('url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, ${routingDefaultsSql()}), coalesce(routing, '{}'))`,
+  json: `json_patch(json_object('url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, ${routingDefaultsSql()}, 'qr_style', ${qrStyleSql("codes")}, 'logo', json(logo)), coalesce(routing, '{}'))`,
 };
 const AUDIT_WHOLE: AuditSource = {
   table: "codes",
-  json: `json_patch(json_object('id', id, 'short_code', short_code, 'url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, ${routingDefaultsSql()}, 'total_scans', total_scans, 'created_at', created_at, 'updated_at', updated_at), coalesce(routing, '{}'))`,
+  json: `json_patch(json_object('id', id, 'short_code', short_code, 'url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, ${routingDefaultsSql()}, 'qr_style', ${qrStyleSql("codes")}, 'logo', json(logo), 'total_scans', total_scans, 'created_at', created_at, 'updated_at', updated_at), coalesce(routing, '{}'))`,
 };
 
 /** What a write may set of a code's own fields; tags as their list. */
@@ -73,6 +81,10 @@ export interface CodeFields {
   external_id?: string | null | undefined;
   /** The redirect settings as a JSON merge patch of the stored ones (null clears one). */
   routing?: Record<string, unknown> | undefined;
+  /** The whole design as JSON (null: the default), replacing the stored one. */
+  qr_style?: string | null | undefined;
+  /** The logo's facts as JSON, or null for none. */
+  logo?: string | null | undefined;
 }
 
 /** Whether a write was refused for a schedule that ends before it starts (the codes_schedule triggers). */
@@ -83,8 +95,8 @@ export function takenCodeField(err: unknown): "external_id" | null {
   return /UNIQUE constraint failed: (codes\.workspace_id, codes\.external_id|index 'codes_external_id')/.test(String(err)) ? "external_id" : null;
 }
 
-export type NewCode = Omit<CodeRow, "total_scans" | "bot_scans" | "version" | "name" | "tags" | "external_id" | "routing" | "capped_at"> &
-  Pick<CodeFields, "name" | "tags" | "external_id" | "routing">;
+export type NewCode = Omit<CodeRow, "total_scans" | "bot_scans" | "version" | "name" | "tags" | "external_id" | "routing" | "capped_at" | "qr_style" | "logo"> &
+  Pick<CodeFields, "name" | "tags" | "external_id" | "routing" | "qr_style">;
 
 /** A new code's settings as stored: what is set of the patch, or null when nothing is. */
 export function storedRouting(patch: Record<string, unknown> | undefined): string | null {
@@ -100,8 +112,8 @@ export async function insertCode(db: D1Database, row: NewCode, audit?: AuditFact
   if (audit) return (await insertCodes(db, [row], [audit], events))[0]!;
   const insert = db
     .prepare(
-      `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at, routing)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11)
+      `INSERT INTO codes (id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, created_at, updated_at, routing, qr_style)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, ?9, ?10, ?11, ?12)
        RETURNING ${CODE_COLUMNS}`,
     )
     .bind(
@@ -116,6 +128,7 @@ export async function insertCode(db: D1Database, row: NewCode, audit?: AuditFact
       row.created_at,
       row.updated_at,
       storedRouting(row.routing),
+      row.qr_style ?? null,
     );
   return (await insert.first<CodeRow>())!;
 }
@@ -143,7 +156,7 @@ export async function updateCode(
   const sets = ["updated_at = ?3"];
   if (changes.url !== undefined || changes.status !== undefined || changes.routing !== undefined) sets.push("version = version + 1");
   const params: unknown[] = [id, workspaceId, now];
-  for (const field of ["url", "status", "name", "tags", "external_id"] as const) {
+  for (const field of ["url", "status", "name", "tags", "external_id", "qr_style", "logo"] as const) {
     const value = changes[field];
     if (value === undefined) continue;
     params.push(field === "tags" ? JSON.stringify(value) : value);

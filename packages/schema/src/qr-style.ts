@@ -29,6 +29,8 @@ export const DEFAULT_CTA = "Scan me";
 export const QR_LOGO_LIMITS = {
   bytes_max: 256 * 1024,
   types: ["image/png", "image/jpeg", "image/svg+xml"],
+  /** The longest side of a PNG or JPEG logo, in pixels: what the rasteriser may have to decode. */
+  side_max: 4096,
   /** The share of the symbol's area (quiet zone excluded) the cleared area around the logo may take; H recovers 30%. */
   cover_max: 0.2,
 } as const;
@@ -56,7 +58,7 @@ export interface QrStyle {
   /** A light foreground on a dark background, on purpose (not every scanner reads one). */
   inverted: boolean;
   frame: QrFrame;
-  /** The call to action a frame shows; null without a frame. */
+  /** The call to action a frame shows; null for DEFAULT_CTA. */
   cta: string | null;
 }
 
@@ -112,3 +114,24 @@ export function colourProblem(style: Pick<QrStyle, "foreground" | "background" |
   if (!lightOnDark && style.inverted) return { field: "inverted", message: "is true, but the foreground is darker than the background" };
   return null;
 }
+
+/**
+ * A design with a change put over it: each field given replaces the stored one (null for the whole
+ * change resets the design to the default), colours as #rrggbb. The result is the design stored
+ * whole, so every design stored is one that was checked.
+ */
+export function mergeQrStyle(base: QrStyle, change: { [K in keyof QrStyle]?: QrStyle[K] | undefined } | null): QrStyle {
+  if (change === null) return { ...DEFAULT_QR_STYLE };
+  const merged = { ...base };
+  for (const key of Object.keys(DEFAULT_QR_STYLE) as Array<keyof QrStyle>) {
+    const value = change[key];
+    if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+  }
+  merged.foreground = normalColour(merged.foreground);
+  if (merged.background !== "transparent") merged.background = normalColour(merged.background);
+  return merged;
+}
+
+/** A design's fields in the order of DEFAULT_QR_STYLE, as stored and presented. */
+export const canonicalQrStyle = (style: QrStyle): QrStyle =>
+  Object.fromEntries(Object.keys(DEFAULT_QR_STYLE).map((k) => [k, style[k as keyof QrStyle]])) as unknown as QrStyle;

@@ -23,7 +23,7 @@ function isJsonType(header: string): boolean {
  * Reads the stream up to `limit` bytes. Once past it, stops and cancels the stream, so that a
  * body of any size costs no more than the limit to refuse.
  */
-async function readAtMost(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+export async function readAtMost(body: ReadableStream<Uint8Array>, limit: number, tooLarge: () => Error): Promise<Uint8Array> {
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -54,7 +54,7 @@ export async function readJsonText(request: Request): Promise<string> {
   if (type !== null && !isJsonType(type)) throw notJson();
   if (Number(request.headers.get("content-length")) > MAX_BODY_BYTES) throw tooLarge();
   if (!request.body) return "";
-  const bytes = await readAtMost(request.body, MAX_BODY_BYTES);
+  const bytes = await readAtMost(request.body, MAX_BODY_BYTES, tooLarge);
   if (bytes.byteLength === 0) return "";
   if (type === null) throw notJson();
   try {

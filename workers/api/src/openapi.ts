@@ -81,7 +81,7 @@ function errorStatusesOf(operation: Operation): number[] {
   if (operation.scope !== "public") statuses.push(401, 403, 429);
   if (operation.path.includes(":")) statuses.push(404);
   if (operation.method !== "GET") statuses.push(409);
-  if (operation.body) statuses.push(413, 415);
+  if (operation.body || operation.upload) statuses.push(413, 415);
   if (operation.method === "POST") statuses.push(422);
   statuses.push(500, ...(operation.errors ?? []));
   return statuses.sort((a, b) => a - b);
@@ -102,10 +102,23 @@ function successResponse(operation: Operation): ZodOpenApiResponsesObject {
   const responses: ZodOpenApiResponsesObject = {
     [String(success.status)]: { description: success.description, headers, ...(Object.keys(content).length ? { content } : {}) },
   } as ZodOpenApiResponsesObject;
+  if (success.notModified) {
+    (responses as Record<string, unknown>)["304"] = { description: "Not modified: the ETag given in If-None-Match still holds.", headers: headerRefs(["x-request-id"]) };
+  }
   for (const status of errorStatusesOf(operation)) {
     (responses as Record<string, unknown>)[String(status)] = { $ref: `#/components/responses/${errorResponseName(status)}` };
   }
   return responses;
+}
+
+/** A raw file body: one binary content per type it may be. */
+function uploadContent(upload: NonNullable<Operation["upload"]>) {
+  return Object.fromEntries(
+    Object.entries(upload.types).map(([type, description]) => [
+      type,
+      { schema: z.string().register(z.globalRegistry, { description: `${description} At most ${upload.max_bytes} bytes.`, format: "binary" }) },
+    ]),
+  );
 }
 
 const pathParams = (path: string) => {
@@ -139,6 +152,7 @@ function operationObject(id: string, operation: Operation): ZodOpenApiOperationO
       ...(Object.keys(headerParams).length ? { header: z.object(headerParams) } : {}),
     },
     ...(operation.body ? { requestBody: { required: !operation.body.optional, content: { "application/json": { schema: operation.body.schema } } } } : {}),
+    ...(operation.upload ? { requestBody: { required: true, content: uploadContent(operation.upload) } } : {}),
     responses: successResponse(operation),
   };
 }

@@ -1,6 +1,7 @@
 import { splitAddress } from "@qr3/core";
 import type { ApiKeyListing, AttemptRow, CodeRow, DeliveryRow, DomainRow, WebhookRow } from "@qr3/db";
-import { ROUTING_DEFAULTS, type ApiKey, type Code, type Delivery, type Domain, type Webhook } from "@qr3/schema/api";
+import { ROUTING_DEFAULTS, type ApiKey, type Code, type CodeLogo, type Delivery, type Domain, type Webhook } from "@qr3/schema/api";
+import { DEFAULT_QR_STYLE, type QrStyle } from "@qr3/schema/qr-style";
 import { storedScopes } from "./scopes.ts";
 
 // Rows as the API shows them: each presenter produces a value of its contract type
@@ -18,6 +19,12 @@ export function shortUrl(code: Pick<CodeRow, "short_code">, publicBaseUrl: strin
 /** The short code of a code, without its domain. */
 export const shortCodeOf = (code: Pick<CodeRow, "short_code">) => splitAddress(code.short_code).short_code;
 
+/** A code's QR design, whole: the default when none is stored. */
+export const designOf = (code: Pick<CodeRow, "qr_style">): QrStyle => (code.qr_style === null ? { ...DEFAULT_QR_STYLE } : (JSON.parse(code.qr_style) as QrStyle));
+
+/** A code's logo's facts, or null. */
+export const logoOf = (code: Pick<CodeRow, "logo">): CodeLogo | null => (code.logo === null ? null : (JSON.parse(code.logo) as CodeLogo));
+
 export function presentCode(code: CodeRow, publicBaseUrl: string): Code {
   const { domain, short_code } = splitAddress(code.short_code);
   return {
@@ -34,6 +41,8 @@ export function presentCode(code: CodeRow, publicBaseUrl: string): Code {
     rules: [],
     variants: [],
     ...(code.routing === null ? {} : (JSON.parse(code.routing) as Partial<Code>)),
+    qr_style: designOf(code),
+    logo: logoOf(code),
     scan_cap_reached_at: code.capped_at,
     total_scans: code.total_scans,
     created_at: code.created_at,

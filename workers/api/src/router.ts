@@ -14,7 +14,9 @@ import { auditLogRoute } from "./routes/audit.ts";
 import { exportScansRoute } from "./routes/export.ts";
 import { createKeyRoute, currentKeyRoute, listKeysRoute, revokeKeyRoute } from "./routes/keys.ts";
 import { openApiRoute } from "./routes/openapi.ts";
-import { codeQrRoute } from "./routes/qr.ts";
+import { codeQrPdfRoute, codeQrPngRoute, codeQrSvgRoute } from "./routes/qr.ts";
+import { deleteLogoRoute, getLogoRoute, putLogoRoute } from "./routes/logo.ts";
+import { tagQrZipRoute } from "./routes/tag-qr.ts";
 import { codeScansRoute } from "./routes/scans.ts";
 import { tagScansRoute } from "./routes/tag-scans.ts";
 import { bulkCreateCodesRoute, bulkUpdateCodesRoute } from "./routes/bulk-codes.ts";
@@ -50,7 +52,13 @@ export const HANDLERS: Record<OperationId, Handler> = {
   resolveCode: resolveCodeRoute,
   codeScans: codeScansRoute,
   exportScans: exportScansRoute,
-  codeQr: codeQrRoute,
+  codeQrSvg: codeQrSvgRoute,
+  codeQrPng: codeQrPngRoute,
+  codeQrPdf: codeQrPdfRoute,
+  putCodeLogo: putLogoRoute,
+  getCodeLogo: getLogoRoute,
+  deleteCodeLogo: deleteLogoRoute,
+  tagQrZip: tagQrZipRoute,
   getWorkspace: getWorkspaceRoute,
   workspaceScans: workspaceScansRoute,
   createDomain: createDomainRoute,
@@ -107,7 +115,7 @@ function serve(operation: Operation, handler: Handler): Handler {
       requireScope(operation, request.auth);
       openSession(request, env);
     }
-    if (!operation.body) await assertNoBody(request);
+    if (!operation.body && !operation.upload) await assertNoBody(request);
     if (operation.method === "POST") return idempotent(request, env, () => Promise.resolve(handler(request, env, ctx)));
     return handler(request, env, ctx);
   };

@@ -1,3 +1,4 @@
+import { DEFAULT_QR_STYLE } from "@qr3/schema/qr-style";
 import { ROUTING_DEFAULTS } from "@qr3/schema/rule-facts";
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -26,6 +27,8 @@ describe("codes", () => {
       tags: [],
       external_id: null,
       ...ROUTING_DEFAULTS,
+      qr_style: DEFAULT_QR_STYLE,
+      logo: null,
       scan_cap_reached_at: null,
       total_scans: 0,
       created_at: expect.stringMatching(/Z$/),

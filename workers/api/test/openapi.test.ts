@@ -1,4 +1,5 @@
 import { ROUTING_DEFAULTS } from "@qr3/schema/rule-facts";
+import { DEFAULT_QR_STYLE } from "@qr3/schema/qr-style";
 import { OPERATIONS } from "@qr3/schema/api";
 import { describe, expect, it } from "vitest";
 import { ContractChecker } from "../../../test/openapi/check.ts";
@@ -41,7 +42,7 @@ describe("the contract check the suites run on every answer", () => {
     body: "",
     ...over,
   });
-  const code = { id: "qr_1", short_code: "abc", short_url: "https://qr3.app/abc", domain: null, url: "https://example.com/", status: "active", name: null, tags: [], external_id: null, ...ROUTING_DEFAULTS, scan_cap_reached_at: null, total_scans: 0, created_at: "2026-12-01T00:00:00.000Z", updated_at: "2026-12-01T00:00:00.000Z" };
+  const code = { id: "qr_1", short_code: "abc", short_url: "https://qr3.app/abc", domain: null, url: "https://example.com/", status: "active", name: null, tags: [], external_id: null, ...ROUTING_DEFAULTS, qr_style: DEFAULT_QR_STYLE, logo: null, scan_cap_reached_at: null, total_scans: 0, created_at: "2026-12-01T00:00:00.000Z", updated_at: "2026-12-01T00:00:00.000Z" };
 
   it("passes a real answer and fails each kind of mismatch", async () => {
     const checker = new ContractChecker(await documentOf());

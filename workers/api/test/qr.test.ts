@@ -18,7 +18,7 @@ describe("GET /v1/codes/:id/qr.svg", () => {
     const res = await qr(code.id, key);
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toBe("image/svg+xml; charset=utf-8");
-    expect(res.headers.get("content-disposition")).toBe('inline; filename="qr3-menu-qr.svg"');
+    expect(res.headers.get("content-disposition")).toBe('inline; filename="menu-qr.svg"');
     const svg = await res.text();
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 \d+ \d+"/);
     expect(await decode(svg)).toBe(code.short_url);

@@ -5,7 +5,7 @@ import { API_LIMITS, CODE_SORTS, DEFAULT_CODE_SORT } from "./limits.ts";
 import { hostname } from "./domains.ts";
 import { CodeRouting, routingFields, scheduleInOrder } from "./routing.ts";
 import { destinationUrl } from "./urls.ts";
-import { DEFAULT_QR_STYLE, QR_ECC_LEVELS } from "../qr-style.ts";
+import { CodeLogo, QrDesign, QrStyleBody } from "./qr.ts";
 
 const shortCode = z.string().check(z.regex(SHORT_CODE_PATTERN, 'must be 3 to 64 letters, digits, "-" or "_"'));
 export const CODE_STATUSES = ["active", "disabled"] as const;
@@ -35,6 +35,7 @@ export const CreateCodeBody = z
     domain: z.optional(z.nullable(hostname)).register(z.globalRegistry, {
       description: "An active branded domain of the workspace; our own domain when absent or null.",
     }),
+    qr_style: z.optional(z.nullable(QrStyleBody)),
     ...routingFields,
   })
   .check(scheduleInOrder)
@@ -81,12 +82,13 @@ export const UpdateCodeBody = z
     name: z.optional(z.nullable(name)),
     tags: z.optional(tags),
     external_id: z.optional(z.nullable(externalId)),
+    qr_style: z.optional(z.nullable(QrStyleBody)),
     ...routingFields,
   })
   .register(z.globalRegistry, {
     id: "UpdateCodeBody",
     description:
-      "At least one field. null clears name, external_id and each redirect setting ([] clears rules and variants); tags, rules and variants replace their lists.",
+      "At least one field. null clears name, external_id and each redirect setting ([] clears rules and variants) and resets qr_style; tags, rules and variants replace their lists; qr_style's fields replace the stored design's.",
   });
 
 export const Code = z
@@ -101,6 +103,8 @@ export const Code = z
     tags: z.array(z.string()).register(z.globalRegistry, { description: "Trimmed and lower-cased, in the order first given." }),
     external_id: z.nullable(z.string()).register(z.globalRegistry, { description: "Your own id for the code, unique in the workspace." }),
     ...CodeRouting,
+    qr_style: QrDesign,
+    logo: z.nullable(CodeLogo),
     total_scans: z.int(),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -147,6 +151,3 @@ export const TagSummary = z
   .register(z.globalRegistry, { id: "TagSummary" });
 export type TagSummary = z.output<typeof TagSummary>;
 
-export const QrQuery = z.strictObject({
-  ecc: z._default(z.enum(QR_ECC_LEVELS), DEFAULT_QR_STYLE.ecc),
-});

@@ -7,6 +7,7 @@ export * from "./urls.ts";
 export * from "./domains.ts";
 export * from "./routing.ts";
 export * from "./codes.ts";
+export * from "./qr.ts";
 export * from "./analytics.ts";
 export * from "./workspaces.ts";
 export * from "./webhooks.ts";

@@ -1,9 +1,11 @@
 import * as z from "zod/mini";
 import { AuditEntry, AuditQuery } from "./audit.ts";
 import { CodeScanStats, ExportQuery, ScanStatsQuery, TagScanStats, WorkspaceScanStats } from "./analytics.ts";
-import { FILTER_DIMENSIONS } from "./limits.ts";
-import { BulkCreateCodesBody, BulkUpdateCodesBody, BulkUpdated, Code, CodeListQuery, CreateCodeBody, QrQuery, TagSummary, UpdateCodeBody } from "./codes.ts";
+import { API_LIMITS, FILTER_DIMENSIONS } from "./limits.ts";
+import { BulkCreateCodesBody, BulkUpdateCodesBody, BulkUpdated, Code, CodeListQuery, CreateCodeBody, TagSummary, UpdateCodeBody } from "./codes.ts";
 import { CreateDomainBody, Domain } from "./domains.ts";
+import { QrPdfQuery, QrPngQuery, QrSvgQuery, TagQrZipQuery } from "./qr.ts";
+import { QR_LOGO_LIMITS } from "../qr-style.ts";
 import { Resolution, ResolveBody } from "./routing.ts";
 import { envelope, ListQuery, page } from "./common.ts";
 import { ApiKey, CreateKeyBody, CreatedApiKey } from "./keys.ts";
@@ -15,7 +17,7 @@ import { Workspace } from "./workspaces.ts";
 // reads and what it answers. The router serves exactly these (a handler per operation), the
 // OpenAPI document is generated from them, and the tests check every answer against that document.
 
-export type Method = "GET" | "POST" | "PATCH" | "DELETE";
+export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 export interface Success {
   status: 200 | 201 | 202 | 204;
@@ -26,6 +28,8 @@ export interface Success {
   media?: Record<string, string>;
   /** Response headers that matter, by name, with their description. */
   headers?: Record<string, string>;
+  /** Answers 304 with no body to an If-None-Match naming its ETag. */
+  notModified?: boolean;
 }
 
 /** The groups of operations, in the order the reference shows them. */
@@ -57,10 +61,16 @@ export interface Operation {
   repeatable?: readonly string[];
   /** A JSON body; `optional` when an empty body reads as `{}`. */
   body?: { schema: z.ZodMiniType; optional?: boolean };
+  /** A file as the raw body instead: its content types, by type, and its largest size. */
+  upload?: { types: Record<string, string>; max_bytes: number };
   success: Success;
   /** Error statuses it may answer with beyond those every operation of its kind may. */
   errors?: readonly number[];
 }
+
+const QR_DESCRIPTION =
+  "Encodes the code's short link (which never changes with its destination) in its stored design; any design field given as a parameter is put over it, to preview a change. Cacheable: the ETag follows the link, the design and the logo.";
+const QR_HEADERS = { ETag: "Changes with the short link, the design, the logo or the size.", "content-disposition": 'inline (attachment with download=true); filename="<name or short code>.<ext>"' };
 
 const STATS_DESCRIPTION =
   "The last `days` local dates in `tz`, today included, or the dates from `from` to `to`, with the top lists, the series at `granularity`, the scans by weekday and hour, and with `compare=previous` the window just before. Filters (repeatable: any of the values; several: all must hold) narrow every figure.";
@@ -142,11 +152,53 @@ export const OPERATIONS = {
       headers: { "content-disposition": "attachment; filename=\"qr3-scans-<short_code>-<range>.<ext>\"" },
     },
   },
-  codeQr: {
+  codeQrSvg: {
     method: "GET", path: "/v1/codes/:id/qr.svg", tag: "Codes", scope: "codes:read",
-    summary: "A code's QR image", description: "SVG encoding the code's short link, with the quiet zone.",
-    query: QrQuery,
-    success: { status: 200, description: "The image.", media: { "image/svg+xml": "The QR code." } },
+    summary: "A code's QR image as SVG", description: QR_DESCRIPTION,
+    query: QrSvgQuery,
+    success: { status: 200, description: "The image.", media: { "image/svg+xml": "Vector; the call to action drawn as outlines." }, headers: QR_HEADERS, notModified: true },
+  },
+  codeQrPng: {
+    method: "GET", path: "/v1/codes/:id/qr.png", tag: "Codes", scope: "codes:read",
+    summary: "A code's QR image as PNG", description: `${QR_DESCRIPTION} \`size\` pixels wide (1024 by default), or \`size_mm\` at \`dpi\`.`,
+    query: QrPngQuery,
+    success: { status: 200, description: "The image.", media: { "image/png": "The QR code, its height following the frame." }, headers: QR_HEADERS, notModified: true },
+  },
+  codeQrPdf: {
+    method: "GET", path: "/v1/codes/:id/qr.pdf", tag: "Codes", scope: "codes:read",
+    summary: "A code's QR image as PDF", description: `${QR_DESCRIPTION} One vector page \`size_mm\` wide (50 by default), with \`bleed_mm\` of background past the trim box on every side.`,
+    query: QrPdfQuery,
+    success: { status: 200, description: "The document.", media: { "application/pdf": "One page, vector, no fonts." }, headers: QR_HEADERS, notModified: true },
+  },
+  putCodeLogo: {
+    method: "PUT", path: "/v1/codes/:id/logo", tag: "Codes", scope: "codes:write",
+    summary: "Set a code's logo",
+    description: `The image as the body, at most ${QR_LOGO_LIMITS.bytes_max / 1024} KB, PNG, JPEG or SVG (an SVG is kept without scripts, event attributes or external references). It is centred on the QR image with error correction H; a logo that would stop the code scanning is refused.`,
+    upload: {
+      types: { "image/png": "A PNG.", "image/jpeg": "A JPEG.", "image/svg+xml": "An SVG, sanitised." },
+      max_bytes: QR_LOGO_LIMITS.bytes_max,
+    },
+    success: { status: 200, description: "The code, with its logo.", body: envelope(Code) },
+  },
+  getCodeLogo: {
+    method: "GET", path: "/v1/codes/:id/logo", tag: "Codes", scope: "codes:read",
+    summary: "A code's logo", description: "The image as stored (an SVG as sanitised).",
+    success: { status: 200, description: "The image.", media: { "image/png": "A PNG.", "image/jpeg": "A JPEG.", "image/svg+xml": "An SVG." } },
+  },
+  deleteCodeLogo: {
+    method: "DELETE", path: "/v1/codes/:id/logo", tag: "Codes", scope: "codes:write",
+    summary: "Remove a code's logo", description: "The design's own error correction applies again.",
+    success: { status: 200, description: "The code, without a logo.", body: envelope(Code) },
+  },
+  tagQrZip: {
+    method: "GET", path: "/v1/tags/:tag/qr.zip", tag: "Codes", scope: "codes:read",
+    summary: "Every QR image of a tag, as a ZIP",
+    description: `Each code carrying the tag in its stored design, named by its name (or its short code), in one \`format\`; at most ${API_LIMITS.tag_qr_zip.max} codes.`,
+    query: TagQrZipQuery,
+    success: {
+      status: 200, description: "The archive.", media: { "application/zip": "One file per code." },
+      headers: { "content-disposition": "attachment; filename=\"qr3-<tag>-<format>.zip\"" },
+    },
   },
   getWorkspace: {
     method: "GET", path: "/v1/workspaces/:id", tag: "Workspaces", scope: "any",

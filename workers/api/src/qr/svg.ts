@@ -1,5 +1,6 @@
 import { encode, QrCodeDataType } from "uqr";
 import { normalColour, type QrStyle } from "@qr3/schema/qr-style";
+import type { QrLogoImage } from "./types.ts";
 
 // A code's QR image as SVG, drawn from the symbol's modules in the code's design: the data
 // modules as squares, dots or rounded squares, the three finder patterns ("eyes") as squares,
@@ -37,7 +38,7 @@ function eyePath(shape: QrStyle["eyes"], x: number, y: number): string {
 }
 
 /** The SVG of `text` in `style`, `size` modules a side plus the quiet zone on every side. */
-export function renderQrSvg(text: string, style: QrStyle): string {
+export function renderQrSvg(text: string, style: QrStyle, _logo?: QrLogoImage | null): string {
   const { size, data, types } = encode(text, { ecc: style.ecc, border: 0 });
   const m = style.margin;
   const side = size + 2 * m;

@@ -20,7 +20,9 @@ import { codeEvents, requestLinkSyncs, sendCodeEvents } from "../code-events.ts"
 import type { ApiRequest } from "../context.ts";
 import { ApiError, badRequest } from "../errors.ts";
 import { syncCodeLink } from "../links.ts";
-import { presentCode } from "../present.ts";
+import { presentCode, shortUrl } from "../present.ts";
+import { assertScans, changedDesign, storedDesign } from "../qr-design.ts";
+import { DEFAULT_QR_STYLE, type QrStyle } from "@qr3/schema/qr-style";
 import { ok } from "../respond.ts";
 import { checkWith, parseBody } from "../validation.ts";
 import { DOMAIN_NOT_ACTIVE } from "./codes.ts";
@@ -53,6 +55,35 @@ async function syncLinks(request: ApiRequest, env: Env, codes: ReadonlyArray<Par
   }
 }
 
+/**
+ * The items whose design does not read back. Each distinct design is read once, with the longest
+ * link of the items that have it (the densest symbol: a generated short code drawn again has the
+ * same length); every item of a design that fails is named.
+ */
+async function unreadableDesigns(items: ReadonlyArray<{ row: NewCode; index: number; design: QrStyle | undefined }>, env: Env): Promise<ErrorDetail[]> {
+  const byDesign = new Map<string, { design: QrStyle; link: string; indexes: number[] }>();
+  for (const { row, index, design } of items) {
+    if (!design) continue;
+    const key = JSON.stringify(design);
+    const link = shortUrl(row, env.PUBLIC_BASE_URL);
+    const group = byDesign.get(key) ?? { design, link, indexes: [] };
+    if (link.length > group.link.length) group.link = link;
+    group.indexes.push(index);
+    byDesign.set(key, group);
+  }
+  const details: ErrorDetail[] = [];
+  for (const { design, link, indexes } of byDesign.values()) {
+    try {
+      await assertScans(link, design, null);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      const message = err.message.slice("qr_style: ".length);
+      for (const index of indexes) details.push({ index, field: "qr_style", message });
+    }
+  }
+  return details;
+}
+
 export async function bulkCreateCodesRoute(request: ApiRequest, env: Env): Promise<Response> {
   const { codes: raw } = await parseBody(request, BulkItems);
   const invalid: ErrorDetail[] = [];
@@ -64,6 +95,17 @@ export async function bulkCreateCodesRoute(request: ApiRequest, env: Env): Promi
     else if (checked.data.short_code && RESERVED_SHORT_CODES.has(checked.data.short_code.toLowerCase())) invalid.push({ index, field: "short_code", message: "is reserved" });
     else items.push({ ...checked.data, index });
   });
+  const designs = new Map<number, QrStyle>();
+  for (const item of items) {
+    if (item.qr_style === undefined) continue;
+    try {
+      designs.set(item.index, changedDesign(DEFAULT_QR_STYLE, item.qr_style));
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      const [field, ...message] = err.message.split(": ");
+      invalid.push({ index: item.index, field: field!, message: message.join(": ") });
+    }
+  }
 
   const control = controlDb(env);
   const workspaceId = request.auth.workspaceId;
@@ -108,9 +150,12 @@ export async function bulkCreateCodesRoute(request: ApiRequest, env: Env): Promi
     tags: item.tags ?? [],
     external_id: item.external_id ?? null,
     routing: routingPatch(item),
+    qr_style: designs.has(item.index) ? storedDesign(designs.get(item.index)!) : null,
     created_at: now,
     updated_at: now,
   }));
+  const unreadable = await unreadableDesigns(rows.map((row, i) => ({ row, index: items[i]!.index, design: designs.get(items[i]!.index) })), env);
+  if (unreadable.length > 0) throw refused("BAD_REQUEST", unreadable, raw.length);
   const claimed: Claim[] = [];
   let pending = rows.map((row, i) => ({ row, item: items[i]! }));
   for (let attempt = 1; pending.length > 0; attempt++) {
@@ -141,6 +186,8 @@ export async function bulkCreateCodesRoute(request: ApiRequest, env: Env): Promi
         tags: JSON.stringify(row.tags),
         external_id: row.external_id ?? null,
         routing: storedRouting(row.routing),
+        qr_style: row.qr_style ?? null,
+        logo: null,
         total_scans: 0,
         bot_scans: 0,
         version: 1,

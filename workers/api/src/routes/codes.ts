@@ -21,7 +21,10 @@ import { decodeCodeCursor, encodeCodeCursor } from "../code-cursor.ts";
 import { ApiError, badRequest, notFound } from "../errors.ts";
 import type { ApiRequest } from "../context.ts";
 import { syncCodeLink } from "../links.ts";
-import { presentCode } from "../present.ts";
+import { designOf, logoOf, presentCode, shortUrl } from "../present.ts";
+import { assertScans, changedDesign, storedDesign } from "../qr-design.ts";
+import { pruneLogos, readLogoImage } from "../logos/store.ts";
+import { DEFAULT_QR_STYLE } from "@qr3/schema/qr-style";
 import { noContent, ok, okPage } from "../respond.ts";
 import { CodeListQuery, CreateCodeBody, routingPatch, SCHEDULE_PROBLEM, UpdateCodeBody } from "@qr3/schema/api";
 import { parseBody, parseWith } from "../validation.ts";
@@ -75,7 +78,14 @@ async function removeCode(request: ApiRequest, env: Env, id: string): Promise<Co
 async function insertClaimed(request: ApiRequest, env: Env, row: Parameters<typeof insertCode>[1], domain: string | null): Promise<CodeRow | null> {
   const claim = { short_code: row.short_code, workspace_id: row.workspace_id, code_id: row.id, created_at: row.created_at, domain };
   if (!(await claimShortCode(controlDb(env), claim))) return null;
-  const stored = { name: row.name ?? null, tags: JSON.stringify(row.tags ?? []), external_id: row.external_id ?? null, routing: storedRouting(row.routing) };
+  const stored = {
+    name: row.name ?? null,
+    tags: JSON.stringify(row.tags ?? []),
+    external_id: row.external_id ?? null,
+    routing: storedRouting(row.routing),
+    qr_style: row.qr_style ?? null,
+    logo: null,
+  };
   const created = presentCode({ ...row, ...stored, total_scans: 0, bot_scans: 0, version: 1, capped_at: null }, env.PUBLIC_BASE_URL);
   const audit = { ...auditFacts(request, "code.created", row.id), after: created };
   const events = codeEvents(request, env, "code.created", [{ code_id: row.id, audit_id: audit.id }]);
@@ -103,6 +113,7 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
   if (domain !== null && !(await activeHostnames(controlDb(env), request.auth.workspaceId, [domain])).has(domain)) {
     throw badRequest("domain", DOMAIN_NOT_ACTIVE);
   }
+  const design = body.qr_style === undefined ? null : changedDesign(DEFAULT_QR_STYLE, body.qr_style);
   const now = new Date().toISOString();
   const base = {
     workspace_id: request.auth.workspaceId,
@@ -112,6 +123,7 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
     tags: body.tags ?? [],
     external_id: body.external_id ?? null,
     routing: routingPatch(body),
+    qr_style: design === null ? null : storedDesign(design),
     created_at: now,
     updated_at: now,
   };
@@ -119,6 +131,8 @@ export async function createCodeRoute(request: ApiRequest, env: Env): Promise<Re
   let code: CodeRow | null = null;
   for (let attempt = 0; !code; attempt++) {
     const address = linkAddress(domain, body.short_code ?? randomShortCode());
+    // The design must read back as the very link it will encode.
+    if (design !== null) await assertScans(shortUrl({ short_code: address }, env.PUBLIC_BASE_URL), design, null);
     code = await insertClaimed(request, env, { ...base, id: newId("qr"), short_code: address }, domain);
     if (code) break;
     // The domain may have been removed since it was checked: the claim requires it active.
@@ -168,7 +182,7 @@ export async function updateCodeRoute(request: ApiRequest, env: Env): Promise<Re
   const audit = auditFacts(request, "code.updated", id);
   const events = codeEvents(request, env, "code.updated", [{ code_id: id, audit_id: audit.id }]);
   const { url, status, name, tags, external_id } = body;
-  const changes = { url, status, name, tags, external_id, routing: routingPatch(body) };
+  const changes = { url, status, name, tags, external_id, routing: routingPatch(body), qr_style: await designChange(request, env, body.qr_style) };
   const code = await updateCode(request.db, request.auth.workspaceId, id, changes, new Date().toISOString(), audit, events).catch((err: unknown) => {
     throw conflictOf(err);
   });
@@ -180,6 +194,20 @@ export async function updateCodeRoute(request: ApiRequest, env: Env): Promise<Re
   return ok(request, presentCode(code, env.PUBLIC_BASE_URL));
 }
 
+/**
+ * A change of the code's design, checked against the code as stored (its link, its logo), as the
+ * column it writes: the design whole. Two designers saving at once: the later design wins whole,
+ * and each was checked.
+ */
+async function designChange(request: ApiRequest, env: Env, change: Parameters<typeof changedDesign>[1] | undefined): Promise<string | null | undefined> {
+  if (change === undefined) return undefined;
+  const code = await findCode(request);
+  const design = changedDesign(designOf(code), change);
+  const logo = await readLogoImage(env.LOGOS, code.workspace_id, code.id, logoOf(code));
+  await assertScans(shortUrl(code, env.PUBLIC_BASE_URL), design, logo);
+  return storedDesign(design);
+}
+
 export async function deleteCodeRoute(request: ApiRequest, env: Env): Promise<Response> {
   // D1 first: should it fail, nothing has changed and the client's retry finds the code; should
   // the KV removal then fail, the mark the delete left makes the link sweep remove the record.
@@ -187,5 +215,10 @@ export async function deleteCodeRoute(request: ApiRequest, env: Env): Promise<Re
   const code = await removeCode(request, env, request.params.id!);
   if (!code) throw notFound("Code");
   await syncCodeLink(env, code.short_code, null);
+  if (code.logo !== null) {
+    await pruneLogos(env.LOGOS, code.workspace_id, code.id, null).catch((err: unknown) =>
+      console.error(JSON.stringify({ event: "logo_prune_failed", code_id: code.id, error: String(err) })),
+    );
+  }
   return noContent();
 }

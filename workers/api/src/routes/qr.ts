@@ -1,25 +1,104 @@
-import { DEFAULT_QR_STYLE } from "@qr3/schema/qr-style";
-import { renderQrSvg } from "../qr/svg.ts";
+import { QR_IMAGE_LIMITS, type QrImageFormat, type QrStyle } from "@qr3/schema/qr-style";
+import { QrPdfQuery, QrPngQuery, QrSvgQuery } from "@qr3/schema/api";
+import type { CodeRow } from "@qr3/db";
 import type { ApiRequest } from "../context.ts";
-import { shortUrl, shortCodeOf } from "../present.ts";
-import { QrQuery } from "@qr3/schema/api";
+import { badRequest } from "../errors.ts";
+import { readLogoImage } from "../logos/store.ts";
+import { designOf, logoOf, shortUrl } from "../present.ts";
+import { changedDesign } from "../qr-design.ts";
+import { codeFileName } from "../qr-files.ts";
+import { renderQrPdf } from "../qr/pdf.ts";
+import { renderQrPng } from "../qr/png.ts";
+import { renderQrSvg } from "../qr/svg.ts";
+import type { QrLogoImage } from "../qr/types.ts";
 import { parseWith } from "../validation.ts";
 import { findCode } from "./codes.ts";
 
-/**
- * GET /v1/codes/:id/qr.svg: the code's QR image, encoding its public short link. The link never
- * changes with the destination, so a printed code keeps working; `ecc` trades size for damage
- * tolerance (L 7%, M 15%, Q 25%, H 30% of the symbol recoverable).
- */
-export async function codeQrRoute(request: ApiRequest, env: Env): Promise<Response> {
+// GET /v1/codes/:id/qr.svg, qr.png and qr.pdf: the code's QR image, encoding its public short
+// link (which never changes with the destination, so a printed code keeps working), in its stored
+// design with any design field of the query put over it (a preview before saving). Each answer
+// carries an ETag of everything it is drawn from, and a request naming it is answered 304.
+
+const MEDIA: Record<QrImageFormat, string> = { svg: "image/svg+xml; charset=utf-8", png: "image/png", pdf: "application/pdf" };
+
+/** What an image is drawn from: the link, the design, the logo, the format and its size. */
+export interface QrImage {
+  text: string;
+  design: QrStyle;
+  logo: QrLogoImage | null;
+  format: QrImageFormat;
+  /** PNG: the width in pixels; PDF: millimetres and bleed. */
+  size: { px?: number; size_mm?: number; bleed_mm?: number };
+}
+
+const DESIGN_FIELDS = ["foreground", "background", "ecc", "margin", "modules", "eyes", "inverted", "frame", "cta"] as const;
+
+/** The stored design with the query's design fields over it: refused, like a stored one, if its colours would not scan. */
+function previewDesign(code: CodeRow, query: Partial<Record<(typeof DESIGN_FIELDS)[number], unknown>>): QrStyle {
+  const change = Object.fromEntries(DESIGN_FIELDS.filter((f) => query[f] !== undefined).map((f) => [f, query[f]]));
+  if (Object.keys(change).length === 0) return designOf(code);
+  return changedDesign(designOf(code), change, "");
+}
+
+/** A PNG's width in pixels: `size`, or `size_mm` at `dpi`. */
+export function pngWidth(query: { size?: number | undefined; size_mm?: number | undefined; dpi?: number | undefined }): number {
+  if (query.size_mm === undefined || query.dpi === undefined) return query.size ?? QR_IMAGE_LIMITS.size.default;
+  const px = Math.round((query.size_mm / 25.4) * query.dpi);
+  const { min, max } = QR_IMAGE_LIMITS.size;
+  if (px < min || px > max) throw badRequest("size_mm", `at ${query.dpi} dpi is ${px} pixels wide: a PNG is ${min} to ${max} pixels`);
+  return px;
+}
+
+/** The image's bytes (or text, for SVG). */
+export async function drawQr(image: QrImage): Promise<string | Uint8Array> {
+  switch (image.format) {
+    case "svg":
+      return renderQrSvg(image.text, image.design, image.logo);
+    case "png":
+      return renderQrPng(image.text, image.design, image.logo, image.size.px!);
+    case "pdf":
+      return renderQrPdf(image.text, image.design, image.logo, { size_mm: image.size.size_mm!, bleed_mm: image.size.bleed_mm! });
+  }
+}
+
+/** A strong ETag: the same inputs always draw the same bytes. */
+async function etagOf(image: QrImage, logoSha: string | null): Promise<string> {
+  const facts = JSON.stringify([image.format, image.text, image.design, logoSha, image.size]);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(facts)));
+  return `"${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
+}
+
+/** Whether If-None-Match names this ETag (or is *). */
+const matches = (header: string | null, etag: string) =>
+  header !== null && header.split(",").some((tag) => ["*", etag, `W/${etag}`].includes(tag.trim()));
+
+async function serveImage(request: ApiRequest, env: Env, format: QrImageFormat, size: QrImage["size"], query: Partial<Record<(typeof DESIGN_FIELDS)[number], unknown>> & { download: boolean }): Promise<Response> {
   const code = await findCode(request);
-  const { ecc } = parseWith(QrQuery, request.query);
-  const svg = renderQrSvg(shortUrl(code, env.PUBLIC_BASE_URL), { ...DEFAULT_QR_STYLE, ecc });
-  return new Response(svg, {
-    headers: {
-      "content-type": "image/svg+xml; charset=utf-8",
-      "content-disposition": `inline; filename="qr3-${shortCodeOf(code)}.svg"`,
-      "cache-control": "private, max-age=3600",
-    },
-  });
+  const design = previewDesign(code, query);
+  const facts = logoOf(code);
+  const logo = await readLogoImage(env.LOGOS, code.workspace_id, code.id, facts);
+  const image: QrImage = { text: shortUrl(code, env.PUBLIC_BASE_URL), design, logo, format, size };
+  const etag = await etagOf(image, logo ? facts!.sha256 : null);
+  const headers = {
+    etag,
+    "cache-control": "private, max-age=3600",
+    "content-disposition": `${query.download ? "attachment" : "inline"}; filename="${codeFileName(code, format)}"`,
+  };
+  if (matches(request.headers.get("if-none-match"), etag)) return new Response(null, { status: 304, headers });
+  return new Response(await drawQr(image), { headers: { ...headers, "content-type": MEDIA[format] } });
+}
+
+export async function codeQrSvgRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const query = parseWith(QrSvgQuery, request.query);
+  return serveImage(request, env, "svg", {}, query);
+}
+
+export async function codeQrPngRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const query = parseWith(QrPngQuery, request.query);
+  return serveImage(request, env, "png", { px: pngWidth(query) }, query);
+}
+
+export async function codeQrPdfRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const query = parseWith(QrPdfQuery, request.query);
+  return serveImage(request, env, "pdf", { size_mm: query.size_mm, bleed_mm: query.bleed_mm }, query);
 }

@@ -8,7 +8,7 @@ import { badRequest, notFound } from "../errors.ts";
 import { ok } from "../respond.ts";
 
 /** A path parameter as it was percent-encoded in the path (the router leaves it encoded). */
-function pathSegment(raw: string, field: string): string {
+export function pathSegment(raw: string, field: string): string {
   try {
     return decodeURIComponent(raw);
   } catch {
