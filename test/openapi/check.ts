@@ -104,7 +104,7 @@ export class ContractChecker {
     }
     const replayed = headers.get("idempotent-replayed");
     if (replayed !== null && replayed !== "true") problems.push(`${where}: idempotent-replayed is ${replayed}`);
-    if (method === "HEAD" || status === 204) {
+    if (method === "HEAD" || status === 204 || status === 304) {
       if (body !== "") problems.push(`${where}: a body where none is allowed`);
       return problems;
     }
@@ -152,9 +152,11 @@ export function checkedFetch(fetcher: (url: string, init?: RequestInit) => Promi
   return async (url: string, init: RequestInit = {}): Promise<Response> => {
     checker ??= fetcher(documentUrl).then(async (r) => new ContractChecker(await r.json()));
     const response = await fetcher(url, init);
-    const body = await response.text();
+    // Read as bytes, so that an image or an archive is handed on as it came.
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    const body = new TextDecoder().decode(bytes);
     (await checker).assert({ method: (init.method ?? "GET").toUpperCase(), url, status: response.status, headers: response.headers, body });
-    return new Response(response.status === 204 || response.status === 304 || body === "" ? null : body, {
+    return new Response(response.status === 204 || response.status === 304 || bytes.byteLength === 0 ? null : bytes, {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,

@@ -1,5 +1,5 @@
-import { initWasm, Resvg } from "@resvg/resvg-wasm";
-import resvgWasm from "@resvg/resvg-wasm/index_bg.wasm";
+import { Resvg } from "@resvg/resvg-wasm";
+import { rasterise } from "../src/qr/raster.ts";
 import jsQR from "jsqr";
 import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
 import zxingWasm from "zxing-wasm/reader/zxing_reader.wasm";
@@ -12,7 +12,7 @@ let ready: Promise<void> | null = null;
 /** Loads both WebAssembly modules, once per test file's isolate. */
 function prepare(): Promise<void> {
   ready ??= (async () => {
-    await initWasm(resvgWasm);
+    await rasterise(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"/>`, 1); // resvg, initialised once for the isolate
     await prepareZXingModule({
       overrides: {
         instantiateWasm: (imports: WebAssembly.Imports, done: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void) => {
