@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "../lib/d1.ts";
 
-const BENCHMARKS = ["redirect.ts", "ingest.ts", "aggregation.ts", "no-loss.ts", "cost.ts", "bulk.ts"];
+const BENCHMARKS = ["redirect.ts", "ingest.ts", "aggregation.ts", "no-loss.ts", "cost.ts", "bulk.ts", "qr.ts"];
 
 if (process.argv.length > 2) {
   console.error("pnpm bench takes no options: give them to one benchmark, e.g. pnpm bench:cost --scans 100000");

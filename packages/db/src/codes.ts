@@ -47,8 +47,8 @@ export interface CodeRow {
 export const CODE_COLUMNS =
   "id, workspace_id, short_code, url, status, name, tags, external_id, total_scans, bot_scans, version, routing, capped_at, qr_style, logo, created_at, updated_at";
 
-/** SQL: the design of the code row `c` as presented, the default filled in. */
-export const qrStyleSql = (c: string) => `json(coalesce(${c}.qr_style, '${JSON.stringify(DEFAULT_QR_STYLE)}'))`;
+/** SQL: the design of the code row (`c`, or the one in scope) as presented, the default filled in. */
+export const qrStyleSql = (c?: string) => `json(coalesce(${c ? `${c}.` : ""}qr_style, '${JSON.stringify(DEFAULT_QR_STYLE)}'))`;
 
 /**
  * The redirect settings' presented defaults as json_object arguments, for SQL that shows a code
@@ -65,11 +65,11 @@ export function routingDefaultsSql(): string {
 // stored fields; short_url is derived from the deployment's base URL, not stored).
 export const CODE_AUDIT_CHANGES: AuditSource = {
   table: "codes",
-  json: `json_patch(json_object('url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, ${routingDefaultsSql()}, 'qr_style', ${qrStyleSql("codes")}, 'logo', json(logo)), coalesce(routing, '{}'))`,
+  json: `json_patch(json_object('url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, ${routingDefaultsSql()}, 'qr_style', ${qrStyleSql()}, 'logo', json(logo)), coalesce(routing, '{}'))`,
 };
 const AUDIT_WHOLE: AuditSource = {
   table: "codes",
-  json: `json_patch(json_object('id', id, 'short_code', short_code, 'url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, ${routingDefaultsSql()}, 'qr_style', ${qrStyleSql("codes")}, 'logo', json(logo), 'total_scans', total_scans, 'created_at', created_at, 'updated_at', updated_at), coalesce(routing, '{}'))`,
+  json: `json_patch(json_object('id', id, 'short_code', short_code, 'url', url, 'status', status, 'name', name, 'tags', json(tags), 'external_id', external_id, ${routingDefaultsSql()}, 'qr_style', ${qrStyleSql()}, 'logo', json(logo), 'total_scans', total_scans, 'created_at', created_at, 'updated_at', updated_at), coalesce(routing, '{}'))`,
 };
 
 /** What a write may set of a code's own fields; tags as their list. */

@@ -2,20 +2,24 @@ import { canonicalQrStyle, colourProblem, DEFAULT_QR_STYLE, mergeQrStyle, type Q
 import type { QrStyleBody } from "@qr3/schema/api";
 import type * as z from "zod/mini";
 import { badRequest } from "./errors.ts";
+import { missingCharacters } from "./qr/typeface.ts";
 import { readsBack } from "./qr/verify.ts";
 import type { QrLogoImage } from "./qr/types.ts";
 
-// A code's design as a write changes it: the change put over the stored design, the colour rule,
-// and the read-back by a decoder. Only a design that passes all three is stored, and it is stored
+// A code's design as a write changes it: the change put over the stored design, the colour rule
+// and the typeface's characters, and the read-back by a decoder. Only a design that passes all three is stored, and it is stored
 // whole (see mergeQrStyle).
 
 export type QrStyleChange = z.output<typeof QrStyleBody> | null;
 
-/** The design `change` makes of `base`, or a 400 naming the field (under `field`, if given) whose colours would not scan. */
+/** The design `change` makes of `base`, or a 400 naming the field (under `field`, if given): colours that would not scan, a call to action the typeface cannot draw. */
 export function changedDesign(base: QrStyle, change: QrStyleChange, field = "qr_style"): QrStyle {
   const design = mergeQrStyle(base, change);
+  const name = (f: string) => (field ? `${field}.${f}` : f);
   const problem = colourProblem(design);
-  if (problem) throw badRequest(field ? `${field}.${problem.field}` : problem.field, problem.message);
+  if (problem) throw badRequest(name(problem.field), problem.message);
+  const missing = design.cta === null ? [] : missingCharacters(design.cta);
+  if (missing.length > 0) throw badRequest(name("cta"), `has characters the frame's typeface cannot draw: ${missing.join(" ")}`);
   return canonicalQrStyle(design);
 }
 

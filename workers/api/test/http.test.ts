@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { OPERATIONS } from "@qr3/schema/api";
 import { BOOKMARK_HEADER } from "../src/session.ts";
 import { apiFetch, call, seedKey } from "./helpers.ts";
+import { discPng } from "./images.ts";
 
 let key: string;
 let shard: number;
@@ -12,6 +13,8 @@ beforeEach(async () => {
   key = seeded.key;
   shard = seeded.workspace.shard;
   const code = (await call("/v1/codes", { method: "POST", key, body: { url: "https://example.com/", tags: ["spring"] } })).json.data;
+  // A logo, so that GET /v1/codes/:id/logo has one to answer.
+  await apiFetch(`https://api.qr3.test/v1/codes/${code.id}/logo`, { method: "PUT", headers: { authorization: `Bearer ${seeded.key}`, "content-type": "image/png" }, body: discPng() });
   const webhook = (await call("/v1/webhooks", { method: "POST", key, body: { url: "https://example.com/h", events: ["qr.scanned"] } })).json.data;
   const delivery = (await call(`/v1/webhooks/${webhook.id}/test`, { method: "POST", key })).json.data;
   const domain = (await call("/v1/domains", { method: "POST", key, body: { hostname: `go-${crypto.randomUUID().slice(0, 8)}.example.com` } })).json.data;

@@ -1,4 +1,4 @@
-import { Resvg } from "@resvg/resvg-wasm";
+import { base64 } from "../src/qr/base64.ts";
 import { rasterise } from "../src/qr/raster.ts";
 import jsQR from "jsqr";
 import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
@@ -26,14 +26,26 @@ function prepare(): Promise<void> {
   return ready;
 }
 
-/** What each decoder reads from the SVG rasterised `width` px wide (null: nothing). */
+/** What each decoder reads from the SVG rasterised `width` px wide on white (null: nothing). */
 export async function decodeSvg(svg: string, width = 400): Promise<{ jsqr: string | null; zxing: string | null }> {
   await prepare();
-  const image = new Resvg(svg, { fitTo: { mode: "width", value: width }, background: "#ffffff" }).render();
-  const pixels = new Uint8ClampedArray(image.pixels);
-  const jsqr = jsQR(pixels, image.width, image.height, { inversionAttempts: "attemptBoth" })?.data ?? null;
+  const image = await rasterise(svg, width);
+  const jsqr = jsQR(image.pixels, image.width, image.height, { inversionAttempts: "attemptBoth" })?.data ?? null;
   // Workers have no ImageData class; ZXing reads the three fields of one.
-  const imageData = { data: pixels, width: image.width, height: image.height, colorSpace: "srgb" } as unknown as Parameters<typeof readBarcodes>[0];
+  const imageData = { data: image.pixels, width: image.width, height: image.height, colorSpace: "srgb" } as unknown as Parameters<typeof readBarcodes>[0];
   const [found] = await readBarcodes(imageData, { formats: ["QRCode"], tryInvert: true });
   return { jsqr, zxing: found?.isValid ? found.text : null };
+}
+
+/** What each decoder reads from a PNG, at its own size, laid on white (resvg decodes it, inside an SVG). */
+export async function decodePng(png: Uint8Array): Promise<{ jsqr: string | null; zxing: string | null }> {
+  const { width, height } = pngSize(png);
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}"><image width="${width}" height="${height}" href="data:image/png;base64,${base64(png)}"/></svg>`;
+  return decodeSvg(svg, width);
+}
+
+/** A PNG's size, from its header chunk. */
+export function pngSize(png: Uint8Array): { width: number; height: number } {
+  const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
 }

@@ -1,6 +1,50 @@
+import { FillRule, PDFDocument, rgb, type PDFPage } from "@cantoo/pdf-lib";
 import type { QrStyle } from "@qr3/schema/qr-style";
+import { drawQr, type Drawing } from "./drawing.ts";
 import type { QrLogoImage } from "./types.ts";
 
-export async function renderQrPdf(_text: string, _style: QrStyle, _logo: QrLogoImage | null, _options: { size_mm: number; bleed_mm: number }): Promise<Uint8Array> {
-  throw new Error("the PDF renderer lands with the renderers' branch");
+// A code's QR image as a one-page vector PDF (pdf-lib): `size_mm` wide, the page larger by the
+// bleed on every side, with the background (if any) running into the bleed and the trim box at the
+// image's edge. The paths are the SVG's own, the call to action outlines, so no font is embedded;
+// a PNG or JPEG logo is embedded as it is, an SVG one as vector paths.
+
+const POINTS_PER_MM = 72 / 25.4;
+
+const colour = (hex: string) => rgb(parseInt(hex.slice(1, 3), 16) / 255, parseInt(hex.slice(3, 5), 16) / 255, parseInt(hex.slice(5, 7), 16) / 255);
+
+async function drawLogo(doc: PDFDocument, page: PDFPage, logo: NonNullable<Drawing["logo"]>, place: (x: number, y: number) => { x: number; y: number }, scale: number) {
+  const { x, y } = place(logo.box.x, logo.box.y + logo.box.h);
+  const size = { width: logo.box.w * scale, height: logo.box.h * scale };
+  switch (logo.image.type) {
+    case "image/png":
+      return page.drawImage(await doc.embedPng(logo.image.bytes), { x, y, ...size });
+    case "image/jpeg":
+      return page.drawImage(await doc.embedJpg(logo.image.bytes), { x, y, ...size });
+    case "image/svg+xml":
+      // drawSvg places the SVG's top left corner at (x, y).
+      return page.drawSvg(new TextDecoder().decode(logo.image.bytes), { x, y: y + size.height, ...size });
+  }
 }
+
+export async function drawingPdf(drawing: Drawing, options: { size_mm: number; bleed_mm: number }): Promise<Uint8Array> {
+  const scale = (options.size_mm * POINTS_PER_MM) / drawing.width;
+  const bleed = options.bleed_mm * POINTS_PER_MM;
+  const [width, height] = [drawing.width * scale, drawing.height * scale];
+  // Fixed bytes for fixed inputs: no creation date or producer that would change them.
+  const doc = await PDFDocument.create({ updateMetadata: false });
+  const page = doc.addPage([width + 2 * bleed, height + 2 * bleed]);
+  page.setTrimBox(bleed, bleed, width, height);
+  page.setBleedBox(0, 0, width + 2 * bleed, height + 2 * bleed);
+  if (drawing.background) page.drawRectangle({ x: 0, y: 0, width: width + 2 * bleed, height: height + 2 * bleed, color: colour(drawing.background) });
+  // From the drawing's modules (y down, from the top left) to the page's points (y up, from the bottom left).
+  const place = (x: number, y: number) => ({ x: bleed + x * scale, y: bleed + height - y * scale });
+  const origin = place(0, 0);
+  for (const path of drawing.paths) {
+    page.drawSvgPath(path.d, { ...origin, scale, color: colour(drawing.foreground), fillRule: path.evenOdd ? FillRule.EvenOdd : FillRule.NonZero });
+  }
+  if (drawing.logo) await drawLogo(doc, page, drawing.logo, place, scale);
+  return doc.save();
+}
+
+export const renderQrPdf = (text: string, style: QrStyle, logo: QrLogoImage | null, options: { size_mm: number; bleed_mm: number }): Promise<Uint8Array> =>
+  drawingPdf(drawQr(text, style, logo), options);

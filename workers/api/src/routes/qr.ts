@@ -27,8 +27,8 @@ export interface QrImage {
   design: QrStyle;
   logo: QrLogoImage | null;
   format: QrImageFormat;
-  /** PNG: the width in pixels; PDF: millimetres and bleed. */
-  size: { px?: number; size_mm?: number; bleed_mm?: number };
+  /** PNG: the width in pixels (and the resolution it was sized for); PDF: millimetres and bleed. */
+  size: { px?: number; dpi?: number; size_mm?: number; bleed_mm?: number };
 }
 
 const DESIGN_FIELDS = ["foreground", "background", "ecc", "margin", "modules", "eyes", "inverted", "frame", "cta"] as const;
@@ -55,7 +55,7 @@ export async function drawQr(image: QrImage): Promise<string | Uint8Array> {
     case "svg":
       return renderQrSvg(image.text, image.design, image.logo);
     case "png":
-      return renderQrPng(image.text, image.design, image.logo, image.size.px!);
+      return renderQrPng(image.text, image.design, image.logo, image.size.px!, image.size.dpi);
     case "pdf":
       return renderQrPdf(image.text, image.design, image.logo, { size_mm: image.size.size_mm!, bleed_mm: image.size.bleed_mm! });
   }
@@ -72,8 +72,15 @@ async function etagOf(image: QrImage, logoSha: string | null): Promise<string> {
 const matches = (header: string | null, etag: string) =>
   header !== null && header.split(",").some((tag) => ["*", etag, `W/${etag}`].includes(tag.trim()));
 
-async function serveImage(request: ApiRequest, env: Env, format: QrImageFormat, size: QrImage["size"], query: Partial<Record<(typeof DESIGN_FIELDS)[number], unknown>> & { download: boolean }): Promise<Response> {
-  const code = await findCode(request);
+// The code is found before the query is read: another workspace's code is a 404 whatever the query.
+async function serveImage(
+  env: Env,
+  request: ApiRequest,
+  code: CodeRow,
+  format: QrImageFormat,
+  size: QrImage["size"],
+  query: Partial<Record<(typeof DESIGN_FIELDS)[number], unknown>> & { download: boolean },
+): Promise<Response> {
   const design = previewDesign(code, query);
   const facts = logoOf(code);
   const logo = await readLogoImage(env.LOGOS, code.workspace_id, code.id, facts);
@@ -89,16 +96,20 @@ async function serveImage(request: ApiRequest, env: Env, format: QrImageFormat, 
 }
 
 export async function codeQrSvgRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const code = await findCode(request);
   const query = parseWith(QrSvgQuery, request.query);
-  return serveImage(request, env, "svg", {}, query);
+  return serveImage(env, request, code, "svg", {}, query);
 }
 
 export async function codeQrPngRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const code = await findCode(request);
   const query = parseWith(QrPngQuery, request.query);
-  return serveImage(request, env, "png", { px: pngWidth(query) }, query);
+  const printed = query.size_mm !== undefined && query.dpi !== undefined;
+  return serveImage(env, request, code, "png", { px: pngWidth(query), ...(printed ? { dpi: query.dpi } : {}) }, query);
 }
 
 export async function codeQrPdfRoute(request: ApiRequest, env: Env): Promise<Response> {
+  const code = await findCode(request);
   const query = parseWith(QrPdfQuery, request.query);
-  return serveImage(request, env, "pdf", { size_mm: query.size_mm, bleed_mm: query.bleed_mm }, query);
+  return serveImage(env, request, code, "pdf", { size_mm: query.size_mm, bleed_mm: query.bleed_mm }, query);
 }

@@ -1,0 +1,37 @@
+import { normalColour, type QrStyle } from "@qr3/schema/qr-style";
+import { frame, type Shape } from "./frame.ts";
+import type { Box } from "./logo-area.ts";
+import { drawSymbol, encodeSymbol } from "./symbol.ts";
+import type { QrLogoImage } from "./types.ts";
+
+// A code's QR image as the formats draw it: a canvas in modules, the background, the paths filled
+// in the foreground colour and the logo's place. svg.ts and pdf.ts each write this one drawing, so an
+// SVG, a PNG (rasterised from the SVG) and a PDF of a design are the same image.
+
+export interface Drawing {
+  /** The canvas, in modules. */
+  width: number;
+  height: number;
+  /** #rrggbb. */
+  foreground: string;
+  /** #rrggbb, or null for transparent. */
+  background: string | null;
+  /** The paths filled in the foreground colour. */
+  paths: Shape[];
+  logo: { image: QrLogoImage; box: Box } | null;
+}
+
+export function drawQr(text: string, style: QrStyle, logo: QrLogoImage | null): Drawing {
+  const encoded = encodeSymbol(text, style.ecc, logo !== null);
+  const framed = frame(style, encoded.size + 2 * style.margin);
+  const origin = { x: framed.tile.x + style.margin, y: framed.tile.y + style.margin };
+  const symbol = drawSymbol(encoded, style, logo ? logo.width / logo.height : null, origin);
+  return {
+    width: framed.width,
+    height: framed.height,
+    foreground: normalColour(style.foreground),
+    background: style.background === "transparent" ? null : normalColour(style.background),
+    paths: [...framed.shapes, { d: symbol.modules, evenOdd: false }, { d: symbol.eyes, evenOdd: true }],
+    logo: logo && symbol.logo ? { image: logo, box: symbol.logo } : null,
+  };
+}
