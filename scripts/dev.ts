@@ -35,6 +35,41 @@ const rulesDemo = await fetch(`${origin}/v1/codes`, {
 // 409: made by an earlier run on the same local state.
 if (rulesDemo.status !== 201 && rulesDemo.status !== 409) console.error(`  the redirect-rules demo code was not created: ${rulesDemo.status} ${await rulesDemo.text()}`);
 
+// Two print-ready demo codes tagged "flyer": a banner with a call to action and a logo, and an
+// inverted box; their images come in every format, and the tag's as one ZIP.
+const PRINT_DEMOS = [
+  {
+    short_code: "demo-menu",
+    name: "Demo: menu flyer",
+    qr_style: { foreground: "#1a237e", background: "#fff8e1", modules: "dots", eyes: "rounded", frame: "banner", cta: "Scan for the menu" },
+    logo: `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><circle cx="32" cy="32" r="30" fill="#c62828"/><path d="M20 18v14a6 6 0 0 0 4 5.7V48h4V37.7a6 6 0 0 0 4-5.7V18h-3v12h-2V18h-3v12h-2V18zM40 18c-3 0-5 5-5 12v6h4v12h4V18z" fill="#ffffff"/></svg>`,
+  },
+  {
+    short_code: "demo-poster",
+    name: "Demo: poster",
+    qr_style: { foreground: "#ffffff", background: "#0b3d2e", inverted: true, modules: "rounded", eyes: "circle", frame: "box", cta: "Scan me" },
+    logo: null,
+  },
+];
+for (const { logo, ...code } of PRINT_DEMOS) {
+  const res = await fetch(`${origin}/v1/codes`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${demo.api_key}`, "content-type": "application/json" },
+    body: JSON.stringify({ url: "https://example.com/menu", tags: ["flyer"], ...code }),
+  });
+  if (res.status === 409) continue; // made by an earlier run on the same local state
+  if (res.status !== 201) {
+    console.error(`  the demo code ${code.short_code} was not created: ${res.status} ${await res.text()}`);
+    continue;
+  }
+  if (!logo) continue;
+  const { data } = (await res.json()) as { data: { id: string } };
+  const put = await fetch(`${origin}/v1/codes/${data.id}/logo`, { method: "PUT", headers: { authorization: `Bearer ${demo.api_key}`, "content-type": "image/svg+xml" }, body: logo });
+  if (put.status !== 200) console.error(`  the logo of ${code.short_code} was not stored: ${put.status} ${await put.text()}`);
+}
+const flyers = (await (await fetch(`${origin}/v1/codes?tag=flyer`, { headers: { authorization: `Bearer ${demo.api_key}` } })).json()) as { data: Array<{ id: string; short_code: string }> };
+const menuId = flyers.data.find((c) => c.short_code === PRINT_DEMOS[0]!.short_code)?.id ?? "<id>";
+
 console.log(`
   qr3 is running on ${origin}
 
@@ -53,6 +88,13 @@ console.log(`
   for German speakers, to a lunch menu at weekday lunchtime in Vienna, else to variant A or B:
     curl -i ${origin}/${RULES_DEMO} -H "User-Agent: ${PHONE}"
     curl -i ${origin}/${RULES_DEMO} -H "Accept-Language: de-AT"
+
+  Print-ready QR codes: the codes tagged "flyer" (a banner with a logo, an inverted box), in any format:
+    curl -s -o menu.svg ${origin}/v1/codes/${menuId}/qr.svg -H "Authorization: Bearer ${demo.api_key}"
+    curl -s -o menu.png "${origin}/v1/codes/${menuId}/qr.png?size_mm=50&dpi=300" -H "Authorization: Bearer ${demo.api_key}"
+    curl -s -o menu.pdf "${origin}/v1/codes/${menuId}/qr.pdf?size_mm=50&bleed_mm=3" -H "Authorization: Bearer ${demo.api_key}"
+    curl -s -o flyer.zip "${origin}/v1/tags/flyer/qr.zip?format=pdf" -H "Authorization: Bearer ${demo.api_key}"
+  or open a code's page in the dashboard to design it and download SVG, PNG (pixels or mm at a dpi) and PDF (mm, bleed).
 
   Every shard holds a demo workspace with a code (the one above is on shard 0):
 ${demos.map((d) => `    shard ${d.shard}  ${origin}/${d.short_code}  key ${d.api_key}`).join("\n")}

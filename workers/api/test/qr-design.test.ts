@@ -61,6 +61,9 @@ describe("a code's qr_style", () => {
     [{ cta: "x".repeat(31) }, "qr_style.cta: must be at most 30 characters"],
     [{ frame: "circle" }, 'qr_style.frame: must be one of "none", "box", "banner"'],
     [{ dots: true }, "qr_style.dots: is not a known field"],
+    [{ frame: "banner", cta: "スキャン" }, "qr_style.cta: has characters the frame's typeface cannot draw: ス キ ャ ン"],
+    // Contrast enough for the rule (3.03:1), but a decoder cannot read this grey, dense and with the least quiet zone.
+    [{ foreground: "#949494", ecc: "H", margin: 2 }, "qr_style: does not scan: a decoder could not read the image back as the code's link; raise the contrast or the error correction, or choose other shapes"],
   ])("refuses a design that would not scan or is malformed: %j", async (qr_style, message) => {
     const { key } = await seedKey();
     const code = await newCode(key);

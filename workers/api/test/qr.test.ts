@@ -22,8 +22,9 @@ describe("GET /v1/codes/:id/qr.svg", () => {
     const svg = await res.text();
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" viewBox="0 0 \d+ \d+"/);
     expect(await decode(svg)).toBe(code.short_url);
-    // Four light modules around the symbol (the image is drawn in modules): no shape starts before 4.
-    const starts = [...svg.matchAll(/M([\d.]+) ([\d.]+)/g)].flatMap((m) => [Number(m[1]), Number(m[2])]);
+    // Four light modules around the symbol (the image is drawn in modules): no dark shape starts before 4.
+    const dark = [...svg.matchAll(/<path fill="#000000"[^>]* d="([^"]+)"/g)].map((m) => m[1]).join("");
+    const starts = [...dark.matchAll(/M([\d.]+) ([\d.]+)/g)].flatMap((m) => [Number(m[1]), Number(m[2])]);
     expect(Math.min(...starts)).toBe(4);
   });
 

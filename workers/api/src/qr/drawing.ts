@@ -16,6 +16,8 @@ export interface Drawing {
   foreground: string;
   /** #rrggbb, or null for transparent. */
   background: string | null;
+  /** The path the background fills. */
+  outline: string;
   /** The paths filled in the foreground colour. */
   paths: Shape[];
   logo: { image: QrLogoImage; box: Box } | null;
@@ -31,6 +33,7 @@ export function drawQr(text: string, style: QrStyle, logo: QrLogoImage | null): 
     height: framed.height,
     foreground: normalColour(style.foreground),
     background: style.background === "transparent" ? null : normalColour(style.background),
+    outline: framed.outline,
     paths: [...framed.shapes, { d: symbol.modules, evenOdd: false }, { d: symbol.eyes, evenOdd: true }],
     logo: logo && symbol.logo ? { image: logo, box: symbol.logo } : null,
   };

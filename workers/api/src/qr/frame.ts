@@ -28,6 +28,8 @@ export interface Framed {
   height: number;
   /** The tile's top left corner. */
   tile: { x: number; y: number };
+  /** The image's own outline, which the background fills: a box's corners are rounded. */
+  outline: string;
   shapes: Shape[];
 }
 
@@ -43,7 +45,7 @@ export function frame(style: Pick<QrStyle, "frame" | "cta">, tile: number): Fram
   const band = BAND * tile;
   switch (style.frame) {
     case "none":
-      return { width: tile, height: tile, tile: { x: 0, y: 0 }, shapes: [] };
+      return { width: tile, height: tile, tile: { x: 0, y: 0 }, outline: roundedRect(0, 0, tile, tile, 0), shapes: [] };
     case "box": {
       const t = BORDER * tile;
       const [width, height] = [tile + 2 * t, tile + band + 2 * t];
@@ -53,6 +55,7 @@ export function frame(style: Pick<QrStyle, "frame" | "cta">, tile: number): Fram
         width,
         height,
         tile: { x: t, y: t },
+        outline: roundedRect(0, 0, width, height, RADIUS * tile),
         shapes: [
           { d: ring, evenOdd: true },
           { d: text, evenOdd: false },
@@ -65,6 +68,7 @@ export function frame(style: Pick<QrStyle, "frame" | "cta">, tile: number): Fram
         width: tile,
         height: tile + band,
         tile: { x: 0, y: 0 },
+        outline: roundedRect(0, 0, tile, tile + band, 0),
         shapes: [{ d: roundedRect(0, tile, tile, band, BORDER * tile) + text, evenOdd: true }],
       };
     }

@@ -35,10 +35,14 @@ export async function drawingPdf(drawing: Drawing, options: { size_mm: number; b
   const page = doc.addPage([width + 2 * bleed, height + 2 * bleed]);
   page.setTrimBox(bleed, bleed, width, height);
   page.setBleedBox(0, 0, width + 2 * bleed, height + 2 * bleed);
-  if (drawing.background) page.drawRectangle({ x: 0, y: 0, width: width + 2 * bleed, height: height + 2 * bleed, color: colour(drawing.background) });
   // From the drawing's modules (y down, from the top left) to the page's points (y up, from the bottom left).
   const place = (x: number, y: number) => ({ x: bleed + x * scale, y: bleed + height - y * scale });
   const origin = place(0, 0);
+  if (drawing.background) {
+    // With a bleed, the background runs to the page's edge, to be trimmed; without, it is the image's outline.
+    if (bleed > 0) page.drawRectangle({ x: 0, y: 0, width: width + 2 * bleed, height: height + 2 * bleed, color: colour(drawing.background) });
+    else page.drawSvgPath(drawing.outline, { ...origin, scale, color: colour(drawing.background) });
+  }
   for (const path of drawing.paths) {
     page.drawSvgPath(path.d, { ...origin, scale, color: colour(drawing.foreground), fillRule: path.evenOdd ? FillRule.EvenOdd : FillRule.NonZero });
   }

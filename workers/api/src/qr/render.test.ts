@@ -57,7 +57,7 @@ describe("a styled QR image decodes to its link", () => {
       expect(pngSize(png), `${width} px`).toEqual({ width, height: width });
       expect(await decodePng(png), `${width} px`).toEqual(both);
     }
-  });
+  }, 30_000);
 
   it("as a PNG with a frame and a logo, taller than wide by the frame's band", async () => {
     const png = await renderQrPng(LINK, style({ frame: "banner", cta: "Menu" }), pngLogo, 600);
@@ -76,7 +76,8 @@ describe("the SVG", () => {
   it("draws the design's colours and no background when transparent", () => {
     const svg = renderQrSvg(LINK, style({ foreground: "#1A237E", background: "transparent" }));
     expect(svg).toContain('fill="#1a237e"');
-    expect(svg).not.toContain("<rect");
+    expect(svg).not.toContain('fill="#ffffff"');
+    expect(renderQrSvg(LINK, DEFAULT_QR_STYLE)).toContain('fill="#ffffff"');
   });
 
   it("keeps the quiet zone asked for around the symbol", () => {

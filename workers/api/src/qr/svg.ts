@@ -9,9 +9,9 @@ import type { QrLogoImage } from "./types.ts";
 const n = (v: number) => Number(v.toFixed(3));
 
 export function drawingSvg(drawing: Drawing): string {
-  const { width, height, foreground, background, paths, logo } = drawing;
+  const { width, height, foreground, background, outline, paths, logo } = drawing;
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${n(width)} ${n(height)}" shape-rendering="geometricPrecision">`];
-  if (background) parts.push(`<rect width="${n(width)}" height="${n(height)}" fill="${background}"/>`);
+  if (background) parts.push(`<path fill="${background}" d="${outline}"/>`);
   for (const path of paths) parts.push(`<path fill="${foreground}"${path.evenOdd ? ' fill-rule="evenodd"' : ""} d="${path.d}"/>`);
   if (logo) {
     const { x, y, w, h } = logo.box;
