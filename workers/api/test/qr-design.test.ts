@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
-import { DEFAULT_QR_STYLE, QR_LOGO_LIMITS } from "@qr3/schema/qr-style";
+import { API_LIMITS } from "@qr3/schema/api/limits";
+import { DEFAULT_QR_STYLE, QR_IMAGE_LIMITS, QR_LOGO_LIMITS } from "@qr3/schema/qr-style";
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { API_ORIGIN, apiFetch, call, seedKey } from "./helpers.ts";
@@ -281,6 +282,20 @@ describe("GET /v1/tags/:tag/qr.zip", () => {
     const pngs = unzipSync(new Uint8Array(await (await apiFetch(`${API_ORIGIN}/v1/tags/menus/qr.zip?format=png&size=256`, { headers: { authorization: `Bearer ${key}` } })).arrayBuffer()));
     expect(Object.keys(pngs).sort()).toEqual(["Table-1-2.png", "Table-1.png", "bar-menu.png"]);
     expect(new DataView(pngs["bar-menu.png"]!.buffer, pngs["bar-menu.png"]!.byteOffset).getUint32(16)).toBe(256);
+  });
+
+  it("refuses PNGs that would add up to more pixels than one archive draws, before drawing any", async () => {
+    const { key } = await seedKey();
+    const { max, png_megapixels_max } = API_LIMITS.tag_qr_zip;
+    const side = QR_IMAGE_LIMITS.size.max;
+    const codes = Math.floor((png_megapixels_max * 1e6) / side ** 2) + 1;
+    expect(codes).toBeLessThanOrEqual(max);
+    const bulk = await call("/v1/codes/bulk", { method: "POST", key, body: { codes: Array.from({ length: codes }, (_, i) => ({ url: `https://example.com/${i}`, tags: ["posters"] })) } });
+    expect(bulk.status).toBe(201);
+    const res = await call(`/v1/tags/posters/qr.zip?format=png&size=${side}`, { key });
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toMatch(new RegExp(`^size: ${codes} PNGs of ${side} px are \\d+ million pixels: one archive holds at most ${png_megapixels_max} million`));
+    expect((await apiFetch(`${API_ORIGIN}/v1/tags/posters/qr.zip?format=png&size=64`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(200);
   });
 
   it("is a 404 for a tag no code of the workspace carries", async () => {

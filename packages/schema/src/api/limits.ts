@@ -17,8 +17,11 @@ export const API_LIMITS = {
   code_search: { max: 200 },
   /** The most codes one bulk create or bulk update takes. */
   bulk_codes: { max: 1000 },
-  /** The most codes one tag's ZIP of QR images holds (each is drawn in the request). */
-  tag_qr_zip: { max: 500 },
+  /**
+   * The most codes one tag's ZIP of QR images holds (each is drawn in the request), and the most
+   * pixels its PNGs may add up to, in millions: a PNG's drawing time grows with its pixels.
+   */
+  tag_qr_zip: { max: 500, png_megapixels_max: 1000 },
   /** The most branded domains a workspace may have, pending ones included. */
   domains: { max: 20 },
 } as const;

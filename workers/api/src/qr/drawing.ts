@@ -23,7 +23,7 @@ export interface Drawing {
   logo: { image: QrLogoImage; box: Box } | null;
 }
 
-export function drawQr(text: string, style: QrStyle, logo: QrLogoImage | null): Drawing {
+export function qrDrawing(text: string, style: QrStyle, logo: QrLogoImage | null): Drawing {
   const encoded = encodeSymbol(text, style.ecc, logo !== null);
   const framed = frame(style, encoded.size + 2 * style.margin);
   const origin = { x: framed.tile.x + style.margin, y: framed.tile.y + style.margin };

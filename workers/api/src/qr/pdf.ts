@@ -1,6 +1,6 @@
 import { FillRule, PDFDocument, rgb, type PDFPage } from "@cantoo/pdf-lib";
 import type { QrStyle } from "@qr3/schema/qr-style";
-import { drawQr, type Drawing } from "./drawing.ts";
+import { qrDrawing, type Drawing } from "./drawing.ts";
 import type { QrLogoImage } from "./types.ts";
 
 // A code's QR image as a one-page vector PDF (pdf-lib): `size_mm` wide, the page larger by the
@@ -51,4 +51,4 @@ export async function drawingPdf(drawing: Drawing, options: { size_mm: number; b
 }
 
 export const renderQrPdf = (text: string, style: QrStyle, logo: QrLogoImage | null, options: { size_mm: number; bleed_mm: number }): Promise<Uint8Array> =>
-  drawingPdf(drawQr(text, style, logo), options);
+  drawingPdf(qrDrawing(text, style, logo), options);

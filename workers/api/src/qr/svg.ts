@@ -1,6 +1,6 @@
 import type { QrStyle } from "@qr3/schema/qr-style";
 import { base64 } from "./base64.ts";
-import { drawQr, type Drawing } from "./drawing.ts";
+import { qrDrawing, type Drawing } from "./drawing.ts";
 import type { QrLogoImage } from "./types.ts";
 
 // A code's QR image as SVG: the drawing in one coordinate system of modules (viewBox), so it
@@ -22,4 +22,4 @@ export function drawingSvg(drawing: Drawing): string {
 }
 
 /** The SVG of `text` in `style`, with the logo if given. */
-export const renderQrSvg = (text: string, style: QrStyle, logo: QrLogoImage | null = null): string => drawingSvg(drawQr(text, style, logo));
+export const renderQrSvg = (text: string, style: QrStyle, logo: QrLogoImage | null = null): string => drawingSvg(qrDrawing(text, style, logo));

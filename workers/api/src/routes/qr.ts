@@ -49,6 +49,21 @@ export function pngWidth(query: { size?: number | undefined; size_mm?: number | 
   return px;
 }
 
+/** The size an image of `format` is drawn at, from a query's size fields (and their defaults). */
+export function imageSize(
+  format: QrImageFormat,
+  query: { size?: number | undefined; size_mm?: number | undefined; dpi?: number | undefined; bleed_mm?: number | undefined },
+): QrImage["size"] {
+  switch (format) {
+    case "svg":
+      return {};
+    case "png":
+      return { px: pngWidth(query), ...(query.size_mm !== undefined && query.dpi !== undefined ? { dpi: query.dpi } : {}) };
+    case "pdf":
+      return { size_mm: query.size_mm ?? QR_IMAGE_LIMITS.size_mm.default, bleed_mm: query.bleed_mm ?? QR_IMAGE_LIMITS.bleed_mm.default };
+  }
+}
+
 /** The image's bytes (or text, for SVG). */
 export async function drawQr(image: QrImage): Promise<string | Uint8Array> {
   switch (image.format) {
@@ -98,18 +113,17 @@ async function serveImage(
 export async function codeQrSvgRoute(request: ApiRequest, env: Env): Promise<Response> {
   const code = await findCode(request);
   const query = parseWith(QrSvgQuery, request.query);
-  return serveImage(env, request, code, "svg", {}, query);
+  return serveImage(env, request, code, "svg", imageSize("svg", {}), query);
 }
 
 export async function codeQrPngRoute(request: ApiRequest, env: Env): Promise<Response> {
   const code = await findCode(request);
   const query = parseWith(QrPngQuery, request.query);
-  const printed = query.size_mm !== undefined && query.dpi !== undefined;
-  return serveImage(env, request, code, "png", { px: pngWidth(query), ...(printed ? { dpi: query.dpi } : {}) }, query);
+  return serveImage(env, request, code, "png", imageSize("png", query), query);
 }
 
 export async function codeQrPdfRoute(request: ApiRequest, env: Env): Promise<Response> {
   const code = await findCode(request);
   const query = parseWith(QrPdfQuery, request.query);
-  return serveImage(env, request, code, "pdf", { size_mm: query.size_mm, bleed_mm: query.bleed_mm }, query);
+  return serveImage(env, request, code, "pdf", imageSize("pdf", query), query);
 }

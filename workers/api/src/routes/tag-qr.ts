@@ -1,45 +1,59 @@
 import { listCodes } from "@qr3/db";
 import { API_LIMITS, normalizeTag, TagQrZipQuery } from "@qr3/schema/api";
-import { QR_IMAGE_LIMITS } from "@qr3/schema/qr-style";
-import { zipSync, type Zippable } from "fflate";
+import { Zip, ZipDeflate, ZipPassThrough } from "fflate";
 import type { ApiRequest } from "../context.ts";
 import { badRequest, notFound } from "../errors.ts";
 import { readLogoImage } from "../logos/store.ts";
 import { designOf, logoOf, shortUrl } from "../present.ts";
 import { fileStem, uniqueFileNames } from "../qr-files.ts";
 import { parseWith } from "../validation.ts";
-import { drawQr, pngWidth } from "./qr.ts";
+import { drawQr, imageSize } from "./qr.ts";
 import { pathSegment } from "./tag-scans.ts";
 
 /**
  * GET /v1/tags/:tag/qr.zip: every code carrying the tag, each in its stored design, as one ZIP
- * for a print shop: files named by the code's name (or short code), each name unique. SVG is
- * compressed; PNG and PDF, compressed already, are stored as they are.
+ * for a print shop: files named by the code's name (or short code), each name unique. The archive
+ * is streamed, each image drawn as the reader takes the one before, so memory holds one image at a
+ * time. SVG is compressed; PNG and PDF, compressed already, are stored as they are.
  */
 export async function tagQrZipRoute(request: ApiRequest, env: Env): Promise<Response> {
   const tag = normalizeTag(pathSegment(request.params.tag ?? "", "tag"));
   const query = parseWith(TagQrZipQuery, request.query);
-  const max = API_LIMITS.tag_qr_zip.max;
+  const { max, png_megapixels_max } = API_LIMITS.tag_qr_zip;
   const codes = await listCodes(request.db, request.auth.workspaceId, { tags: [tag], sort: "created_at", after: null, limit: max + 1 });
   if (codes.length === 0) throw notFound("Tag");
   if (codes.length > max) throw badRequest("tag", `carries more than ${max} codes: one archive holds at most ${max}`);
-
-  const size =
-    query.format === "png"
-      ? { px: pngWidth(query) }
-      : query.format === "pdf"
-        ? { size_mm: query.size_mm ?? QR_IMAGE_LIMITS.size_mm.default, bleed_mm: query.bleed_mm ?? QR_IMAGE_LIMITS.bleed_mm.default }
-        : {};
-  const names = uniqueFileNames(codes, query.format);
-  const files: Zippable = {};
-  for (const [i, code] of codes.entries()) {
-    const logo = await readLogoImage(env.LOGOS, code.workspace_id, code.id, logoOf(code));
-    const drawn = await drawQr({ text: shortUrl(code, env.PUBLIC_BASE_URL), design: designOf(code), logo, format: query.format, size });
-    const bytes = typeof drawn === "string" ? new TextEncoder().encode(drawn) : drawn;
-    files[names[i]!] = [bytes, { level: query.format === "svg" ? 6 : 0 }];
+  const size = imageSize(query.format, query);
+  if (size.px !== undefined) {
+    // Square images at the least: a frame's band only adds to this.
+    const megapixels = (codes.length * size.px ** 2) / 1e6;
+    if (megapixels > png_megapixels_max) {
+      throw badRequest(query.size_mm === undefined ? "size" : "size_mm", `${codes.length} PNGs of ${size.px} px are ${Math.round(megapixels)} million pixels: one archive holds at most ${png_megapixels_max} million; choose a smaller size, or SVG or PDF`);
+    }
   }
-  const zip = zipSync(files);
-  return new Response(zip, {
+
+  const names = uniqueFileNames(codes, query.format);
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  const zip = new Zip((err, chunk, final) => {
+    if (err) return controller.error(err);
+    controller.enqueue(chunk);
+    if (final) controller.close();
+  });
+  let next = 0;
+  const body = new ReadableStream<Uint8Array>({
+    start: (c) => void (controller = c),
+    pull: async () => {
+      if (next === codes.length) return zip.end();
+      const code = codes[next]!;
+      const name = names[next++]!;
+      const logo = await readLogoImage(env.LOGOS, code.workspace_id, code.id, logoOf(code));
+      const drawn = await drawQr({ text: shortUrl(code, env.PUBLIC_BASE_URL), design: designOf(code), logo, format: query.format, size });
+      const file = query.format === "svg" ? new ZipDeflate(name, { level: 6 }) : new ZipPassThrough(name);
+      zip.add(file);
+      file.push(typeof drawn === "string" ? new TextEncoder().encode(drawn) : drawn, true);
+    },
+  });
+  return new Response(body, {
     headers: {
       "content-type": "application/zip",
       "content-disposition": `attachment; filename="qr3-${fileStem(tag) || "tag"}-${query.format}.zip"`,
