@@ -38,8 +38,12 @@ let codeId: string;
 let shortUrl: string;
 let pageErrors: string[];
 let contractProblems: string[];
-/** Every preview the page received: its address and its SVG. */
-const previews: Array<{ url: string; svg: string }> = [];
+/**
+ * Every preview the page received: its overrides and its SVG. The browser keeps no copy of a body
+ * read as a blob, so the SVG is asked for again from here, as the same request (the API draws the
+ * same bytes for the same address: see its ETag).
+ */
+const previews: Array<{ url: string; etag: string | null; svg: Promise<string> }> = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
@@ -62,16 +66,17 @@ afterAll(async () => {
 async function recordPreview(response: Response): Promise<void> {
   const url = new URL(response.url());
   if (!url.pathname.endsWith("/qr.svg") || url.searchParams.has("download") || response.status() !== 200) return;
-  try {
-    previews.push({ url: url.search, svg: (await response.body()).toString("utf8") });
-  } catch {
-    // Aborted by a newer preview.
-  }
+  const headers = { authorization: `Bearer ${key}` };
+  previews.push({ url: url.search, etag: await response.headerValue("etag"), svg: fetch(url, { headers }).then((r) => r.text()) });
 }
 
-/** Clicks a button and reads the file the browser saved. */
+/** Clicks a button and reads the file the browser saved; fails with the page's error, if it shows one instead. */
 async function download(button: string, scope = page.locator("body")): Promise<{ name: string; bytes: Buffer }> {
-  const [file] = await Promise.all([page.waitForEvent("download"), scope.getByRole("button", { name: button }).click()]);
+  const shown = page.getByRole("alert");
+  await page.locator(".alert-area").evaluate("(el) => el.replaceChildren()");
+  const failed = shown.waitFor({ timeout: 60_000 }).then(async () => Promise.reject(new Error(`the page showed: ${await shown.innerText()}`)));
+  failed.catch(() => {});
+  const [file] = await Promise.all([Promise.race([page.waitForEvent("download"), failed]), scope.getByRole("button", { name: button }).click()]);
   return { name: file.suggestedFilename(), bytes: readFileSync((await file.path())!) };
 }
 
@@ -152,9 +157,10 @@ const preview = () => page.getByRole("img", { name: /^QR code for / });
 const lastQuery = () => Object.fromEntries(new URLSearchParams(previews.at(-1)?.url ?? ""));
 
 /** Waits for a preview after the `count` first ones with exactly these overrides, and answers it. */
-async function previewWith(count: number, overrides: Record<string, string>): Promise<{ url: string; svg: string }> {
+async function previewWith(count: number, overrides: Record<string, string>): Promise<{ url: string; etag: string | null; svg: string }> {
   await expect.poll(() => (previews.length > count ? lastQuery() : null)).toEqual(overrides);
-  return previews.at(-1)!;
+  const last = previews.at(-1)!;
+  return { ...last, svg: await last.svg };
 }
 
 describe("the QR designer in a real browser", () => {
@@ -174,7 +180,7 @@ describe("the QR designer in a real browser", () => {
     await expect.poll(() => previews.length).toBeGreaterThan(0);
     // The stored design, no overrides.
     expect(previews[0]!.url).toBe("");
-    expect(previews[0]!.svg).toMatch(/^<svg[^>]+viewBox/);
+    expect(await previews[0]!.svg).toMatch(/^<svg[^>]+viewBox/);
   });
 
   it("previews a preset and changes of colours and shapes, each drawn by the API", async () => {
@@ -182,7 +188,8 @@ describe("the QR designer in a real browser", () => {
     const firstSrc = await preview().locator("img").getAttribute("src");
     await designer().getByRole("button", { name: "Dots" }).click();
     const dots = await previewWith(before, { foreground: "#004d40", modules: "dots", eyes: "circle" });
-    expect(dots.svg).not.toBe(previews[0]!.svg);
+    expect(dots.svg).not.toBe(await previews[0]!.svg);
+    expect(dots.etag).not.toBe(previews[0]!.etag);
     expect(dots.svg).toContain("#004d40");
     expect(await preview().locator("img").getAttribute("src")).not.toBe(firstSrc);
 
