@@ -33,7 +33,7 @@ const PREVIEW_DELAY_MS = 250;
 const ECC_WORDS: Record<QrEcc, string> = { L: "L (low)", M: "M (medium)", Q: "Q (quartile)", H: "H (high)" };
 const MODULE_WORDS: Record<QrModuleShape, string> = { square: "Squares", dots: "Dots", rounded: "Rounded" };
 const EYE_WORDS: Record<QrEyeShape, string> = { square: "Square", rounded: "Rounded", circle: "Circle" };
-const FRAME_WORDS: Record<QrFrame, string> = { none: "None", box: "Box, the call to action beneath", banner: "Banner, the call to action cut out" };
+const FRAME_WORDS: Record<QrFrame, string> = { none: "None", box: "Box", banner: "Banner" };
 
 /** How the design's fields read in the API's errors, under qr_style (a save) or alone (a preview). */
 const FIELD_WORDS: Record<keyof QrStyle, string> = {
@@ -80,7 +80,7 @@ export function qrDesigner(initial: Code, signal: AbortSignal, changed: (code: C
     margin: field("Margin (modules)", margin, `The quiet zone around the code, ${min} to ${max} modules.`),
     modules: field("Module shape", modules),
     eyes: field("Eye shape", eyes, "The three corner squares."),
-    frame: field("Frame", frame),
+    frame: field("Frame", frame, "Box: a border, the call to action beneath. Banner: a band beneath, the call to action cut out of it."),
     cta: field("Call to action", cta, `Shown with a frame, at most ${QR_STYLE_LIMITS.cta.max} characters. Left empty, “${DEFAULT_CTA}”.`),
     inverted: checkField("Inverted (light on dark)", inverted, "Needed for a light foreground on a dark background; not every scanner reads one."),
   };

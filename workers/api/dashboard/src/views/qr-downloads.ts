@@ -13,9 +13,9 @@ const { size, size_mm, bleed_mm } = QR_IMAGE_LIMITS;
 const FORMAT_WORDS: Record<QrImageFormat, string> = { svg: "SVG (vector)", png: "PNG", pdf: "PDF (print)" };
 
 /** A number input of `limits`, its error beside it. */
-function sizeInput(name: string, label: string, limits: { min: number; max: number; default: number }, step: number | "any", unit: string) {
+function sizeInput(name: string, label: string, limits: { min: number; max: number; default: number }, step: number | "any", more = "") {
   const input = h("input", { type: "number", name, min: limits.min, max: limits.max, step, value: limits.default, inputmode: "decimal" });
-  const wrap = field(label, input, `${limits.min} to ${limits.max} ${unit}.`);
+  const wrap = field(label, input, `${limits.min} to ${limits.max}${more}.`);
   const slot = errorSlot(input);
   wrap.append(slot.el);
   return { input, wrap, slot };
@@ -37,9 +37,9 @@ async function download(path: string, fallback: string, signal: AbortSignal, slo
 
 /** A code's downloads; `overrides` is the design shown, as query fields over the stored one. */
 export function qrDownloads(code: Code, signal: AbortSignal, overrides: () => URLSearchParams): HTMLElement {
-  const png = sizeInput("size", "PNG width (pixels)", size, 1, "pixels");
-  const pdf = sizeInput("size_mm", "PDF width (mm)", size_mm, "any", "millimetres");
-  const bleed = sizeInput("bleed_mm", "PDF bleed (mm)", bleed_mm, "any", "millimetres of background past the trim, on every side");
+  const png = sizeInput("size", "PNG width (pixels)", size, 1);
+  const pdf = sizeInput("size_mm", "PDF width (mm)", size_mm, "any");
+  const bleed = sizeInput("bleed_mm", "PDF bleed (mm)", bleed_mm, "any", ", past the trim on every side");
 
   const button = (format: QrImageFormat, sizes: () => Record<string, string>, slots: Record<string, ErrorSlot>) => {
     const el = h("button", { type: "button", class: "secondary" }, `Download ${format.toUpperCase()}`);
@@ -58,13 +58,13 @@ export function qrDownloads(code: Code, signal: AbortSignal, overrides: () => UR
     "div",
     { class: "qr-downloads stack" },
     h("div", { class: "actions" }, button("svg", () => ({}), {})),
-    h("div", { class: "qr-download-row" }, png.wrap, button("png", () => ({ size: png.input.value }), { size: png.slot })),
+    h("div", { class: "qr-download-row" }, png.wrap, h("div", { class: "actions" }, button("png", () => ({ size: png.input.value }), { size: png.slot }))),
     h(
       "div",
       { class: "qr-download-row" },
       pdf.wrap,
       bleed.wrap,
-      button("pdf", () => ({ size_mm: pdf.input.value, bleed_mm: bleed.input.value }), { size_mm: pdf.slot, bleed_mm: bleed.slot }),
+      h("div", { class: "actions" }, button("pdf", () => ({ size_mm: pdf.input.value, bleed_mm: bleed.input.value }), { size_mm: pdf.slot, bleed_mm: bleed.slot })),
     ),
   );
 }

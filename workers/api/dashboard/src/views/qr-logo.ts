@@ -21,7 +21,7 @@ export function qrLogo(code: Code, signal: AbortSignal, changed: (code: Code) =>
   const fileField = field(
     "Upload a logo",
     file,
-    `${typeList}, at most ${MAX_KB} KB and ${QR_LOGO_LIMITS.side_max} pixels a side. It is centred on the code, which then uses error correction H.`,
+    `${typeList}, at most ${MAX_KB} KB and ${QR_LOGO_LIMITS.side_max} pixels a side. It is centred on the code.`,
   );
   const error = errorSlot(file);
   fileField.append(error.el);
