@@ -181,6 +181,7 @@ describe("the QR designer in a real browser", () => {
     // The stored design, no overrides.
     expect(previews[0]!.url).toBe("");
     expect(await previews[0]!.svg).toMatch(/^<svg[^>]+viewBox/);
+    expect(await previews[0]!.svg).not.toContain("<image");
   });
 
   it("previews a preset and changes of colours and shapes, each drawn by the API", async () => {
@@ -266,8 +267,9 @@ describe("the QR designer in a real browser", () => {
     expect(await logoError.isHidden()).toBe(true);
     const { json } = await api(`/v1/codes/${codeId}`);
     expect(json.data.logo).toMatchObject({ type: "image/png", width: 96, height: 96 });
-    // The preview is drawn again, with the logo.
-    await previewWith(count, {});
+    // The preview is drawn again, with the logo embedded.
+    const withLogo = await previewWith(count, {});
+    expect(withLogo.svg).toContain('href="data:image/png;base64,');
   });
 
   it("downloads the SVG and a PNG of the width asked, which scans as the short link", async () => {
