@@ -64,15 +64,17 @@ export function plainWords(message: string, fields: Record<string, string> = {})
   if (!match) return { text: end(message.trim() || "Something went wrong."), field: null };
   const [, field = "", problem = ""] = match;
   const words = fields[field] ?? FIELD_WORDS[field] ?? field.replace(/[_.]/g, " ");
-  const text = /^(must|is|has|was|can|should)\b/.test(problem)
+  const text = /^(must|is|has|was|can|should|does)\b/.test(problem)
     ? `The ${words} ${problem}`
     : `${words.charAt(0).toUpperCase()}${words.slice(1)}: ${problem}`;
   return { text: end(text), field };
 }
 
 export interface CallOptions {
-  method?: "GET" | "POST" | "PATCH" | "DELETE";
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   body?: unknown;
+  /** A file sent as the body as it is, with its own type (instead of `body` as JSON). */
+  file?: { data: Blob; type: string };
   signal?: AbortSignal;
   /** A key to try instead of the stored one (sign-in); its 401 does not sign out. */
   key?: string;
@@ -115,14 +117,15 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
   const key = options.key ?? getKey();
   const headers: Record<string, string> = { Accept: "application/json" };
   if (key) headers.Authorization = `Bearer ${key}`;
-  if (options.body !== undefined) headers["Content-Type"] = "application/json";
+  if (options.file) headers["Content-Type"] = options.file.type;
+  else if (options.body !== undefined) headers["Content-Type"] = "application/json";
   if (options.idempotencyKey) headers["Idempotency-Key"] = options.idempotencyKey;
   let res: Response;
   try {
     res = await fetch(path, {
       method: options.method ?? "GET",
       headers,
-      body: options.body === undefined ? null : JSON.stringify(options.body),
+      body: options.file ? options.file.data : options.body === undefined ? null : JSON.stringify(options.body),
       signal: options.signal ?? null,
       cache: "no-store",
     });
@@ -155,6 +158,11 @@ export async function send<T>(method: "POST" | "PATCH" | "DELETE", path: string,
   const res = await call(path, { ...options, method, body });
   if (res.status === 204) return undefined as T;
   return readJson<T>(res);
+}
+
+/** PUT a file as the body (a logo), answering the JSON envelope. */
+export async function putFile<T>(path: string, data: Blob, type: string, options: Omit<CallOptions, "method" | "body" | "file"> = {}): Promise<T> {
+  return readJson<T>(await call(path, { ...options, method: "PUT", file: { data, type } }));
 }
 
 /** A file download: the body and the file name from Content-Disposition, if it has one. */

@@ -116,3 +116,36 @@ export const time = (iso: string) => h("time", { datetime: iso }, formatDateTime
 export function setTitle(page: string): void {
   document.title = `${page} · qr3`;
 }
+
+/**
+ * An error paragraph of one control, beside it: tied to it by aria-describedby, the control
+ * marked aria-invalid while it shows. Put `el` in the control's field.
+ */
+export function errorSlot(input: HTMLInputElement | HTMLSelectElement) {
+  const el = h("p", { class: "form-error", id: newId("err"), hidden: true });
+  const described = input.getAttribute("aria-describedby");
+  input.setAttribute("aria-describedby", described ? `${described} ${el.id}` : el.id);
+  return {
+    el,
+    input,
+    show(message: string) {
+      el.textContent = message;
+      el.hidden = false;
+      input.setAttribute("aria-invalid", "true");
+    },
+    clear() {
+      el.textContent = "";
+      el.hidden = true;
+      input.removeAttribute("aria-invalid");
+    },
+  };
+}
+export type ErrorSlot = ReturnType<typeof errorSlot>;
+
+/** A checkbox with its label after it. */
+export function checkField(label: string, input: HTMLInputElement, hint?: string): HTMLDivElement {
+  input.id ||= newId("f");
+  const hintEl = hint ? h("p", { class: "hint", id: newId("hint") }, hint) : null;
+  if (hintEl) input.setAttribute("aria-describedby", hintEl.id);
+  return h("div", { class: "field" }, h("div", { class: "check" }, input, h("label", { for: input.id }, label)), hintEl);
+}

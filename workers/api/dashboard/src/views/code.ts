@@ -1,17 +1,17 @@
-// One code: its QR image, short link, name, tags and external ID, destination, status, deletion,
-// redirect settings (routing.ts) and scan analytics.
+// One code: its QR image and design (qr-designer.ts), short link, name, tags and external ID,
+// destination, status, deletion, redirect settings (routing.ts) and scan analytics.
 import { can } from "../access.ts";
 import { ApiError, enc, getJson, send } from "../api.ts";
 import { describe, showError, showNotice } from "../alerts.ts";
 import { busy, field, fill, formError, formatDateTime, h, setTitle } from "../dom.ts";
-import { copyControl, saveBlob } from "../files.ts";
+import { copyControl } from "../files.ts";
 import { go, href } from "../nav.ts";
-import { loadQr, svgToPng, type QrImage } from "../qr.ts";
 import type { Code, Envelope } from "@qr3/schema/api";
 import { API_LIMITS } from "@qr3/schema/api/limits";
 import { codeAnalytics } from "./analytics.ts";
 import { auditLog } from "./audit.ts";
 import { confirmDialog } from "./confirm.ts";
+import { qrDesigner } from "./qr-designer.ts";
 import { routingSection } from "./routing.ts";
 import { badge, setBadge } from "./status.ts";
 import { parseTags, tagChips } from "./tags.ts";
@@ -20,51 +20,6 @@ const STATUS_TEXT = {
   active: "Active: scans are redirected to the destination and recorded.",
   disabled: "Disabled: scans get a “this code is disabled” page and are not recorded.",
 };
-
-function qrCard(code: Code, signal: AbortSignal): HTMLElement {
-  const box = h("div", { class: "qr-box", role: "img", "aria-label": `QR code for ${code.short_url}` }, h("p", { class: "muted small" }, "Loading QR code…"));
-  const svgButton = h("button", { type: "button", class: "secondary", disabled: true }, "Download SVG");
-  const pngButton = h("button", { type: "button", class: "secondary", disabled: true }, "Download PNG");
-  let image: QrImage | null = null;
-
-  loadQr(code.id, signal)
-    .then((qr) => {
-      image = qr;
-      const url = URL.createObjectURL(qr.blob);
-      signal.addEventListener("abort", () => URL.revokeObjectURL(url), { once: true });
-      box.replaceChildren(h("img", { src: url, alt: "", width: 240, height: 240 }));
-      svgButton.disabled = false;
-      pngButton.disabled = false;
-    })
-    .catch((err) => {
-      if (signal.aborted) return;
-      box.replaceChildren(h("p", { class: "muted small" }, "The QR code could not be loaded."));
-      showError(err);
-    });
-
-  svgButton.addEventListener("click", () => {
-    if (image) saveBlob(image.blob, image.filename ?? `qr3-${code.short_code}.svg`);
-  });
-  pngButton.addEventListener("click", () =>
-    void busy(pngButton, async () => {
-      if (!image) return;
-      try {
-        saveBlob(await svgToPng(image.svg, 1024), `qr3-${code.short_code}.png`);
-      } catch (err) {
-        showError(new Error(`the PNG could not be made (${err instanceof Error ? err.message : String(err)}). Download the SVG instead.`));
-      }
-    }),
-  );
-
-  return h(
-    "section",
-    { class: "card qr-card", "aria-labelledby": "qr-heading" },
-    h("h2", { id: "qr-heading" }, "QR code"),
-    box,
-    h("div", { class: "actions" }, svgButton, pngButton),
-    h("p", { class: "hint" }, "The image encodes the short link, so a printed code keeps working when you change the destination. PNG: 1024 × 1024 pixels."),
-  );
-}
 
 /** The page's heading: the name first when there is one, the short code beside it. */
 function showTitle(heading: HTMLHeadingElement, code: Code): void {
@@ -234,7 +189,10 @@ function render(main: HTMLElement, heading: HTMLHeadingElement, code: Code, sign
     h(
       "div",
       { class: "code-grid" },
-      qrCard(code, signal),
+      qrDesigner(code, signal, (data) => {
+        code = data;
+        void history.reload();
+      }),
       h(
         "div",
         { class: "stack" },

@@ -1,6 +1,6 @@
 // The codes of the workspace: creating one (on a branded domain, when the workspace has one),
-// importing many from CSV, the list with its search, tag filter and sort, and changing the
-// codes selected in it together.
+// importing many from CSV, the list with its search, tag filter and sort, changing the codes
+// selected in it together, and the QR images of the tag chosen as one ZIP.
 import { can } from "../access.ts";
 import { ApiError, getJson, send } from "../api.ts";
 import { showError, showNotice } from "../alerts.ts";
@@ -12,6 +12,7 @@ import type { BulkUpdateCodesBody, Code, CodeSort, Domain, Envelope, Page, TagSu
 import { API_LIMITS, CODE_SORTS, DEFAULT_CODE_SORT } from "@qr3/schema/api/limits";
 import { confirmDialog } from "./confirm.ts";
 import { importCard } from "./import.ts";
+import { tagZipDownload } from "./qr-downloads.ts";
 import { badge } from "./status.ts";
 import { parseTags, tagChips } from "./tags.ts";
 
@@ -88,6 +89,8 @@ export function codesView(main: HTMLElement, signal: AbortSignal, tag: string | 
   const tagFilter = h("select", { name: "tag" }, h("option", { value: "" }, "All tags"), tag ? h("option", { value: tag, selected: true }, tag) : null);
   const sort = h("select", { name: "sort" }, ...CODE_SORTS.map((s) => h("option", { value: s, selected: s === DEFAULT_CODE_SORT }, SORT_WORDS[s])));
   const filters = h("div", { class: "list-filters" }, field("Search", search), field("Tag", tagFilter), field("Sort", sort));
+  // The QR images of the codes carrying the tag chosen, as one ZIP.
+  const tagZip = h("div", { role: "group", "aria-label": "QR codes of the tag", hidden: !tag }, tagZipDownload(() => tagFilter.value, signal));
 
   // List, with a checkbox on each row and one for all rows shown, for a key that may change codes.
   const selectAll = h("input", { type: "checkbox", name: "select_all", "aria-label": "Select all codes shown" });
@@ -248,6 +251,7 @@ export function codesView(main: HTMLElement, signal: AbortSignal, tag: string | 
   tagFilter.addEventListener("change", () => {
     // The address names the tag, so that the filtered list can be linked to and reloaded.
     history.replaceState(null, "", tagFilter.value ? href.codesTagged(tagFilter.value) : href.codes);
+    tagZip.hidden = !tagFilter.value;
     reload();
   });
   sort.addEventListener("change", reload);
@@ -357,6 +361,7 @@ export function codesView(main: HTMLElement, signal: AbortSignal, tag: string | 
       { class: "card", "aria-labelledby": "codes-heading" },
       h("h2", { id: "codes-heading" }, "Short links"),
       filters,
+      tagZip,
       canWrite ? bulkForm : null,
       listStatus,
       h("div", { class: "table-wrap" }, table),
