@@ -45,6 +45,8 @@ export const QR_IMAGE_LIMITS = {
   size_mm: { min: 10, max: 500, default: 50 },
   dpi: { min: 72, max: 1200 },
   bleed_mm: { min: 0, max: 10, default: 0 },
+  /** A PNG's least pixels a module: below two, neither a camera nor a decoder tells modules apart. */
+  px_per_module_min: 2,
 } as const;
 
 export interface QrStyle {

@@ -108,7 +108,7 @@ export const QrPngQuery = z
     ...designParams,
     size: z.optional(wholeParam(size.min, size.max)).register(z.globalRegistry, {
       ...describedAs({ type: "integer", minimum: size.min, maximum: size.max, default: size.default }),
-      description: "Width in pixels.",
+      description: `Width in pixels: at least ${QR_IMAGE_LIMITS.px_per_module_min} a module of the image (quiet zone and frame included), or the answer is a 400 naming the least width that scans.`,
     }),
     size_mm: z.optional(numberParam(size_mm.min, size_mm.max)).register(z.globalRegistry, {
       ...describedAs({ type: "number", minimum: size_mm.min, maximum: size_mm.max }),

@@ -23,6 +23,11 @@ export interface Drawing {
   logo: { image: QrLogoImage; box: Box } | null;
 }
 
+/** How many modules wide the image of `text` in `style` is (with its quiet zone and frame). */
+export function drawingWidth(text: string, style: QrStyle, withLogo: boolean): number {
+  return frame(style, encodeSymbol(text, style.ecc, withLogo).size + 2 * style.margin).width;
+}
+
 export function qrDrawing(text: string, style: QrStyle, logo: QrLogoImage | null): Drawing {
   const encoded = encodeSymbol(text, style.ecc, logo !== null);
   const framed = frame(style, encoded.size + 2 * style.margin);

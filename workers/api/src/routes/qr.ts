@@ -7,6 +7,7 @@ import { readLogoImage } from "../logos/store.ts";
 import { designOf, logoOf, shortUrl } from "../present.ts";
 import { changedDesign } from "../qr-design.ts";
 import { codeFileName } from "../qr-files.ts";
+import { drawingWidth } from "../qr/drawing.ts";
 import { renderQrPdf } from "../qr/pdf.ts";
 import { renderQrPng } from "../qr/png.ts";
 import { renderQrSvg } from "../qr/svg.ts";
@@ -64,6 +65,15 @@ export function imageSize(
   }
 }
 
+/** A 400 naming `field` unless a PNG `px` wide gives the image QR_IMAGE_LIMITS.px_per_module_min pixels a module. */
+export function assertPngWidth(px: number, image: Pick<QrImage, "text" | "design">, withLogo: boolean, field: string): void {
+  const modules = drawingWidth(image.text, image.design, withLogo);
+  const least = Math.ceil(modules * QR_IMAGE_LIMITS.px_per_module_min);
+  if (px < least) {
+    throw badRequest(field, `${px} pixels give this design ${(px / modules).toFixed(1)} pixels a module: it needs at least ${least} (${QR_IMAGE_LIMITS.px_per_module_min} a module) to scan`);
+  }
+}
+
 /** The image's bytes (or text, for SVG). */
 export async function drawQr(image: QrImage): Promise<string | Uint8Array> {
   switch (image.format) {
@@ -94,12 +104,13 @@ async function serveImage(
   code: CodeRow,
   format: QrImageFormat,
   size: QrImage["size"],
-  query: Partial<Record<(typeof DESIGN_FIELDS)[number], unknown>> & { download: boolean },
+  query: Partial<Record<(typeof DESIGN_FIELDS)[number], unknown>> & { download: boolean; size_mm?: number | undefined },
 ): Promise<Response> {
   const design = previewDesign(code, query);
   const facts = logoOf(code);
   const logo = await readLogoImage(env.LOGOS, code.workspace_id, code.id, facts);
   const image: QrImage = { text: shortUrl(code, env.PUBLIC_BASE_URL), design, logo, format, size };
+  if (format === "png") assertPngWidth(size.px!, image, logo !== null, query.size_mm === undefined ? "size" : "size_mm");
   const etag = await etagOf(image, logo ? facts!.sha256 : null);
   const headers = {
     etag,

@@ -7,7 +7,7 @@ import { readLogoImage } from "../logos/store.ts";
 import { designOf, logoOf, shortUrl } from "../present.ts";
 import { fileStem, uniqueFileNames } from "../qr-files.ts";
 import { parseWith } from "../validation.ts";
-import { drawQr, imageSize } from "./qr.ts";
+import { assertPngWidth, drawQr, imageSize } from "./qr.ts";
 import { pathSegment } from "./tag-scans.ts";
 
 /**
@@ -32,6 +32,9 @@ export async function tagQrZipRoute(request: ApiRequest, env: Env): Promise<Resp
     }
   }
 
+  // Every code's PNG width is checked before the first is drawn: a refusal is a 400, not a broken archive.
+  const images = codes.map((code) => ({ code, text: shortUrl(code, env.PUBLIC_BASE_URL), design: designOf(code) }));
+  if (size.px !== undefined) for (const image of images) assertPngWidth(size.px, image, image.code.logo !== null, query.size_mm === undefined ? "size" : "size_mm");
   const names = uniqueFileNames(codes, query.format);
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const zip = new Zip((err, chunk, final) => {
@@ -44,10 +47,10 @@ export async function tagQrZipRoute(request: ApiRequest, env: Env): Promise<Resp
     start: (c) => void (controller = c),
     pull: async () => {
       if (next === codes.length) return zip.end();
-      const code = codes[next]!;
+      const { code, text, design } = images[next]!;
       const name = names[next++]!;
       const logo = await readLogoImage(env.LOGOS, code.workspace_id, code.id, logoOf(code));
-      const drawn = await drawQr({ text: shortUrl(code, env.PUBLIC_BASE_URL), design: designOf(code), logo, format: query.format, size });
+      const drawn = await drawQr({ text, design, logo, format: query.format, size });
       const file = query.format === "svg" ? new ZipDeflate(name, { level: 6 }) : new ZipPassThrough(name);
       zip.add(file);
       file.push(typeof drawn === "string" ? new TextEncoder().encode(drawn) : drawn, true);
