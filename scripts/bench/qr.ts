@@ -12,12 +12,11 @@
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import { deflateSync } from "node:zlib";
 import { newApiKey, newId } from "@qr3/core";
 import { insertApiKey, insertWorkspace } from "@qr3/db";
 import { SCOPES } from "@qr3/schema/api";
 import { QR_IMAGE_LIMITS } from "@qr3/schema/qr-style";
-import { crc32 } from "../../workers/api/src/qr/crc32.ts";
+import { discPng } from "../../workers/api/test/images.ts";
 import { buildWorker } from "../build.ts";
 import { compatibilityOf, compatibilityReport, machine, median, migrateDeployment, miniflare, rateLimitsOf, shardDatabases, table } from "./lib.ts";
 
@@ -79,31 +78,6 @@ async function timed(path: string, count: number): Promise<{ times: number[]; st
   return JSON.parse(text) as { times: number[]; status: number; body: string };
 }
 
-/** A 256 x 256 logo: a red disc on transparency, as a PNG. */
-function logoPng(side = 256): Uint8Array {
-  const raw = new Uint8Array(side * (1 + 4 * side));
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      const inside = (x - side / 2) ** 2 + (y - side / 2) ** 2 < (side / 2.2) ** 2;
-      raw.set(inside ? [200, 30, 30, 255] : [0, 0, 0, 0], y * (1 + 4 * side) + 1 + 4 * x);
-    }
-  }
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = new Uint8Array(12 + data.length);
-    const view = new DataView(out.buffer);
-    view.setUint32(0, data.length);
-    out.set(new TextEncoder().encode(type), 4);
-    out.set(data, 8);
-    view.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-    return out;
-  };
-  const header = new Uint8Array(13);
-  new DataView(header.buffer).setUint32(0, side);
-  new DataView(header.buffer).setUint32(4, side);
-  header.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk("IHDR", header), chunk("IDAT", deflateSync(raw)), chunk("IEND", new Uint8Array())]);
-}
-
 const apiWorker = await mf.getWorker("api");
 /** One request straight to the API worker (not timed), for setting up and checking. */
 const call = (path: string, init: RequestInit = {}) =>
@@ -114,7 +88,7 @@ const created = await call("/v1/codes", { method: "POST", headers: { "content-ty
 const createdBody = await created.text();
 check(created.status === 201, `POST /v1/codes answered ${created.status}: ${createdBody}`);
 const codeId = (JSON.parse(createdBody) as { data: { id: string } }).data.id;
-const logo = await call(`/v1/codes/${codeId}/logo`, { method: "PUT", headers: { "content-type": "image/png" }, body: logoPng() });
+const logo = await call(`/v1/codes/${codeId}/logo`, { method: "PUT", headers: { "content-type": "image/png" }, body: discPng(256) });
 check(logo.status === 200, `PUT logo answered ${logo.status}`);
 
 const cases = [
