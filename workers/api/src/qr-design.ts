@@ -3,7 +3,7 @@ import type { QrStyleBody } from "@qr3/schema/api";
 import type * as z from "zod/mini";
 import { badRequest } from "./errors.ts";
 import { missingCharacters } from "./qr/typeface.ts";
-import { readsBack } from "./qr/verify.ts";
+import { scanProblem } from "./qr/verify.ts";
 import type { QrLogoImage } from "./qr/types.ts";
 
 // A code's design as a write changes it: the change put over the stored design, the colour rule
@@ -29,9 +29,11 @@ export function storedDesign(design: QrStyle): string | null {
   return json === JSON.stringify(DEFAULT_QR_STYLE) ? null : json;
 }
 
-/** A 400 unless the design (with the logo) reads back as the code's link. */
+/** A 400 unless the design (with the logo, which must fit) reads back as the code's link. */
 export async function assertScans(text: string, design: QrStyle, logo: QrLogoImage | null, field = "qr_style"): Promise<void> {
-  if (!(await readsBack(text, design, logo))) {
+  const problem = await scanProblem(text, design, logo);
+  if (problem === "no room") throw badRequest(field, "leaves no room on this symbol for a logo that keeps it scannable");
+  if (problem === "unreadable") {
     throw badRequest(field, "does not scan: a decoder could not read the image back as the code's link; raise the contrast or the error correction, or choose other shapes");
   }
 }

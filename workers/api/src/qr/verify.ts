@@ -1,7 +1,8 @@
 import jsQR from "jsqr";
 import type { QrStyle } from "@qr3/schema/qr-style";
 import { rasterise } from "./raster.ts";
-import { renderQrSvg } from "./svg.ts";
+import { qrDrawing } from "./drawing.ts";
+import { drawingSvg } from "./svg.ts";
 import type { QrLogoImage } from "./types.ts";
 
 // A design is stored only once a decoder has read it back: the image drawn as the API will serve
@@ -17,7 +18,9 @@ export async function readSvg(svg: string, width = CHECK_WIDTH): Promise<string 
   return jsQR(image.pixels, image.width, image.height, { inversionAttempts: "attemptBoth" })?.data ?? null;
 }
 
-/** Whether the design, with its logo, reads back as `text`. */
-export async function readsBack(text: string, style: QrStyle, logo: QrLogoImage | null): Promise<boolean> {
-  return (await readSvg(renderQrSvg(text, style, logo))) === text;
+/** Whether the image, with its logo, can be drawn and reads back as `text`: "unreadable", "no room" for the logo, or null when it does. */
+export async function scanProblem(text: string, style: QrStyle, logo: QrLogoImage | null): Promise<"unreadable" | "no room" | null> {
+  const drawing = qrDrawing(text, style, logo);
+  if (logo && !drawing.logo) return "no room";
+  return (await readSvg(drawingSvg(drawing))) === text ? null : "unreadable";
 }
