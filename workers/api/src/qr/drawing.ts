@@ -8,6 +8,9 @@ import type { QrLogoImage } from "./types.ts";
 // in the foreground colour and the logo's place. svg.ts and pdf.ts each write this one drawing, so an
 // SVG, a PNG (rasterised from the SVG) and a PDF of a design are the same image.
 
+/** The drawing's revision: part of every image's ETag, so a change to how images are drawn is not hidden behind a client's cache. Raise it with any such change. */
+export const DRAWING_REVISION = 1;
+
 export interface Drawing {
   /** The canvas, in modules. */
   width: number;

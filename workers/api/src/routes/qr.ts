@@ -7,7 +7,7 @@ import { readLogoImage } from "../logos/store.ts";
 import { designOf, logoOf, shortUrl } from "../present.ts";
 import { changedDesign } from "../qr-design.ts";
 import { codeFileName } from "../qr-files.ts";
-import { drawingWidth } from "../qr/drawing.ts";
+import { DRAWING_REVISION, drawingWidth } from "../qr/drawing.ts";
 import { renderQrPdf } from "../qr/pdf.ts";
 import { renderQrPng } from "../qr/png.ts";
 import { renderQrSvg } from "../qr/svg.ts";
@@ -88,7 +88,7 @@ export async function drawQr(image: QrImage): Promise<string | Uint8Array> {
 
 /** A strong ETag: the same inputs always draw the same bytes. */
 async function etagOf(image: QrImage, logoSha: string | null): Promise<string> {
-  const facts = JSON.stringify([image.format, image.text, image.design, logoSha, image.size]);
+  const facts = JSON.stringify([DRAWING_REVISION, image.format, image.text, image.design, logoSha, image.size]);
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(facts)));
   return `"${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
 }
