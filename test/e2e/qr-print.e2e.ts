@@ -1,5 +1,5 @@
 // Print-ready QR images over the real local stack, read back as a print shop's proof would be:
-// each frame with no logo, a PNG logo and an SVG logo, in three colour schemes (inverted and
+// each frame with no logo and a PNG, JPEG and SVG logo, in three colour schemes (inverted and
 // transparent among them), downloaded as PDF, drawn by pdf.js in the test browser and decoded by
 // jsQR and ZXing back to the code's short link; the page's size checked at the smallest and
 // largest widths, with and without bleed; and PNGs at the smallest and largest widths decoded.
@@ -31,6 +31,7 @@ beforeAll(async () => {
   key = JSON.parse(stdout).api_key;
   api = apiClient(stack.origin, key);
   context = await browser.newContext();
+  LOGOS.jpeg = { type: "image/jpeg", body: await logoJpeg() };
 });
 
 afterAll(async () => {
@@ -38,14 +39,37 @@ afterAll(async () => {
   await cleanup?.();
 });
 
-const LOGOS = {
+/** A JPEG logo, encoded by the test browser's canvas: a white cup on blue. */
+async function logoJpeg(): Promise<Uint8Array> {
+  const page = await context.newPage();
+  try {
+    const url = (await page.evaluate(`(() => {
+      const canvas = Object.assign(document.createElement("canvas"), { width: 160, height: 120 });
+      const ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#1565c0";
+      ctx.fillRect(0, 0, 160, 120);
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(50, 30, 50, 60);
+      ctx.beginPath();
+      ctx.arc(105, 60, 15, 0, 2 * Math.PI);
+      ctx.fill();
+      return canvas.toDataURL("image/jpeg", 0.9);
+    })()`)) as string;
+    return Buffer.from(url.replace(/^data:image\/jpeg;base64,/, ""), "base64");
+  } finally {
+    await page.close();
+  }
+}
+
+const LOGOS: Record<string, { type: string; body: Uint8Array | string } | null> = {
   none: null,
   png: { type: "image/png", body: logoPng(120) },
+  jpeg: null, // encoded by the browser, once it runs (beforeAll)
   svg: {
     type: "image/svg+xml",
     body: '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 48 24"><rect width="48" height="24" rx="5" fill="#0b7a75"/><circle cx="24" cy="12" r="7" fill="#ffffff"/></svg>',
   },
-} as const;
+};
 
 const SCHEMES = {
   "navy dots on cream": { foreground: "#1a237e", background: "#fff8e1", modules: "dots", eyes: "rounded" },
@@ -54,13 +78,14 @@ const SCHEMES = {
 } as const;
 
 /** A code in this design, with its logo if any: its id and short link. */
-async function codeWith(qr_style: Record<string, unknown>, logo: keyof typeof LOGOS): Promise<{ id: string; link: string }> {
+async function codeWith(qr_style: Record<string, unknown>, logo: string): Promise<{ id: string; link: string }> {
   const created = await api("/v1/codes", { method: "POST", body: { url: "https://example.com/menu", qr_style } });
   expect(created.status, JSON.stringify(created.json)).toBe(201);
   const image = LOGOS[logo];
   if (image) {
     const put = await fetch(`${stack.origin}/v1/codes/${created.json.data.id}/logo`, { method: "PUT", headers: { authorization: `Bearer ${key}`, "content-type": image.type }, body: image.body });
     expect(put.status, await put.clone().text()).toBe(200);
+    expect(((await put.json()) as { data: { logo: { type: string } } }).data.logo.type).toBe(image.type);
   }
   return { id: created.json.data.id, link: created.json.data.short_url };
 }
@@ -72,7 +97,7 @@ async function file(id: string, name: string): Promise<Uint8Array> {
 }
 
 const cases = QR_FRAMES.flatMap((frame) =>
-  (Object.keys(LOGOS) as Array<keyof typeof LOGOS>).flatMap((logo) => Object.keys(SCHEMES).map((scheme) => [frame, logo, scheme as keyof typeof SCHEMES] as const)),
+  Object.keys(LOGOS).flatMap((logo) => Object.keys(SCHEMES).map((scheme) => [frame, logo, scheme as keyof typeof SCHEMES] as const)),
 );
 
 describe("a code's PDF, drawn by pdf.js", () => {
