@@ -197,7 +197,7 @@ describe("the QR designer in a real browser", () => {
     expect(withLogo.svg).toContain('href="data:image/png;base64,');
   });
 
-  it("downloads the SVG and a PNG of the width asked, which scans as the short link", async () => {
+  it("downloads the SVG, a PNG of the width asked and one sized for print, each scanning as the short link", async () => {
     const svg = await download("Download SVG");
     expect(svg.name).toBe("Spring-menu.svg");
     expect(svg.bytes.toString("utf8")).toMatch(/^<svg[^>]+viewBox/);
@@ -207,6 +207,16 @@ describe("the QR designer in a real browser", () => {
     expect(png.name).toBe("Spring-menu.png");
     expect(png.bytes.readUInt32BE(16)).toBe(600); // the header chunk's width
     expect(await readQrTwice(png.bytes)).toEqual({ jsqr: shortUrl, zxing: shortUrl });
+
+    // For print: 30 mm at 300 dpi is 354 pixels, and the file says 300 dpi (11,811 pixels a metre).
+    await page.getByLabel("Print PNG width (mm)").fill("30");
+    await page.getByLabel("Print PNG resolution (dpi)").fill("300");
+    const printed = await download("Download print PNG");
+    expect(printed.bytes.readUInt32BE(16)).toBe(354);
+    const phys = printed.bytes.indexOf("pHYs");
+    expect(phys).toBeGreaterThan(0);
+    expect(printed.bytes.readUInt32BE(phys + 4)).toBe(11811);
+    expect(await readQrTwice(printed.bytes)).toEqual({ jsqr: shortUrl, zxing: shortUrl });
   });
 
   it("shows a PNG width the API refuses at its field", async () => {

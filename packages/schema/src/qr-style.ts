@@ -43,7 +43,8 @@ export type QrImageFormat = (typeof QR_IMAGE_FORMATS)[number];
 export const QR_IMAGE_LIMITS = {
   size: { min: 64, max: 4096, default: 1024 },
   size_mm: { min: 10, max: 500, default: 50 },
-  dpi: { min: 72, max: 1200 },
+  /** `suggested`: a usual print resolution, where a form starts (the API has no default: size_mm and dpi go together). */
+  dpi: { min: 72, max: 1200, suggested: 300 },
   bleed_mm: { min: 0, max: 10, default: 0 },
   /** A PNG's least pixels a module: below two, neither a camera nor a decoder tells modules apart. */
   px_per_module_min: 2,

@@ -1,6 +1,7 @@
 // Downloads of QR images, each drawn by the API (download=true, named by it): a code's SVG, PNG at
-// a width in pixels and PDF at a width in millimetres with a bleed, in the design the designer
-// shows; and a tag's codes, every one in its stored design, as one ZIP.
+// a width in pixels or in millimetres at a resolution, and PDF at a width in millimetres with a
+// bleed, in the design the designer shows; and a tag's codes, every one in its stored design, as
+// one ZIP.
 import { ApiError, enc, getFile } from "../api.ts";
 import { describe, showError } from "../alerts.ts";
 import { busy, errorSlot, field, h, type ErrorSlot } from "../dom.ts";
@@ -9,7 +10,7 @@ import { qrImagePath } from "../qr.ts";
 import { QR_IMAGE_FORMATS, QR_IMAGE_LIMITS, type QrImageFormat } from "@qr3/schema/qr-style";
 import type { Code } from "@qr3/schema/api";
 
-const { size, size_mm, bleed_mm } = QR_IMAGE_LIMITS;
+const { size, size_mm, dpi, bleed_mm } = QR_IMAGE_LIMITS;
 const FORMAT_WORDS: Record<QrImageFormat, string> = { svg: "SVG (vector)", png: "PNG", pdf: "PDF (print)" };
 
 /** A number input of `limits`, its error beside it. */
@@ -25,7 +26,7 @@ function sizeInput(name: string, label: string, limits: { min: number; max: numb
 async function download(path: string, fallback: string, signal: AbortSignal, slots: Record<string, ErrorSlot>): Promise<void> {
   for (const slot of Object.values(slots)) slot.clear();
   try {
-    const file = await getFile(path, { signal, fields: { size: "width", size_mm: "width", bleed_mm: "bleed" } });
+    const file = await getFile(path, { signal, fields: { size: "width", size_mm: "width", dpi: "resolution", bleed_mm: "bleed" } });
     saveBlob(file.blob, file.filename ?? fallback);
   } catch (err) {
     if (signal.aborted) return;
@@ -38,11 +39,13 @@ async function download(path: string, fallback: string, signal: AbortSignal, slo
 /** A code's downloads; `overrides` is the design shown, as query fields over the stored one. */
 export function qrDownloads(code: Code, signal: AbortSignal, overrides: () => URLSearchParams): HTMLElement {
   const png = sizeInput("size", "PNG width (pixels)", size, 1);
+  const printWidth = sizeInput("size_mm", "Print PNG width (mm)", size_mm, "any");
+  const printDpi = sizeInput("dpi", "Print PNG resolution (dpi)", { min: dpi.min, max: dpi.max, default: dpi.suggested }, 1, ", stated in the file");
   const pdf = sizeInput("size_mm", "PDF width (mm)", size_mm, "any");
   const bleed = sizeInput("bleed_mm", "PDF bleed (mm)", bleed_mm, "any", ", past the trim on every side");
 
-  const button = (format: QrImageFormat, sizes: () => Record<string, string>, slots: Record<string, ErrorSlot>) => {
-    const el = h("button", { type: "button", class: "secondary" }, `Download ${format.toUpperCase()}`);
+  const button = (format: QrImageFormat, sizes: () => Record<string, string>, slots: Record<string, ErrorSlot>, label = `Download ${format.toUpperCase()}`) => {
+    const el = h("button", { type: "button", class: "secondary" }, label);
     el.addEventListener("click", () =>
       void busy(el, () => {
         const params = overrides();
@@ -59,6 +62,17 @@ export function qrDownloads(code: Code, signal: AbortSignal, overrides: () => UR
     { class: "qr-downloads stack" },
     h("div", { class: "actions" }, button("svg", () => ({}), {})),
     h("div", { class: "qr-download-row" }, png.wrap, h("div", { class: "actions" }, button("png", () => ({ size: png.input.value }), { size: png.slot }))),
+    h(
+      "div",
+      { class: "qr-download-row" },
+      printWidth.wrap,
+      printDpi.wrap,
+      h(
+        "div",
+        { class: "actions" },
+        button("png", () => ({ size_mm: printWidth.input.value, dpi: printDpi.input.value }), { size_mm: printWidth.slot, dpi: printDpi.slot }, "Download print PNG"),
+      ),
+    ),
     h(
       "div",
       { class: "qr-download-row" },
