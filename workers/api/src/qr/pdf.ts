@@ -1,14 +1,19 @@
 import { FillRule, PDFDocument, rgb, type PDFPage } from "@cantoo/pdf-lib";
 import type { QrStyle } from "@qr3/schema/qr-style";
 import { qrDrawing, type Drawing } from "./drawing.ts";
+import { svgToPng } from "./raster.ts";
 import type { QrLogoImage } from "./types.ts";
 
 // A code's QR image as a one-page vector PDF (pdf-lib): `size_mm` wide, the page larger by the
 // bleed on every side, with the background (if any) running into the bleed and the trim box at the
 // image's edge. The paths are the SVG's own, the call to action outlines, so no font is embedded;
-// a PNG or JPEG logo is embedded as it is, an SVG one as vector paths.
+// a PNG or JPEG logo is embedded as it is, an SVG one as resvg draws it at 600 dpi of its printed
+// size.
 
 const POINTS_PER_MM = 72 / 25.4;
+/** An SVG logo's resolution in the PDF, and its longest side at most, in pixels. */
+const LOGO_DPI = 600;
+const LOGO_RASTER_MAX = 2048;
 
 const colour = (hex: string) => rgb(parseInt(hex.slice(1, 3), 16) / 255, parseInt(hex.slice(3, 5), 16) / 255, parseInt(hex.slice(5, 7), 16) / 255);
 
@@ -20,9 +25,13 @@ async function drawLogo(doc: PDFDocument, page: PDFPage, logo: NonNullable<Drawi
       return page.drawImage(await doc.embedPng(logo.image.bytes), { x, y, ...size });
     case "image/jpeg":
       return page.drawImage(await doc.embedJpg(logo.image.bytes), { x, y, ...size });
-    case "image/svg+xml":
-      // drawSvg places the SVG's top left corner at (x, y).
-      return page.drawSvg(new TextDecoder().decode(logo.image.bytes), { x, y: y + size.height, ...size });
+    case "image/svg+xml": {
+      // Drawn by resvg, as in the PNG (pdf-lib's own SVG drawing refuses gradients and patterns).
+      const px = Math.min(LOGO_RASTER_MAX, Math.ceil((Math.max(size.width, size.height) / 72) * LOGO_DPI));
+      const wide = logo.image.width >= logo.image.height;
+      const png = await svgToPng(new TextDecoder().decode(logo.image.bytes), wide ? px : Math.ceil((px * logo.image.width) / logo.image.height));
+      return page.drawImage(await doc.embedPng(png), { x, y, ...size });
+    }
   }
 }
 

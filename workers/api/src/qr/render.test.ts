@@ -138,6 +138,24 @@ describe("the PDF", () => {
     expect(new TextDecoder("latin1").decode(bytes)).not.toMatch(/\/FontFile|\/Type\s*\/Font/);
   });
 
+  it("embeds an SVG logo as resvg draws it, gradients, patterns and masks included", async () => {
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 40 20">
+      <defs><linearGradient id="g"><stop offset="0" stop-color="#b71c1c"/><stop offset="1" stop-color="#0d47a1"/></linearGradient>
+      <pattern id="p" width="4" height="4" patternUnits="userSpaceOnUse"><circle cx="2" cy="2" r="1" fill="#fff"/></pattern>
+      <mask id="m"><rect width="40" height="20" fill="#fff"/><circle cx="20" cy="10" r="4" fill="#000"/></mask></defs>
+      <rect width="40" height="20" rx="3" fill="url(#g)" mask="url(#m)"/><rect width="40" height="20" fill="url(#p)" opacity="0.3"/></svg>`;
+    const logo: QrLogoImage = { type: "image/svg+xml", bytes: new TextEncoder().encode(svg), width: 40, height: 20 };
+    const bytes = await renderQrPdf(LINK, style({ frame: "box" }), logo, { size_mm: 50, bleed_mm: 0 });
+    const text = new TextDecoder("latin1").decode(bytes);
+    expect(text).toMatch(/\/Subtype\s*\/Image/);
+    // About 600 dpi of the logo's printed width (some 9 mm of a 50 mm image).
+    const widths = [...text.matchAll(/\/Width\s+(\d+)/g)].map((m) => Number(m[1]));
+    expect(new Set(widths).size).toBe(1); // the logo (and its alpha mask), the only image
+    const width = widths[0]!;
+    expect(width).toBeGreaterThan(150);
+    expect(width).toBeLessThan(400);
+  });
+
   it("draws the same bytes for the same inputs", async () => {
     const draw = () => renderQrPdf(LINK, style({ frame: "banner" }), pngLogo, { size_mm: 50, bleed_mm: 0 });
     expect(await draw()).toEqual(await draw());
