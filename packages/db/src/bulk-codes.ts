@@ -60,18 +60,21 @@ export async function takenExternalIds(db: D1Database, workspaceId: string, exte
 /** Which codes a bulk change is for: these ids, or those carrying a tag. */
 export type BulkTarget = { ids: readonly string[] } | { tag: string };
 
+export type BulkTargetRow = Pick<CodeRow, "id" | "tags" | "short_code" | "logo">;
+
 /**
- * The ids of the workspace's codes a bulk change is for, up to `limit` (ids of no code of the
- * workspace are left out), with their current tags, for the caller's checks.
+ * The workspace's codes a bulk change is for, up to `limit` (ids of no code of the workspace are
+ * left out), with what the caller checks: their tags, short code and logo.
  */
-export async function bulkTargets(db: D1Database, workspaceId: string, target: BulkTarget, limit: number): Promise<Array<{ id: string; tags: string }>> {
+export async function bulkTargets(db: D1Database, workspaceId: string, target: BulkTarget, limit: number): Promise<BulkTargetRow[]> {
+  const columns = "c.id, c.tags, c.short_code, c.logo";
   const statement =
     "ids" in target
-      ? db.prepare("SELECT c.id, c.tags FROM json_each(?2) AS j CROSS JOIN codes c ON c.id = j.value AND c.workspace_id = ?1 LIMIT ?3").bind(workspaceId, JSON.stringify(target.ids), limit)
+      ? db.prepare(`SELECT ${columns} FROM json_each(?2) AS j CROSS JOIN codes c ON c.id = j.value AND c.workspace_id = ?1 LIMIT ?3`).bind(workspaceId, JSON.stringify(target.ids), limit)
       : db
-          .prepare("SELECT c.id, c.tags FROM code_tags t JOIN codes c ON c.id = t.code_id WHERE t.workspace_id = ?1 AND t.tag = ?2 ORDER BY t.code_id LIMIT ?3")
+          .prepare(`SELECT ${columns} FROM code_tags t JOIN codes c ON c.id = t.code_id WHERE t.workspace_id = ?1 AND t.tag = ?2 ORDER BY t.code_id LIMIT ?3`)
           .bind(workspaceId, target.tag, limit);
-  return (await statement.all<{ id: string; tags: string }>()).results;
+  return (await statement.all<BulkTargetRow>()).results;
 }
 
 export interface BulkChanges {
@@ -79,6 +82,8 @@ export interface BulkChanges {
   status?: CodeRow["status"] | undefined;
   add_tags?: readonly string[] | undefined;
   remove_tags?: readonly string[] | undefined;
+  /** The design every code gets, as stored (null: the default). */
+  qr_style?: string | null | undefined;
 }
 
 /**
@@ -102,6 +107,7 @@ export async function updateCodes(
   if (changes.url !== undefined || changes.status !== undefined) sets.push("version = version + 1");
   if (changes.url !== undefined) sets.push(`url = ${param(changes.url)}`);
   if (changes.status !== undefined) sets.push(`status = ${param(changes.status)}`);
+  if (changes.qr_style !== undefined) sets.push(`qr_style = ${param(changes.qr_style)}`);
   if (changes.add_tags !== undefined || changes.remove_tags !== undefined) {
     const add = param(JSON.stringify(changes.add_tags ?? []));
     const remove = param(JSON.stringify(changes.remove_tags ?? []));

@@ -198,7 +198,7 @@ describe("POST /v1/codes/bulk-update", () => {
   it("refuses a body naming both or neither ids and tag, or no change: 400 naming the field", async () => {
     expect((await bulkUpdate({ set: { status: "disabled" } })).json.error.message).toBe("body: must name the codes by either ids or tag");
     expect((await bulkUpdate({ ids: ["qr_x"], tag: "a", set: { status: "disabled" } })).json.error.message).toBe("body: must name the codes by either ids or tag");
-    expect((await bulkUpdate({ ids: ["qr_x"], set: {} })).json.error.message).toBe("set: must contain url, status, add_tags or remove_tags");
+    expect((await bulkUpdate({ ids: ["qr_x"], set: {} })).json.error.message).toBe("set: must contain url, status, add_tags, remove_tags or qr_style");
     expect((await bulkUpdate({ ids: [], set: { status: "disabled" } })).status).toBe(400);
     expect((await bulkUpdate({ ids: ["qr_x"], set: { status: "gone" } })).json.error.message).toBe('set.status: must be one of "active", "disabled"');
     expect((await bulkUpdate({ ids: ["qr_x"], set: { url: "javascript:alert(1)" } })).json.error.message).toMatch(/^set\.url: /);

@@ -176,6 +176,44 @@ describe("a code's images", () => {
   });
 });
 
+describe("one design for many codes: POST /v1/codes/bulk-update with set.qr_style", () => {
+  const bulkDesign = (key: string, qr_style: unknown) => call("/v1/codes/bulk-update", { method: "POST", key, body: { tag: "tables", set: { qr_style } } });
+
+  it("gives every code of the tag the design (over the default, not over each code's own), and its image reads back", async () => {
+    const { key } = await seedKey();
+    const plain = await newCode(key, { tags: ["tables"] });
+    const styled = await newCode(key, { tags: ["tables"], qr_style: { modules: "dots", eyes: "circle" } });
+    const withLogo = await newCode(key, { tags: ["tables"] });
+    expect((await putLogo(withLogo.id, key, discPng(96), "image/png")).status).toBe(200);
+    const other = await newCode(key, { tags: ["bar"] });
+    const res = await bulkDesign(key, { foreground: "#1A237E", frame: "banner", cta: "Order here" });
+    expect(res.status).toBe(200);
+    expect(res.json.data).toEqual({ updated: 3 });
+    const want = { ...DEFAULT_QR_STYLE, foreground: "#1a237e", frame: "banner", cta: "Order here" };
+    for (const code of [plain, styled, withLogo]) {
+      expect((await call(`/v1/codes/${code.id}`, { key })).json.data.qr_style).toEqual(want);
+      expect(await decoded(await (await image(code.id, key, "qr.svg")).text())).toBe(code.short_url);
+    }
+    expect((await call(`/v1/codes/${other.id}`, { key })).json.data.qr_style).toEqual(DEFAULT_QR_STYLE);
+    const reset = await bulkDesign(key, null);
+    expect(reset.json.data).toEqual({ updated: 3 });
+    expect((await call(`/v1/codes/${styled.id}`, { key })).json.data.qr_style).toEqual(DEFAULT_QR_STYLE);
+  });
+
+  it.each([
+    [{ foreground: "#cccccc" }, /^set\.qr_style\.foreground: contrast with the background is 1\.61:1/],
+    [{ foreground: "#949494", ecc: "H", margin: 2 }, /^set\.qr_style: does not scan/],
+    [{ modules: "hexagons" }, /^set\.qr_style\.modules: must be one of/],
+  ])("refuses a design that would not scan or is malformed, changing no code: %j", async (qr_style, message) => {
+    const { key } = await seedKey();
+    const code = await newCode(key, { tags: ["tables"], qr_style: { modules: "dots" } });
+    const res = await bulkDesign(key, qr_style);
+    expect(res.status).toBe(400);
+    expect(res.json.error.message).toMatch(message);
+    expect((await call(`/v1/codes/${code.id}`, { key })).json.data.qr_style).toMatchObject({ modules: "dots", foreground: "#000000" });
+  });
+});
+
 describe("a code's logo", () => {
   const objects = async () => (await env.LOGOS.list({ prefix: "logos/" })).objects.map((o) => o.key);
 

@@ -63,6 +63,9 @@ export const BulkUpdateCodesBody = z
       status: z.optional(z.enum(CODE_STATUSES)),
       add_tags: z.optional(tagList),
       remove_tags: z.optional(tagList),
+      qr_style: z.optional(z.nullable(QrStyleBody)).register(z.globalRegistry, {
+        description: "One design for every code: its fields over the default design (not over each code's own); null resets every code's design.",
+      }),
     }),
   })
   .register(z.globalRegistry, {

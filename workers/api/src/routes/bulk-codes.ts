@@ -10,6 +10,7 @@ import {
   takenCodeField,
   takenExternalIds,
   updateCodes,
+  type BulkTargetRow,
   type Claim,
   type NewCode,
 } from "@qr3/db";
@@ -20,7 +21,8 @@ import { codeEvents, requestLinkSyncs, sendCodeEvents } from "../code-events.ts"
 import type { ApiRequest } from "../context.ts";
 import { ApiError, badRequest } from "../errors.ts";
 import { syncCodeLink } from "../links.ts";
-import { presentCode, shortUrl } from "../present.ts";
+import { readLogoImage } from "../logos/store.ts";
+import { logoOf, presentCode, shortUrl } from "../present.ts";
 import { assertScans, changedDesign, storedDesign } from "../qr-design.ts";
 import { DEFAULT_QR_STYLE, type QrStyle } from "@qr3/schema/qr-style";
 import { ok } from "../respond.ts";
@@ -215,19 +217,42 @@ export async function bulkCreateCodesRoute(request: ApiRequest, env: Env): Promi
   return ok(request, created.map((c) => presentCode(c, env.PUBLIC_BASE_URL)), 201);
 }
 
+/**
+ * A 400 unless `design` reads back on every target: once for the codes without a logo, and once
+ * for each shape of logo (width by height) among the others, each with the longest link of its
+ * group (the densest symbol) and, for a logo, that code's own.
+ */
+async function assertScansOnEvery(env: Env, workspaceId: string, targets: readonly BulkTargetRow[], design: QrStyle): Promise<void> {
+  const groups = new Map<string, { code: BulkTargetRow; link: string }>();
+  for (const code of targets) {
+    const logo = logoOf(code);
+    const key = logo ? `${logo.width}x${logo.height}` : "";
+    const link = shortUrl(code, env.PUBLIC_BASE_URL);
+    const group = groups.get(key);
+    if (!group || link.length > group.link.length) groups.set(key, { code, link });
+  }
+  for (const { code, link } of groups.values()) {
+    const logo = await readLogoImage(env.LOGOS, workspaceId, code.id, logoOf(code));
+    await assertScans(link, design, logo, "set.qr_style");
+  }
+}
+
 export async function bulkUpdateCodesRoute(request: ApiRequest, env: Env): Promise<Response> {
   const body = await parseBody(request, BulkUpdateCodesBody);
   if ((body.ids === undefined) === (body.tag === undefined)) throw badRequest("body", "must name the codes by either ids or tag");
-  const { set } = body;
-  if (Object.values(set).every((v) => v === undefined)) throw badRequest("set", "must contain url, status, add_tags or remove_tags");
+  const { qr_style, ...set } = body.set;
+  if (Object.values(body.set).every((v) => v === undefined)) throw badRequest("set", "must contain url, status, add_tags, remove_tags or qr_style");
+  const design = qr_style === undefined ? undefined : changedDesign({ ...DEFAULT_QR_STYLE }, qr_style, "set.qr_style");
   const max = API_LIMITS.bulk_codes.max;
   const targets = await bulkTargets(request.db, request.auth.workspaceId, body.ids ? { ids: body.ids } : { tag: body.tag! }, max + 1);
   if (targets.length > max) throw badRequest("tag", `is carried by more than ${max} codes: name them by ids, ${max} at a time`);
   if (targets.length === 0) return ok(request, { updated: 0 });
+  if (design) await assertScansOnEvery(env, request.auth.workspaceId, targets, design);
 
   const audits = targets.map((t) => auditFacts(request, "code.updated", t.id));
   const events = codeEvents(request, env, "code.updated", audits.map((a) => ({ code_id: a.resource_id, audit_id: a.id })));
-  const updated = await updateCodes(request.db, request.auth.workspaceId, audits, set, new Date().toISOString(), events).catch((err: unknown) => {
+  const changes = { ...set, ...(design ? { qr_style: storedDesign(design) } : {}) };
+  const updated = await updateCodes(request.db, request.auth.workspaceId, audits, changes, new Date().toISOString(), events).catch((err: unknown) => {
     if (overTagLimit(err)) throw badRequest("set.add_tags", `would give a code more than ${API_LIMITS.code_tags.max} tags`);
     throw err;
   });
