@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Code } from "@qr3/schema/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
 import { launchChromium, signIn, watchPage } from "./browser.ts";
@@ -29,17 +30,7 @@ let api: ReturnType<typeof apiClient>;
 let pageErrors: string[];
 let contractProblems: string[] = [];
 
-interface ApiCode {
-  id: string;
-  short_code: string;
-  short_url: string;
-  domain: string | null;
-  url: string;
-  status: string;
-  name: string | null;
-  tags: string[];
-  external_id: string | null;
-}
+type ApiCode = Code;
 
 /** Every code of the workspace, by short code. */
 async function allCodes(): Promise<Map<string, ApiCode>> {
@@ -179,7 +170,7 @@ describe("the dashboard's pages for many codes", () => {
     await page.getByRole("button", { name: "Dismiss" }).first().click();
   });
 
-  it("adds a tag to the codes selected, then disables them, after a confirmation", async () => {
+  it("adds a tag to the codes selected, disables them, changes a destination and applies a QR design, each after a confirmation", async () => {
     await page.reload();
     await openCodes();
     await expect.poll(async () => (await listedCodes()).length).toBe(6);
@@ -236,6 +227,20 @@ describe("the dashboard's pages for many codes", () => {
     await expect.poll(() => notice().innerText()).toMatch(/1 code changed\./);
     expect((await allCodes()).get("menu-a")!.url).toBe("https://example.com/menu-a-new");
     await expect.poll(async () => (await fetch(`${stack.origin}/poster`, { redirect: "manual" })).status, { timeout: 15_000 }).not.toBe(302);
+
+    // One QR design for two codes, from the designer's presets.
+    await page.getByRole("checkbox", { name: "Select menu-a" }).check();
+    await page.getByRole("checkbox", { name: "Select poster" }).check();
+    await bar.getByLabel("Action").selectOption("design");
+    expect(await bar.getByLabel("New destination").isVisible()).toBe(false);
+    await bar.getByLabel("Design").selectOption({ label: "Dots" });
+    await bar.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("dialog").getByText("Apply the design “Dots” to 2 codes?").waitFor();
+    await page.getByRole("button", { name: "Yes, apply a qr design" }).click();
+    await expect.poll(() => notice().innerText()).toMatch(/2 codes changed\./);
+    codes = await allCodes();
+    for (const name of ["menu-a", "poster"]) expect(codes.get(name)!.qr_style, name).toMatchObject({ modules: "dots", eyes: "circle" });
+    expect(codes.get("menu-b")!.qr_style).toMatchObject({ modules: "square" });
   });
 
   it("adds a branded domain, shows its TXT record, verifies it once DNS has it, and creates a code on it", async () => {

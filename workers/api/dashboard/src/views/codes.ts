@@ -10,6 +10,7 @@ import { href } from "../nav.ts";
 import { SHORT_CODE_LENGTH } from "@qr3/core/short-code";
 import type { BulkUpdateCodesBody, Code, CodeSort, Domain, Envelope, Page, TagSummary } from "@qr3/schema/api";
 import { API_LIMITS, CODE_SORTS, DEFAULT_CODE_SORT } from "@qr3/schema/api/limits";
+import { QR_PRESETS } from "../qr-presets.ts";
 import { confirmDialog } from "./confirm.ts";
 import { importCard } from "./import.ts";
 import { tagZipDownload } from "./qr-downloads.ts";
@@ -27,7 +28,7 @@ const SORT_WORDS: Record<CodeSort, string> = {
   total_scans: "Least scanned",
 };
 
-type BulkAction = "add_tag" | "remove_tag" | "disable" | "enable" | "url";
+type BulkAction = "add_tag" | "remove_tag" | "disable" | "enable" | "url" | "design";
 
 const BULK_ACTIONS: Record<BulkAction, string> = {
   add_tag: "Add a tag",
@@ -35,6 +36,7 @@ const BULK_ACTIONS: Record<BulkAction, string> = {
   disable: "Disable",
   enable: "Enable",
   url: "Change the destination",
+  design: "Apply a QR design",
 };
 
 /** A row of the list; `select` is its checkbox, for a key that may change codes. */
@@ -115,6 +117,8 @@ export function codesView(main: HTMLElement, signal: AbortSignal, tag: string | 
   const bulkAction = h("select", { name: "bulk_action" }, (Object.keys(BULK_ACTIONS) as BulkAction[]).map((a) => h("option", { value: a }, BULK_ACTIONS[a])));
   const bulkValue = h("input", { type: "text", name: "bulk_value", autocomplete: "off", spellcheck: "false" });
   const bulkValueField = field("Tag to add", bulkValue);
+  const bulkPreset = h("select", { name: "bulk_design" }, QR_PRESETS.map((preset, i) => h("option", { value: String(i) }, preset.name)));
+  const bulkPresetField = field("Design", bulkPreset, "Each code's QR image is drawn in it; its logo stays. Printed codes keep working.");
   const bulkError = formError(bulkValue);
   const bulkApply = h("button", { type: "submit" }, "Apply");
   const bulkClear = h("button", { type: "button", class: "secondary" }, "Clear selection");
@@ -122,7 +126,7 @@ export function codesView(main: HTMLElement, signal: AbortSignal, tag: string | 
     "form",
     { class: "bulk-bar", novalidate: true, "aria-label": "Change the selected codes", hidden: true },
     bulkCount,
-    h("div", { class: "bulk-fields" }, field("Action", bulkAction), bulkValueField, h("div", { class: "actions" }, bulkApply, bulkClear)),
+    h("div", { class: "bulk-fields" }, field("Action", bulkAction), bulkValueField, bulkPresetField, h("div", { class: "actions" }, bulkApply, bulkClear)),
     bulkError.el,
   );
 
@@ -139,6 +143,7 @@ export function codesView(main: HTMLElement, signal: AbortSignal, tag: string | 
     const action = bulkAction.value as BulkAction;
     const needsValue = action === "add_tag" || action === "remove_tag" || action === "url";
     bulkValueField.hidden = !needsValue;
+    bulkPresetField.hidden = action !== "design";
     bulkValueField.querySelector("label")!.textContent = action === "url" ? "New destination" : action === "remove_tag" ? "Tag to remove" : "Tag to add";
     bulkValue.type = action === "url" ? "url" : "text";
     bulkValue.placeholder = action === "url" ? "https://example.com/summer" : "spring";
@@ -318,6 +323,11 @@ export function codesView(main: HTMLElement, signal: AbortSignal, tag: string | 
       set = { url: value };
       title = `Send ${codes} to a new destination?`;
       message = `Scans of ${ids.length === 1 ? "it" : "them"} go to ${value} within seconds. Printed QR codes stay the same.`;
+    } else if (action === "design") {
+      const preset = QR_PRESETS[Number(bulkPreset.value)]!;
+      set = { qr_style: preset.design };
+      title = `Apply the design “${preset.name}” to ${codes}?`;
+      message = "Their QR images are drawn in it from now on (a design of their own is replaced); the printed ones keep working.";
     } else {
       set = { status: action === "disable" ? "disabled" : "active" };
       title = action === "disable" ? `Disable ${codes}?` : `Enable ${codes}?`;
