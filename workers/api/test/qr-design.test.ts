@@ -4,7 +4,7 @@ import { DEFAULT_QR_STYLE, QR_IMAGE_LIMITS, QR_LOGO_LIMITS } from "@qr3/schema/q
 import { unzipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { API_ORIGIN, apiFetch, call, seedKey } from "./helpers.ts";
-import { discPng } from "./images.ts";
+import { discPng, png } from "./images.ts";
 import { decodeSvg } from "./qr-decode.ts";
 
 // A code's design, logo and images through the API worker: stored whole once it scans, previewed
@@ -214,6 +214,15 @@ describe("one design for many codes: POST /v1/codes/bulk-update with set.qr_styl
   });
 });
 
+const DRAWS_NOTHING = "body: draws nothing: the image is empty, fully transparent or its data cannot be read";
+/** The PNG with its compressed image data garbled (its header, and so its size, intact). */
+const damaged = (image: Uint8Array) => image.map((b, i) => (i > 45 && i < image.length - 20 ? (b * 7 + 13) & 0xff : b));
+/** A JPEG's start, frame header (64 x 64) and scan header, with five bytes of no image. */
+const JPEG_HEADERS_ONLY = new Uint8Array([
+  0xff, 0xd8, 0xff, 0xc0, 0x00, 0x11, 0x08, 0x00, 0x40, 0x00, 0x40, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01,
+  0xff, 0xda, 0x00, 0x0c, 0x03, 0x01, 0x00, 0x02, 0x11, 0x03, 0x11, 0x00, 0x3f, 0x00, 1, 2, 3, 4, 5, 0xff, 0xd9,
+]);
+
 describe("a code's logo", () => {
   const objects = async () => (await env.LOGOS.list({ prefix: "logos/" })).objects.map((o) => o.key);
 
@@ -291,6 +300,10 @@ describe("a code's logo", () => {
     ["HTML", new TextEncoder().encode("<html><body>x</body></html>"), "image/svg+xml", 400, "body: is not an SVG: its root must be an svg element"],
     ["a truncated PNG", discPng().subarray(0, 20), "image/png", 400, "body: is not a valid PNG: its header gives no size"],
     ["a PNG too large", new Uint8Array(QR_LOGO_LIMITS.bytes_max + 1).fill(7), "image/png", 413, `body: must be at most ${QR_LOGO_LIMITS.bytes_max} bytes`],
+    ["a PNG whose image data is damaged", damaged(discPng(64)), "image/png", 400, DRAWS_NOTHING],
+    ["a fully transparent PNG", png(32, 32, () => [0, 0, 0, 0]), "image/png", 400, DRAWS_NOTHING],
+    ["a JPEG of headers and no image", JPEG_HEADERS_ONLY, "image/jpeg", 400, DRAWS_NOTHING],
+    ["an SVG that draws nothing", new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><g/></svg>'), "image/svg+xml", 400, DRAWS_NOTHING],
   ])("refuses %s, keeping the code as it was", async (_, body, type, status, message) => {
     const { key } = await seedKey();
     const code = await newCode(key);

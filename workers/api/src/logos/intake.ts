@@ -2,6 +2,7 @@ import { QR_LOGO_LIMITS, type QrLogoType } from "@qr3/schema/qr-style";
 import type { CodeLogo } from "@qr3/schema/api";
 import { readAtMost } from "../body.ts";
 import { ApiError, badRequest } from "../errors.ts";
+import { drawingProblem } from "./drawable.ts";
 import { rasterFacts } from "./sniff.ts";
 import { sniffType } from "./sniff.ts";
 import { sanitiseSvg } from "./sanitise-svg.ts";
@@ -50,5 +51,7 @@ export async function readLogo(request: Request): Promise<LogoUpload> {
     if ("problem" in raster) throw badRequest("body", raster.problem);
     size = raster;
   }
+  const problem = await drawingProblem(type, bytes, size);
+  if (problem) throw badRequest("body", problem);
   return { facts: { type, bytes: bytes.byteLength, width: size.width, height: size.height, sha256: await sha256Hex(bytes) }, bytes };
 }

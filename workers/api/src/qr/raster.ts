@@ -23,10 +23,10 @@ export async function svgToPng(svg: string, width: number): Promise<Uint8Array> 
   }
 }
 
-/** The SVG as RGBA pixels `width` wide, on white (paper): what a decoder reads. */
-export async function rasterise(svg: string, width: number): Promise<{ pixels: Uint8ClampedArray; width: number; height: number }> {
+/** The SVG as RGBA pixels `width` wide, on white (paper, what a decoder reads) or, with `onPaper` false, on nothing. */
+export async function rasterise(svg: string, width: number, onPaper = true): Promise<{ pixels: Uint8ClampedArray; width: number; height: number }> {
   await resvg();
-  const renderer = new Resvg(svg, { fitTo: { mode: "width", value: width }, background: "#ffffff" });
+  const renderer = new Resvg(svg, { fitTo: { mode: "width", value: width }, ...(onPaper ? { background: "#ffffff" } : {}) });
   const image = renderer.render();
   try {
     return { pixels: new Uint8ClampedArray(image.pixels), width: image.width, height: image.height };
