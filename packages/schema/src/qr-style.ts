@@ -29,8 +29,11 @@ export const DEFAULT_CTA = "Scan me";
 export const QR_LOGO_LIMITS = {
   bytes_max: 256 * 1024,
   types: ["image/png", "image/jpeg", "image/svg+xml"],
-  /** The longest side of a PNG or JPEG logo, in pixels: what the rasteriser may have to decode. */
-  side_max: 4096,
+  /**
+   * The longest side of a PNG or JPEG logo, in pixels: what the renderers decode (2048 x 2048 RGBA
+   * is 16 MB, each time, of a Worker's 128 MB): 87 mm of print at 600 dpi.
+   */
+  side_max: 2048,
   /** The share of the symbol's area (quiet zone excluded) the cleared area around the logo may take; H recovers 30%. */
   cover_max: 0.2,
 } as const;

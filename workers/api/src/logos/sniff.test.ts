@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { QR_LOGO_LIMITS } from "@qr3/schema/qr-style";
 import { rasterFacts, sniffType } from "./sniff.ts";
 
 /** A JPEG's first segments: SOI, an APP0 segment, then a baseline frame header of the size given. */
@@ -19,7 +20,7 @@ describe("a logo's bytes", () => {
   it("give a JPEG's size from its frame header, past other segments and fill bytes, baseline or progressive", () => {
     expect(rasterFacts("image/jpeg", jpegHeader(640, 480))).toEqual({ type: "image/jpeg", width: 640, height: 480 });
     expect(rasterFacts("image/jpeg", jpegHeader(300, 200, 0xc2))).toEqual({ type: "image/jpeg", width: 300, height: 200 });
-    expect(rasterFacts("image/jpeg", jpegHeader(5000, 10))).toEqual({ problem: "is 5000x10 pixels: a logo may be at most 4096 pixels a side" });
+    expect(rasterFacts("image/jpeg", jpegHeader(5000, 10))).toEqual({ problem: `is 5000x10 pixels: a logo may be at most ${QR_LOGO_LIMITS.side_max} pixels a side` });
     expect(rasterFacts("image/jpeg", new Uint8Array([0xff, 0xd8, 0xff, 0xda, 0, 2, 0, 0, 0, 0, 0]))).toEqual({ problem: "is not a valid JPEG: its header gives no size" });
   });
 });
