@@ -3,17 +3,14 @@
 // campaign page) reaches the API with its parameters, and what the page shows equals the API's
 // answer to the same query, fetched directly. The world map's code loads only when the map is
 // shown, and the page's CSV holds its figures with formula-like cells neutralised.
-import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { Browser, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
 import { launchChromium, signIn, watchPage } from "./browser.ts";
-import { apiClient, clearOfMidnight, startTestStack, waitFor } from "./helpers.ts";
+import { apiClient, clearOfMidnight, startTestStack, waitFor, workspaceKey } from "./helpers.ts";
 
-const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
 const SHOTS = join(ROOT, "screenshots");
 const PHONE_UA =
@@ -45,8 +42,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
   ({ stack, persistTo, cleanup } = await startTestStack());
-  const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Campaign shop", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
-  const key = JSON.parse(stdout).api_key as string;
+  const key = await workspaceKey(persistTo, "Campaign shop");
   api = apiClient(stack.origin, key);
   const a = await api("/v1/codes", { method: "POST", body: { url: "https://example.com/a", short_code: "spring-a", tags: ["spring"] } });
   const b = await api("/v1/codes", { method: "POST", body: { url: "https://example.com/b", short_code: "spring-b", tags: ["spring"] } });

@@ -2,18 +2,15 @@
 // stack: the tags page leading to the filtered list, importing codes from CSV (a preview with each
 // row's problems first, the API's refusal shown on its row), changing selected codes together, and
 // a branded domain added, verified through the stack's DNS and used for a new code.
-import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { Code } from "@qr3/schema/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
 import { launchChromium, signIn, watchPage } from "./browser.ts";
-import { apiClient, startTestStack, waitFor } from "./helpers.ts";
+import { apiClient, startTestStack, waitFor, workspaceKey } from "./helpers.ts";
 
-const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
 const SHOTS = join(ROOT, "screenshots");
 const HOSTNAME = "go.corner-cafe.example";
@@ -43,8 +40,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
   ({ stack, persistTo, cleanup } = await startTestStack());
-  const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Corner Café", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
-  const key = JSON.parse(stdout).api_key as string;
+  const key = await workspaceKey(persistTo, "Corner Café");
   api = apiClient(stack.origin, key);
   for (const body of [
     { url: "https://example.com/menu-a", short_code: "menu-a", tags: ["menu", "spring"] },

@@ -1,17 +1,14 @@
 // The dashboard's API keys page in a real headless Chromium over the real local stack: make a key
 // with some scopes, see it once (and copy it), sign in with it and find what it may not do gone
 // from the pages, then revoke it with a confirmation.
-import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
 import { launchChromium, signIn as signInTo, watchPage } from "./browser.ts";
-import { apiClient, startTestStack } from "./helpers.ts";
+import { apiClient, startTestStack, workspaceKey } from "./helpers.ts";
 
-const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
 const SHOTS = join(ROOT, "screenshots");
 
@@ -31,8 +28,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
   ({ stack, persistTo, cleanup } = await startTestStack());
-  const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Key shop", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
-  adminKey = JSON.parse(stdout).api_key;
+  adminKey = await workspaceKey(persistTo, "Key shop");
   codeId = (await apiClient(stack.origin, adminKey)("/v1/codes", { method: "POST", body: { url: "https://example.com/menu", short_code: "key-shop" } })).json.data.id;
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: stack.origin });

@@ -4,19 +4,16 @@
 // field, a logo uploaded (and files that are no logo refused), the SVG, PNG and PDF downloaded and
 // read back: the PNG decoded by jsQR, the PDF's page measured and drawn by pdf.js in the browser
 // and decoded too; and a tag's codes downloaded as one ZIP.
-import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { unzipSync } from "fflate";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
 import { launchChromium, signIn, watchPage } from "./browser.ts";
 import { logoPng, MM_TO_PT, readQr, readQrTwice, renderPdf } from "./qr-read.ts";
-import { apiClient, startTestStack } from "./helpers.ts";
+import { apiClient, startTestStack, workspaceKey } from "./helpers.ts";
 
-const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
 const SHOTS = join(ROOT, "screenshots");
 
@@ -43,8 +40,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
   ({ stack, persistTo, cleanup } = await startTestStack());
-  const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Print shop", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
-  key = JSON.parse(stdout).api_key;
+  key = await workspaceKey(persistTo, "Print shop");
   api = apiClient(stack.origin, key);
   context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   page = await context.newPage();

@@ -2,17 +2,14 @@
 // local stack: rules added, reordered and removed, a schedule with a fallback, a scan cap, an A/B
 // split (refused until its weights sum to 100), UTM tags with the final URL shown, saved and read
 // back through the API; "Test a scan" in words; and the redirector sending a real scan by the rules.
-import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
 import { launchChromium, signIn, watchPage } from "./browser.ts";
-import { apiClient, startTestStack } from "./helpers.ts";
+import { apiClient, startTestStack, workspaceKey } from "./helpers.ts";
 
-const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
 const SHOTS = join(ROOT, "screenshots");
 const IPHONE =
@@ -34,8 +31,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
   ({ stack, persistTo, cleanup } = await startTestStack());
-  const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Routing Café", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
-  const key = JSON.parse(stdout).api_key as string;
+  const key = await workspaceKey(persistTo, "Routing Café");
   api = apiClient(stack.origin, key);
   const created = await api("/v1/codes", { method: "POST", body: { url: "https://example.com/menu", short_code: "routed" } });
   expect(created.status).toBe(201);

@@ -3,10 +3,8 @@
 // redirector, see the scan in the chart and the top lists, change the destination and see the
 // redirect follow, create a webhook and see its test delivery in the log. Screenshots of the main
 // pages go to screenshots/.
-import { execFile } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,9 +12,8 @@ import type { Stack } from "../../scripts/lib/stack.ts";
 import { launchChromium, watchPage } from "./browser.ts";
 import { Receiver } from "./receiver.ts";
 import { checkedApi } from "./contract.ts";
-import { clearOfMidnight, startTestStack } from "./helpers.ts";
+import { clearOfMidnight, startTestStack, workspaceKey } from "./helpers.ts";
 
-const run = promisify(execFile);
 const ROOT = new URL("../..", import.meta.url).pathname;
 const SHOTS = join(ROOT, "screenshots");
 const PHONE_UA =
@@ -42,8 +39,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   ({ stack, persistTo, cleanup } = await startTestStack());
   await receiver.start();
-  const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Corner Café", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
-  key = JSON.parse(stdout).api_key;
+  key = await workspaceKey(persistTo, "Corner Café");
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.on("request", (request) => requested.push(request.url()));

@@ -1,8 +1,13 @@
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { freePort, startStack, type Stack, type StackOptions } from "../../scripts/lib/stack.ts";
 import { checkedApi } from "./contract.ts";
+
+const run = promisify(execFile);
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 /**
  * A fresh local stack in a temporary state directory, on a free port, running a snapshot of the
@@ -29,6 +34,12 @@ export async function startTestStack(
  * A JSON client of the stack's API with one key; every answer is checked against the OpenAPI
  * document the stack serves (contract.ts).
  */
+/** A new workspace on the stack's local state (`pnpm admin create-workspace`): its API key, with every scope. */
+export async function workspaceKey(persistTo: string, name: string, plan = "pro"): Promise<string> {
+  const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", name, "--plan", plan, "--persist-to", persistTo], { cwd: ROOT });
+  return JSON.parse(stdout).api_key as string;
+}
+
 export function apiClient(origin: string, key: string) {
   const api = checkedApi(origin);
   return async (path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) => {

@@ -3,18 +3,14 @@
 // transparent among them), downloaded as PDF, drawn by pdf.js in the test browser and decoded by
 // jsQR and ZXing back to the code's short link; the page's size checked at the smallest and
 // largest widths, with and without bleed; and PNGs at the smallest and largest widths decoded.
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QR_FRAMES, QR_IMAGE_LIMITS } from "@qr3/schema/qr-style";
 import type { Stack } from "../../scripts/lib/stack.ts";
 import { launchChromium } from "./browser.ts";
-import { apiClient, startTestStack } from "./helpers.ts";
+import { apiClient, startTestStack, workspaceKey } from "./helpers.ts";
 import { logoPng, MM_TO_PT, readQrTwice, renderPdf } from "./qr-read.ts";
 
-const run = promisify(execFile);
-const ROOT = new URL("../..", import.meta.url).pathname;
 
 let stack: Stack;
 let cleanup: () => Promise<void>;
@@ -27,8 +23,7 @@ beforeAll(async () => {
   browser = await launchChromium();
   let persistTo: string;
   ({ stack, persistTo, cleanup } = await startTestStack());
-  const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Print proofs", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
-  key = JSON.parse(stdout).api_key;
+  key = await workspaceKey(persistTo, "Print proofs");
   api = apiClient(stack.origin, key);
   context = await browser.newContext();
   LOGOS.jpeg = { type: "image/jpeg", body: await logoJpeg() };

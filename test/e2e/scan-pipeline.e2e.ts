@@ -5,7 +5,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readShardsConfig } from "../../scripts/lib/shards-config.ts";
 import type { Stack } from "../../scripts/lib/stack.ts";
-import { apiClient, clearOfMidnight, startTestStack, waitFor } from "./helpers.ts";
+import { apiClient, clearOfMidnight, startTestStack, waitFor, workspaceKey } from "./helpers.ts";
 import { loggedEvents } from "./log-events.ts";
 
 const run = promisify(execFile);
@@ -239,8 +239,7 @@ describe("redirect rules over the local stack", () => {
   let key: string;
 
   it("sends each phone where the code's rules say, from the KV record the API wrote", async () => {
-    const { stdout } = await run("node", ["scripts/admin.ts", "create-workspace", "--name", "Rules Co", "--plan", "pro", "--persist-to", persistTo], { cwd: ROOT });
-    key = JSON.parse(stdout).api_key;
+    key = await workspaceKey(persistTo, "Rules Co");
     const created = await api("/v1/codes", key, {
       method: "POST",
       body: {
