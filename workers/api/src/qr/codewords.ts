@@ -1,6 +1,5 @@
 import { QrCodeDataType } from "uqr";
-import type { Encoded } from "./symbol.ts";
-import type { Box } from "./logo-area.ts";
+import { inBox, type Box, type Encoded } from "./matrix.ts";
 
 // Which error correction block each data module's codeword belongs to, for symbols at level H:
 // the placement (ISO/IEC 18004 §7.7.3: two-module columns zigzagging up and down from the right)
@@ -52,7 +51,7 @@ export function damage({ version, size, types }: Encoded, cleared: Box): Damage 
         const x = right - j;
         const y = ((right + 1) & 2) === 0 ? size - 1 - vert : vert;
         if (types[y]![x] !== QrCodeDataType.Data || bit >= total * 8) continue;
-        if (x >= cleared.x && x < cleared.x + cleared.w && y >= cleared.y && y < cleared.y + cleared.h) spoiledCodewords.add(bit >>> 3);
+        if (inBox(cleared, x, y)) spoiledCodewords.add(bit >>> 3);
         bit++;
       }
     }

@@ -1,7 +1,7 @@
 import { normalColour, type QrStyle } from "@qr3/schema/qr-style";
 import { frame, type Shape } from "./frame.ts";
-import type { Box } from "./logo-area.ts";
-import { drawSymbol, encodeSymbol } from "./symbol.ts";
+import { encodeSymbol, type Box } from "./matrix.ts";
+import { drawSymbol } from "./symbol.ts";
 import type { QrLogoImage } from "./types.ts";
 
 // A code's QR image as the formats draw it: a canvas in modules, the background, the paths filled

@@ -3,8 +3,8 @@ import { DEFAULT_QR_STYLE, QR_LOGO_LIMITS } from "@qr3/schema/qr-style";
 import { decodeSvg } from "../../test/qr-decode.ts";
 import { png } from "../../test/images.ts";
 import { damage } from "./codewords.ts";
-import { logoArea, type Box } from "./logo-area.ts";
-import { encodeSymbol } from "./symbol.ts";
+import { logoArea } from "./logo-area.ts";
+import { encodeSymbol, type Box } from "./matrix.ts";
 import { renderQrSvg } from "./svg.ts";
 
 // The logo's cleared area against the symbol's error correction: the codeword model agrees with

@@ -1,6 +1,6 @@
 import { QR_LOGO_LIMITS } from "@qr3/schema/qr-style";
 import { damage } from "./codewords.ts";
-import type { Encoded } from "./symbol.ts";
+import type { Box, Encoded } from "./matrix.ts";
 
 // Where a logo goes on a symbol at level H: a rectangle of whole modules at the centre, shaped
 // like the logo, cleared of modules (so none is cut). It covers at most QR_LOGO_LIMITS.cover_max of
@@ -8,14 +8,6 @@ import type { Encoded } from "./symbol.ts";
 // first and last 8 rows and columns), and spoils no more codewords in any block than a quarter
 // less than the block repairs: the rest is left for what printing and wear spoil. The largest area
 // that keeps all three is the one drawn.
-
-/** A rectangle in modules. */
-export interface Box {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-}
 
 /** The rows and columns the cleared area leaves to the finder patterns on each side. */
 const KEEP_OUT = 8;
@@ -58,6 +50,3 @@ export function logoArea(encoded: Encoded, aspect: number): { cleared: Box; logo
     return { cleared, logo: { x: encoded.size / 2 - w / 2, y: encoded.size / 2 - h / 2, w, h } };
   }
 }
-
-/** Whether module (x, y) lies in the box. */
-export const inBox = (box: Box, x: number, y: number) => x >= box.x && x < box.x + box.w && y >= box.y && y < box.y + box.h;

@@ -1,6 +1,7 @@
-import { encode, QrCodeDataType } from "uqr";
+import { QrCodeDataType } from "uqr";
 import type { QrStyle } from "@qr3/schema/qr-style";
-import { inBox, logoArea, type Box } from "./logo-area.ts";
+import { logoArea } from "./logo-area.ts";
+import { inBox, type Box, type Encoded } from "./matrix.ts";
 
 // The symbol of a link: its modules drawn as squares, dots or rounded squares, its three finder
 // patterns ("eyes") as squares, rounded squares or circles, as path data in a coordinate system of
@@ -45,11 +46,6 @@ export interface Symbol {
   /** Where the logo goes; null without one. */
   logo: Box | null;
 }
-
-export type Encoded = ReturnType<typeof encode>;
-
-/** The modules of `text` at the design's error correction, or H under a logo. */
-export const encodeSymbol = (text: string, ecc: QrStyle["ecc"], withLogo: boolean): Encoded => encode(text, { ecc: withLogo ? "H" : ecc, border: 0 });
 
 /**
  * The encoded symbol in `style`, its top left module at `origin`; with a logo `logoAspect`
