@@ -35,7 +35,7 @@ import { DIMENSIONS, DIMENSION_NAMES, TOP_CODES_LIMIT, type ScanRow } from "@qr3
 import { SCOPES } from "@qr3/schema/api";
 import { buildWorker } from "../build.ts";
 import { readShardsConfig } from "../lib/shards-config.ts";
-import { compatibilityOf, compatibilityReport, machine, median, migrateDeployment, miniflare, ownWorkerdPids, rateLimitsOf, shardDatabases, table } from "./lib.ts";
+import { builtModules, compatibilityOf, compatibilityReport, machine, median, migrateDeployment, miniflare, ownWorkerdPids, rateLimitsOf, shardDatabases, table } from "./lib.ts";
 
 const { values } = parseArgs({
   options: {
@@ -109,7 +109,7 @@ const mf = miniflare({
     {
       name: "api",
       compatibility: api,
-      scriptPath: buildWorker("api"),
+      ...builtModules(buildWorker("api")),
       d1Databases: databases,
       kvNamespaces: { LINKS: "bench-links" },
       queueProducers: { WEBHOOKS: "qr3-webhooks" },

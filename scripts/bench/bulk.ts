@@ -23,7 +23,7 @@ import { LIMITS } from "@qr3/schema/limits";
 import { MAX_BODY_BYTES } from "../../workers/api/src/body.ts";
 import { buildWorker } from "../build.ts";
 import { readShardsConfig } from "../lib/shards-config.ts";
-import { compatibilityOf, compatibilityReport, machine, median, migrateDeployment, miniflare, rateLimitsOf, shardDatabases, table } from "./lib.ts";
+import { builtModules, compatibilityOf, compatibilityReport, machine, median, migrateDeployment, miniflare, rateLimitsOf, shardDatabases, table } from "./lib.ts";
 
 const { values } = parseArgs({ options: { codes: { type: "string", default: "1000" }, repeats: { type: "string", default: "5" }, small: { type: "string", default: "100" } } });
 const CODES = Number(values.codes);
@@ -69,7 +69,7 @@ const mf = miniflare({
     {
       name: "api",
       compatibility: api,
-      scriptPath: buildWorker("api"),
+      ...builtModules(buildWorker("api")),
       d1Databases: databases,
       kvNamespaces: { LINKS: "bench-links" },
       queueProducers: { WEBHOOKS: QUEUES.webhooks, MAINTENANCE: QUEUES.maintenance },

@@ -1,9 +1,9 @@
 // Shared pieces of the benchmarks: workers run by Miniflare directly (no `wrangler dev` proxy,
 // which would dominate every figure), with in-memory local D1, KV and Queues.
 import { readD1Migrations } from "@cloudflare/vitest-plugin";
-import { Miniflare, convertV4MiniflareOptions, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
+import { Miniflare, convertV4MiniflareOptions, type V4ModuleDefinition, type V4SharedOptions, type V4WorkerOptions } from "miniflare";
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { unstable_readConfig } from "wrangler";
 import { MIGRATIONS, ROOT, readShardsConfig } from "../lib/shards-config.ts";
 
@@ -58,6 +58,21 @@ export function rateLimitsOf(worker: DeployedWorker, raise: Record<string, numbe
 
 /** A worker's options, with its compatibility taken from a config (`compatibilityOf`), never typed in. */
 export type BenchWorker = V4WorkerOptions & { compatibility: Compatibility };
+
+/**
+ * A worker's build (scripts/build.ts) as Miniflare loads it: the script first (the main module),
+ * then the WebAssembly and data modules wrangler wrote beside it (the API's resvg and fonts).
+ * Miniflare here takes no module rules, so each one is listed.
+ */
+export function builtModules(script: string): { modulesRoot: string; modules: V4ModuleDefinition[] } {
+  const dir = dirname(script);
+  const types = { ".wasm": "CompiledWasm", ".woff": "Data" } as const;
+  const imported: V4ModuleDefinition[] = readdirSync(dir).flatMap((file) => {
+    const ext = (Object.keys(types) as Array<keyof typeof types>).find((e) => file.endsWith(e));
+    return ext ? [{ type: types[ext], path: join(dir, file) }] : [];
+  });
+  return { modulesRoot: dir, modules: [{ type: "ESModule", path: script }, ...imported] };
+}
 
 /** One line per worker: the compatibility date and flags it runs with, and their source. */
 export function describeCompatibility(workers: Array<{ name: string; date: string; flags: string[]; from: string }>): string {

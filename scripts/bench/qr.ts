@@ -5,12 +5,11 @@
 // ratio to the JSON read. Every image answered is checked (status, type, a PNG's width and a
 // PDF's page size); the first request of each format, which instantiates resvg, is shown apart.
 //
-// The API worker is the build of scripts/build.ts (its WebAssembly and font modules listed
-// explicitly), at the compatibility date and flags of wrangler.api.toml.
+// The API worker is the build of scripts/build.ts, at the compatibility date and flags of
+// wrangler.api.toml.
 //
 //   pnpm bench:qr [--requests 50]
-import { readdirSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { newApiKey, newId } from "@qr3/core";
 import { insertApiKey, insertWorkspace } from "@qr3/db";
@@ -18,22 +17,11 @@ import { SCOPES } from "@qr3/schema/api";
 import { QR_IMAGE_LIMITS } from "@qr3/schema/qr-style";
 import { discPng } from "../../workers/api/test/images.ts";
 import { buildWorker } from "../build.ts";
-import { compatibilityOf, compatibilityReport, machine, median, migrateDeployment, miniflare, rateLimitsOf, shardDatabases, table } from "./lib.ts";
+import { builtModules, compatibilityOf, compatibilityReport, machine, median, migrateDeployment, miniflare, rateLimitsOf, shardDatabases, table } from "./lib.ts";
 
 const { values } = parseArgs({ options: { requests: { type: "string", default: "50" } } });
 const REQUESTS = Number(values.requests);
 if (!Number.isInteger(REQUESTS) || REQUESTS < 5) throw new Error("--requests must be at least 5");
-
-/** The API build's modules: the script first (the main module), then the WebAssembly and data modules it imports. */
-function apiModules(script: string) {
-  const dir = dirname(script);
-  const types = { ".wasm": "CompiledWasm", ".woff": "Data" } as const;
-  const imported = readdirSync(dir).flatMap((file) => {
-    const ext = Object.keys(types).find((e) => file.endsWith(e)) as keyof typeof types | undefined;
-    return ext ? [{ type: types[ext], path: join(dir, file) }] : [];
-  });
-  return [{ type: "ESModule" as const, path: script }, ...imported];
-}
 
 const api = compatibilityOf("api");
 const script = buildWorker("api");
@@ -42,8 +30,7 @@ const mf = miniflare({
     {
       name: "api",
       compatibility: api,
-      modulesRoot: dirname(script),
-      modules: apiModules(script),
+      ...builtModules(script),
       d1Databases: shardDatabases("bench-qr"),
       kvNamespaces: { LINKS: "bench-links" },
       r2Buckets: { LOGOS: "bench-logos" },

@@ -10,8 +10,9 @@ import { unzipSync } from "fflate";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Stack } from "../../scripts/lib/stack.ts";
+import { discPng } from "../../workers/api/test/images.ts";
 import { launchChromium, signIn, watchPage } from "./browser.ts";
-import { logoPng, MM_TO_PT, readQr, readQrTwice, renderPdf } from "./qr-read.ts";
+import { MM_TO_PT, readQr, readQrTwice, renderPdf } from "./qr-read.ts";
 import { apiClient, startTestStack, workspaceKey } from "./helpers.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -182,7 +183,7 @@ describe("the QR designer in a real browser", () => {
     await expect.poll(() => logoError.innerText()).toMatch(/larger than 256 KB/);
 
     const count = previews.length;
-    await input.setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: Buffer.from(logoPng()) });
+    await input.setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: Buffer.from(discPng(96)) });
     await page.getByText("Logo saved.").waitFor();
     await page.getByText("Logo: PNG, 96 × 96").waitFor();
     expect(await logoError.isHidden()).toBe(true);

@@ -7,9 +7,10 @@ import type { Browser, BrowserContext } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QR_FRAMES, QR_IMAGE_LIMITS } from "@qr3/schema/qr-style";
 import type { Stack } from "../../scripts/lib/stack.ts";
+import { discPng } from "../../workers/api/test/images.ts";
 import { launchChromium } from "./browser.ts";
 import { apiClient, startTestStack, workspaceKey } from "./helpers.ts";
-import { logoPng, MM_TO_PT, readQrTwice, renderPdf } from "./qr-read.ts";
+import { MM_TO_PT, readQrTwice, renderPdf } from "./qr-read.ts";
 
 
 let stack: Stack;
@@ -58,7 +59,7 @@ async function logoJpeg(): Promise<Uint8Array> {
 
 const LOGOS: Record<string, { type: string; body: Uint8Array | string } | null> = {
   none: null,
-  png: { type: "image/png", body: logoPng(120) },
+  png: { type: "image/png", body: discPng(120) },
   jpeg: null, // encoded by the browser, once it runs (beforeAll)
   svg: {
     type: "image/svg+xml",

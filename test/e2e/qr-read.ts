@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { decode, encode } from "fast-png";
+import { decode } from "fast-png";
 import jsQR from "jsqr";
 import type { BrowserContext } from "playwright-core";
 import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
@@ -42,18 +42,6 @@ export async function readQrTwice(png: Uint8Array): Promise<{ jsqr: string | nul
   const image = onPaper(png);
   const [found] = await readBarcodes({ ...image, colorSpace: "srgb" } as unknown as Parameters<typeof readBarcodes>[0], { formats: ["QRCode"], tryInvert: true });
   return { jsqr: readQr(png), zxing: found?.isValid ? found.text : null };
-}
-
-/** A red disc on transparency, as a logo might be, as a PNG. */
-export function logoPng(side = 96): Uint8Array {
-  const data = new Uint8Array(side * side * 4);
-  for (let y = 0; y < side; y++) {
-    for (let x = 0; x < side; x++) {
-      const inside = (x - side / 2) ** 2 + (y - side / 2) ** 2 < (side / 2.2) ** 2;
-      data.set(inside ? [200, 30, 30, 255] : [0, 0, 0, 0], (y * side + x) * 4);
-    }
-  }
-  return encode({ width: side, height: side, data, channels: 4, depth: 8 });
 }
 
 /** Run in the viewer page (the browser's, not Node's, globals): pdf.js draws page 1 of the PDF on a white canvas. */

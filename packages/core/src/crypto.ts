@@ -7,8 +7,9 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   return out;
 }
 
-export async function sha256Hex(input: string): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", encoder.encode(input)));
+/** Hex SHA-256 of text (as UTF-8) or bytes. */
+export async function sha256Hex(input: string | Uint8Array): Promise<string> {
+  return toHex(await crypto.subtle.digest("SHA-256", typeof input === "string" ? encoder.encode(input) : input));
 }
 
 const BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

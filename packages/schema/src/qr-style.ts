@@ -80,6 +80,9 @@ export const DEFAULT_QR_STYLE: QrStyle = {
   cta: null,
 };
 
+/** A design's fields, in the order stored and presented. */
+export const QR_STYLE_FIELDS = Object.keys(DEFAULT_QR_STYLE) as Array<keyof QrStyle>;
+
 /** #rgb or #rrggbb, any case. */
 export const HEX_COLOUR = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/;
 
@@ -89,14 +92,19 @@ export function normalColour(hex: string): string {
   return h.length === 4 ? `#${h[1]}${h[1]}${h[2]}${h[2]}${h[3]}${h[3]}` : h;
 }
 
-/** WCAG 2 relative luminance of a #rrggbb colour, 0 (black) to 1 (white). */
-export function luminance(hex: string): number {
+/** A colour's red, green and blue, 0 to 255. */
+export function rgbOf(hex: string): [number, number, number] {
   const c = normalColour(hex);
-  const channel = (i: number) => {
-    const v = parseInt(c.slice(i, i + 2), 16) / 255;
-    return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
-  };
-  return 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+  return [parseInt(c.slice(1, 3), 16), parseInt(c.slice(3, 5), 16), parseInt(c.slice(5, 7), 16)];
+}
+
+/** WCAG 2 relative luminance of a colour, 0 (black) to 1 (white). */
+export function luminance(hex: string): number {
+  const [r, g, b] = rgbOf(hex).map((v) => {
+    const s = v / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  }) as [number, number, number];
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
 }
 
 /** WCAG 2 contrast ratio of two colours, 1 to 21. */
@@ -129,7 +137,7 @@ export function colourProblem(style: Pick<QrStyle, "foreground" | "background" |
 export function mergeQrStyle(base: QrStyle, change: { [K in keyof QrStyle]?: QrStyle[K] | undefined } | null): QrStyle {
   if (change === null) return { ...DEFAULT_QR_STYLE };
   const merged = { ...base };
-  for (const key of Object.keys(DEFAULT_QR_STYLE) as Array<keyof QrStyle>) {
+  for (const key of QR_STYLE_FIELDS) {
     const value = change[key];
     if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
   }
@@ -140,4 +148,4 @@ export function mergeQrStyle(base: QrStyle, change: { [K in keyof QrStyle]?: QrS
 
 /** A design's fields in the order of DEFAULT_QR_STYLE, as stored and presented. */
 export const canonicalQrStyle = (style: QrStyle): QrStyle =>
-  Object.fromEntries(Object.keys(DEFAULT_QR_STYLE).map((k) => [k, style[k as keyof QrStyle]])) as unknown as QrStyle;
+  Object.fromEntries(QR_STYLE_FIELDS.map((k) => [k, style[k]])) as unknown as QrStyle;

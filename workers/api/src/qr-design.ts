@@ -7,8 +7,8 @@ import { scanProblem } from "./qr/verify.ts";
 import type { QrLogoImage } from "./qr/types.ts";
 
 // A code's design as a write changes it: the change put over the stored design, the colour rule
-// and the typeface's characters, and the read-back by a decoder. Only a design that passes all three is stored, and it is stored
-// whole (see mergeQrStyle).
+// and the typeface's characters, and the read-back by a decoder. Only a design that passes all
+// three is stored, and it is stored whole (see mergeQrStyle).
 
 export type QrStyleChange = z.output<typeof QrStyleBody> | null;
 

@@ -1,6 +1,7 @@
 // A write that must not be lost to a passing failure (D1 can drop a connection or be briefly
-// overloaded, and never retries a write itself) is tried again a few times, a little later each
-// time; the last failure is thrown, never swallowed.
+// overloaded, and never retries a write itself), or a read that has no answer left to fail with,
+// is tried again a few times, a little later each time; the last failure is thrown, never
+// swallowed.
 const ATTEMPTS = 3;
 const FIRST_DELAY_MS = 100;
 

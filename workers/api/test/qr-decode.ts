@@ -1,5 +1,5 @@
-import { base64 } from "../src/qr/base64.ts";
 import { rasterise } from "../src/qr/raster.ts";
+import { imageSvg } from "../src/qr/svg.ts";
 import jsQR from "jsqr";
 import { prepareZXingModule, readBarcodes } from "zxing-wasm/reader";
 import zxingWasm from "zxing-wasm/reader/zxing_reader.wasm";
@@ -40,8 +40,7 @@ export async function decodeSvg(svg: string, width = 400): Promise<{ jsqr: strin
 /** What each decoder reads from a PNG, at its own size, laid on white (resvg decodes it, inside an SVG). */
 export async function decodePng(png: Uint8Array): Promise<{ jsqr: string | null; zxing: string | null }> {
   const { width, height } = pngSize(png);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}"><image width="${width}" height="${height}" href="data:image/png;base64,${base64(png)}"/></svg>`;
-  return decodeSvg(svg, width);
+  return decodeSvg(imageSvg("image/png", png, width, height), width);
 }
 
 /** A PNG's size, from its header chunk. */

@@ -48,7 +48,7 @@ export function field(label: string, input: HTMLInputElement | HTMLSelectElement
  * A paragraph next to a form for its errors, tied to the form's inputs by aria-describedby, and
  * the inputs' aria-invalid.
  */
-export function formError(...inputs: HTMLInputElement[]) {
+export function formError(...inputs: Array<HTMLInputElement | HTMLSelectElement>) {
   const el = h("p", { class: "form-error", id: newId("err"), hidden: true });
   for (const input of inputs) {
     const described = input.getAttribute("aria-describedby");
@@ -56,7 +56,7 @@ export function formError(...inputs: HTMLInputElement[]) {
   }
   return {
     el,
-    show(message: string, invalid?: HTMLInputElement | null) {
+    show(message: string, invalid?: HTMLInputElement | HTMLSelectElement | null) {
       el.textContent = message;
       el.hidden = false;
       for (const input of inputs) {
@@ -65,7 +65,7 @@ export function formError(...inputs: HTMLInputElement[]) {
       }
     },
     /** Marks `invalid` (the alert area says why). */
-    mark(invalid: HTMLInputElement | null) {
+    mark(invalid: HTMLInputElement | HTMLSelectElement | null) {
       for (const input of inputs) {
         if (input === invalid) input.setAttribute("aria-invalid", "true");
         else input.removeAttribute("aria-invalid");
@@ -122,23 +122,8 @@ export function setTitle(page: string): void {
  * marked aria-invalid while it shows. Put `el` in the control's field.
  */
 export function errorSlot(input: HTMLInputElement | HTMLSelectElement) {
-  const el = h("p", { class: "form-error", id: newId("err"), hidden: true });
-  const described = input.getAttribute("aria-describedby");
-  input.setAttribute("aria-describedby", described ? `${described} ${el.id}` : el.id);
-  return {
-    el,
-    input,
-    show(message: string) {
-      el.textContent = message;
-      el.hidden = false;
-      input.setAttribute("aria-invalid", "true");
-    },
-    clear() {
-      el.textContent = "";
-      el.hidden = true;
-      input.removeAttribute("aria-invalid");
-    },
-  };
+  const error = formError(input);
+  return { el: error.el, input, show: (message: string) => error.show(message, input), clear: error.clear };
 }
 export type ErrorSlot = ReturnType<typeof errorSlot>;
 

@@ -1,14 +1,12 @@
 // A code's QR images as the API draws them: their addresses, with a design not yet saved given as
 // query overrides (the API previews it without storing it), and the design's fields as words.
-import { DEFAULT_CTA, DEFAULT_QR_STYLE, type QrImageFormat, type QrStyle } from "@qr3/schema/qr-style";
+import { DEFAULT_CTA, QR_STYLE_FIELDS, type QrImageFormat, type QrStyle } from "@qr3/schema/qr-style";
 import { enc } from "./api.ts";
-
-export const DESIGN_FIELDS = Object.keys(DEFAULT_QR_STYLE) as Array<keyof QrStyle>;
 
 /** The query fields that make the stored design `stored` into `design`: only those that differ. */
 export function designOverrides(design: QrStyle, stored: QrStyle): URLSearchParams {
   const params = new URLSearchParams();
-  for (const key of DESIGN_FIELDS) {
+  for (const key of QR_STYLE_FIELDS) {
     if (design[key] === stored[key]) continue;
     // A query cannot say null: the call to action a null stands for is given instead.
     const value = key === "cta" ? (design.cta ?? DEFAULT_CTA) : design[key];

@@ -1,7 +1,7 @@
 import { PDFDocument } from "@cantoo/pdf-lib";
 import type { QrLogoType } from "@qr3/schema/qr-style";
-import { base64 } from "../qr/base64.ts";
 import { rasterise } from "../qr/raster.ts";
+import { imageSvg } from "../qr/svg.ts";
 
 // Whether a logo can be drawn by both renderers: resvg (SVG and PNG images, and the PDF's SVG
 // logos) must draw something of it, and a PNG must inflate whole, as pdf-lib embeds it in a PDF.
@@ -13,8 +13,7 @@ const PROBE_SIDE = 64;
 
 /** Why the logo cannot be drawn; null when it can. */
 export async function drawingProblem(type: QrLogoType, bytes: Uint8Array, size: { width: number; height: number }): Promise<string | null> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size.width} ${size.height}"><image width="${size.width}" height="${size.height}" href="data:${type};base64,${base64(bytes)}"/></svg>`;
-  const { pixels } = await rasterise(svg, PROBE_SIDE, false);
+  const { pixels } = await rasterise(imageSvg(type, bytes, size.width, size.height), PROBE_SIDE, false);
   let drawn = false;
   for (let i = 3; i < pixels.length && !drawn; i += 4) drawn = pixels[i]! > 0;
   if (!drawn) return "draws nothing: the image is empty, fully transparent or its data cannot be read";

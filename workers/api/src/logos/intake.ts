@@ -1,3 +1,4 @@
+import { sha256Hex } from "@qr3/core";
 import { QR_LOGO_LIMITS, type QrLogoType } from "@qr3/schema/qr-style";
 import type { CodeLogo } from "@qr3/schema/api";
 import { readAtMost } from "../body.ts";
@@ -18,11 +19,6 @@ const tooLarge = () => new ApiError("PAYLOAD_TOO_LARGE", `body: must be at most 
 function declaredType(header: string | null): QrLogoType | null {
   const type = (header ?? "").split(";")[0]!.trim().toLowerCase();
   return (QR_LOGO_LIMITS.types as readonly string[]).includes(type) ? (type as QrLogoType) : null;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
-  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export interface LogoUpload {

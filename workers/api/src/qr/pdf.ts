@@ -1,5 +1,5 @@
 import { FillRule, PDFDocument, rgb, type PDFPage } from "@cantoo/pdf-lib";
-import type { QrStyle } from "@qr3/schema/qr-style";
+import { rgbOf, type QrStyle } from "@qr3/schema/qr-style";
 import { qrDrawing, type Drawing } from "./drawing.ts";
 import { svgToPng } from "./raster.ts";
 import type { QrLogoImage } from "./types.ts";
@@ -15,7 +15,10 @@ const POINTS_PER_MM = 72 / 25.4;
 const LOGO_DPI = 600;
 const LOGO_RASTER_MAX = 2048;
 
-const colour = (hex: string) => rgb(parseInt(hex.slice(1, 3), 16) / 255, parseInt(hex.slice(3, 5), 16) / 255, parseInt(hex.slice(5, 7), 16) / 255);
+function colour(hex: string) {
+  const [r, g, b] = rgbOf(hex);
+  return rgb(r / 255, g / 255, b / 255);
+}
 
 async function drawLogo(doc: PDFDocument, page: PDFPage, logo: NonNullable<Drawing["logo"]>, place: (x: number, y: number) => { x: number; y: number }, scale: number) {
   const { x, y } = place(logo.box.x, logo.box.y + logo.box.h);

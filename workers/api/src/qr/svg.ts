@@ -1,5 +1,5 @@
 import type { QrStyle } from "@qr3/schema/qr-style";
-import { base64 } from "./base64.ts";
+import { bytesToBase64 } from "@qr3/webhooks";
 import { qrDrawing, type Drawing } from "./drawing.ts";
 import type { QrLogoImage } from "./types.ts";
 
@@ -8,6 +8,13 @@ import type { QrLogoImage } from "./types.ts";
 
 const n = (v: number) => Number(v.toFixed(3));
 
+/** An image's bytes as a data URL. */
+const dataUrl = (type: string, bytes: Uint8Array) => `data:${type};base64,${bytesToBase64(bytes)}`;
+
+/** An SVG of one image, `width` by `height` (the image's own size): for resvg to decode and draw a PNG, JPEG or SVG. */
+export const imageSvg = (type: string, bytes: Uint8Array, width: number, height: number): string =>
+  `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}"><image width="${width}" height="${height}" href="${dataUrl(type, bytes)}"/></svg>`;
+
 export function drawingSvg(drawing: Drawing): string {
   const { width, height, foreground, background, outline, paths, logo } = drawing;
   const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${n(width)} ${n(height)}" shape-rendering="geometricPrecision">`];
@@ -15,7 +22,7 @@ export function drawingSvg(drawing: Drawing): string {
   for (const path of paths) parts.push(`<path fill="${foreground}"${path.evenOdd ? ' fill-rule="evenodd"' : ""} d="${path.d}"/>`);
   if (logo) {
     const { x, y, w, h } = logo.box;
-    parts.push(`<image x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" preserveAspectRatio="xMidYMid meet" href="data:${logo.image.type};base64,${base64(logo.image.bytes)}"/>`);
+    parts.push(`<image x="${n(x)}" y="${n(y)}" width="${n(w)}" height="${n(h)}" preserveAspectRatio="xMidYMid meet" href="${dataUrl(logo.image.type, logo.image.bytes)}"/>`);
   }
   parts.push("</svg>");
   return parts.join("");

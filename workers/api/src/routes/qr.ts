@@ -1,4 +1,5 @@
-import { QR_IMAGE_LIMITS, type QrImageFormat, type QrStyle } from "@qr3/schema/qr-style";
+import { sha256Hex } from "@qr3/core";
+import { QR_IMAGE_LIMITS, QR_STYLE_FIELDS, type QrImageFormat, type QrStyle } from "@qr3/schema/qr-style";
 import { QrPdfQuery, QrPngQuery, QrSvgQuery } from "@qr3/schema/api";
 import type { CodeRow } from "@qr3/db";
 import type { ApiRequest } from "../context.ts";
@@ -32,11 +33,9 @@ export interface QrImage {
   size: { px?: number; dpi?: number; size_mm?: number; bleed_mm?: number };
 }
 
-const DESIGN_FIELDS = ["foreground", "background", "ecc", "margin", "modules", "eyes", "inverted", "frame", "cta"] as const;
-
 /** The stored design with the query's design fields over it: refused, like a stored one, if its colours would not scan. */
-function previewDesign(code: CodeRow, query: Partial<Record<(typeof DESIGN_FIELDS)[number], unknown>>): QrStyle {
-  const change = Object.fromEntries(DESIGN_FIELDS.filter((f) => query[f] !== undefined).map((f) => [f, query[f]]));
+function previewDesign(code: CodeRow, query: Partial<Record<keyof QrStyle, unknown>>): QrStyle {
+  const change = Object.fromEntries(QR_STYLE_FIELDS.filter((f) => query[f] !== undefined).map((f) => [f, query[f]]));
   if (Object.keys(change).length === 0) return designOf(code);
   return changedDesign(designOf(code), change, "");
 }
@@ -65,12 +64,15 @@ export function imageSize(
   }
 }
 
-/** A 400 naming `field` unless a PNG `px` wide gives the image QR_IMAGE_LIMITS.px_per_module_min pixels a module. */
-export function assertPngWidth(px: number, image: Pick<QrImage, "text" | "design">, withLogo: boolean, field: string): void {
+/** The query field a PNG's width came from, for a refusal to name. */
+export const pngSizeField = (query: { size_mm?: number | undefined }) => (query.size_mm === undefined ? "size" : "size_mm");
+
+/** A 400 naming the size's field unless a PNG `px` wide gives the image QR_IMAGE_LIMITS.px_per_module_min pixels a module. */
+export function assertPngWidth(px: number, image: Pick<QrImage, "text" | "design">, withLogo: boolean, query: { size_mm?: number | undefined }): void {
   const modules = drawingWidth(image.text, image.design, withLogo);
   const least = Math.ceil(modules * QR_IMAGE_LIMITS.px_per_module_min);
   if (px < least) {
-    throw badRequest(field, `${px} pixels give this design ${(px / modules).toFixed(1)} pixels a module: it needs at least ${least} (${QR_IMAGE_LIMITS.px_per_module_min} a module) to scan`);
+    throw badRequest(pngSizeField(query), `${px} pixels give this design ${(px / modules).toFixed(1)} pixels a module: it needs at least ${least} (${QR_IMAGE_LIMITS.px_per_module_min} a module) to scan`);
   }
 }
 
@@ -89,8 +91,7 @@ export async function drawQr(image: QrImage): Promise<string | Uint8Array> {
 /** A strong ETag: the same inputs always draw the same bytes. */
 async function etagOf(image: QrImage, logoSha: string | null): Promise<string> {
   const facts = JSON.stringify([DRAWING_REVISION, image.format, image.text, image.design, logoSha, image.size]);
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(facts)));
-  return `"${[...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`;
+  return `"${(await sha256Hex(facts)).slice(0, 32)}"`;
 }
 
 /** Whether If-None-Match names this ETag (or is *). */
@@ -104,13 +105,13 @@ async function serveImage(
   code: CodeRow,
   format: QrImageFormat,
   size: QrImage["size"],
-  query: Partial<Record<(typeof DESIGN_FIELDS)[number], unknown>> & { download: boolean; size_mm?: number | undefined },
+  query: Partial<Record<keyof QrStyle, unknown>> & { download: boolean; size_mm?: number | undefined },
 ): Promise<Response> {
   const design = previewDesign(code, query);
   const facts = logoOf(code);
   const logo = await readLogoImage(env.LOGOS, code.workspace_id, code.id, facts);
   const image: QrImage = { text: shortUrl(code, env.PUBLIC_BASE_URL), design, logo, format, size };
-  if (format === "png") assertPngWidth(size.px!, image, logo !== null, query.size_mm === undefined ? "size" : "size_mm");
+  if (format === "png") assertPngWidth(size.px!, image, logo !== null, query);
   const etag = await etagOf(image, logo ? facts!.sha256 : null);
   const headers = {
     etag,

@@ -7,7 +7,7 @@ import { readLogoImage } from "../logos/store.ts";
 import { designOf, logoOf, shortUrl } from "../present.ts";
 import { fileStem, uniqueFileNames } from "../qr-files.ts";
 import { parseWith } from "../validation.ts";
-import { assertPngWidth, drawQr, imageSize } from "./qr.ts";
+import { assertPngWidth, drawQr, imageSize, pngSizeField } from "./qr.ts";
 import { pathSegment } from "./tag-scans.ts";
 
 /**
@@ -28,13 +28,13 @@ export async function tagQrZipRoute(request: ApiRequest, env: Env): Promise<Resp
     // Square images at the least: a frame's band only adds to this.
     const megapixels = (codes.length * size.px ** 2) / 1e6;
     if (megapixels > png_megapixels_max) {
-      throw badRequest(query.size_mm === undefined ? "size" : "size_mm", `${codes.length} PNGs of ${size.px} px are ${Math.round(megapixels)} million pixels: one archive holds at most ${png_megapixels_max} million; choose a smaller size, or SVG or PDF`);
+      throw badRequest(pngSizeField(query), `${codes.length} PNGs of ${size.px} px are ${Math.round(megapixels)} million pixels: one archive holds at most ${png_megapixels_max} million; choose a smaller size, or SVG or PDF`);
     }
   }
 
   // Every code's PNG width is checked before the first is drawn: a refusal is a 400, not a broken archive.
   const images = codes.map((code) => ({ code, text: shortUrl(code, env.PUBLIC_BASE_URL), design: designOf(code) }));
-  if (size.px !== undefined) for (const image of images) assertPngWidth(size.px, image, image.code.logo !== null, query.size_mm === undefined ? "size" : "size_mm");
+  if (size.px !== undefined) for (const image of images) assertPngWidth(size.px, image, image.code.logo !== null, query);
   const names = uniqueFileNames(codes, query.format);
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   const zip = new Zip((err, chunk, final) => {
